@@ -1,0 +1,258 @@
+//! Credentials: anything that can produce a bearer token for a scope.
+//!
+//! Tokens are [`Secret`]s: their `Debug` and `Display` never show the value.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::HttpClient;
+use serde_json::Value;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::Mutex;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A string that must not reach logs, `Debug` output or error messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    /// The value itself: for the `Authorization` header and nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+/// A bearer token and when it expires (Unix seconds).
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: Secret,
+    pub expires_on: i64,
+}
+
+impl AccessToken {
+    /// True when the token expires within `margin_secs`.
+    pub fn expires_within(&self, margin_secs: i64) -> bool {
+        self.expires_on - now_secs() <= margin_secs
+    }
+}
+
+pub(crate) fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Anything that gets tokens: the azure-core `TokenCredential` shape.
+pub trait TokenCredential: Send + Sync + fmt::Debug {
+    fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>>;
+}
+
+/// A fixed bearer token (for example from `az account get-access-token`).
+#[derive(Debug, Clone)]
+pub struct StaticTokenCredential {
+    token: AccessToken,
+}
+
+impl StaticTokenCredential {
+    pub fn new(token: impl Into<String>) -> StaticTokenCredential {
+        StaticTokenCredential {
+            // Unknown expiry: the service will say when it is no longer valid.
+            token: AccessToken {
+                token: Secret::new(token),
+                expires_on: i64::MAX,
+            },
+        }
+    }
+}
+
+impl TokenCredential for StaticTokenCredential {
+    fn get_token<'a>(&'a self, _scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>> {
+        let t = self.token.clone();
+        Box::pin(async move { Ok(t) })
+    }
+}
+
+/// The refresh margin used by azure-identity: a token is renewed 5 minutes before it expires.
+pub const REFRESH_MARGIN_SECS: i64 = 300;
+
+/// A service principal with a client secret: Entra ID v2 client-credentials grant against an authority.
+pub struct ClientSecretCredential {
+    authority: String,
+    tenant_id: String,
+    client_id: String,
+    client_secret: Secret,
+    http: HttpClient,
+    /// Cached tokens by scope; the lock also makes concurrent callers share one request.
+    cache: Mutex<Vec<(String, AccessToken)>>,
+}
+
+impl fmt::Debug for ClientSecretCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSecretCredential")
+            .field("authority", &self.authority)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .finish()
+    }
+}
+
+/// Entra ID's public authority.
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+
+impl ClientSecretCredential {
+    /// `authority` is the host (e.g. `https://login.microsoftonline.com`, or the emulator's endpoint).
+    pub fn new(
+        authority: &str,
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: Secret,
+        http: HttpClient,
+    ) -> Result<ClientSecretCredential> {
+        crate::ids::validate_segment("tenant id", tenant_id)?;
+        if client_id.is_empty() {
+            return Err(Error::invalid_argument("client id must not be empty"));
+        }
+        if client_secret.expose().is_empty() {
+            return Err(Error::invalid_argument("client secret must not be empty"));
+        }
+        url::Url::parse(authority).map_err(|e| {
+            Error::invalid_argument(format!("invalid authority '{authority}': {e}"))
+        })?;
+        Ok(ClientSecretCredential {
+            authority: authority.trim_end_matches('/').to_string(),
+            tenant_id: tenant_id.to_string(),
+            client_id: client_id.to_string(),
+            client_secret,
+            http,
+            cache: Mutex::new(Vec::new()),
+        })
+    }
+
+    async fn request(&self, scope: &str) -> Result<AccessToken> {
+        let url = format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant_id);
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.expose()),
+            ("scope", scope),
+        ];
+        let resp = self
+            .http
+            .inner()
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| crate::http::transport_error(&url, e))?;
+        let status = resp.status().as_u16();
+        let request_id = crate::http::header(resp.headers(), "x-ms-request-id");
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if status != 200 {
+            let code = body
+                .get("error")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let desc = body
+                .get("error_description")
+                .and_then(Value::as_str)
+                .unwrap_or("the token request failed");
+            // Entra answers a bad client with 400 or 401: for callers both are authentication failures.
+            return Err(Error::from_service(
+                status,
+                code,
+                format!("client secret credential: {desc}"),
+                request_id,
+            )
+            .with_kind(ErrorKind::Authentication));
+        }
+        let token = body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Authentication,
+                    "token response has no access_token",
+                )
+            })?;
+        let expires_in = body
+            .get("expires_in")
+            .and_then(|v| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .unwrap_or(3599);
+        Ok(AccessToken {
+            token: Secret::new(token),
+            expires_on: now_secs() + expires_in,
+        })
+    }
+}
+
+impl TokenCredential for ClientSecretCredential {
+    fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>> {
+        Box::pin(async move {
+            let scope = match scopes {
+                [s] => *s,
+                _ => return Err(Error::invalid_argument("exactly one scope is required")),
+            };
+            let mut cache = self.cache.lock().await;
+            if let Some((_, t)) = cache
+                .iter()
+                .find(|(s, t)| s == scope && !t.expires_within(REFRESH_MARGIN_SECS))
+            {
+                return Ok(t.clone());
+            }
+            let t = self.request(scope).await?;
+            cache.retain(|(s, _)| s != scope);
+            cache.push((scope.to_string(), t.clone()));
+            Ok(t)
+        })
+    }
+}
+
+/// Shared credential handle.
+pub type SharedCredential = Arc<dyn TokenCredential>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let t = AccessToken {
+            token: Secret::new("eyJhbGciOi.secret"),
+            expires_on: 0,
+        };
+        assert!(!format!("{t:?}").contains("secret"));
+        let c = ClientSecretCredential::new(
+            "https://login.example",
+            "tenant",
+            "client",
+            Secret::new("hunter2"),
+            HttpClient::new(None).unwrap(),
+        )
+        .unwrap();
+        let d = format!("{c:?}");
+        assert!(!d.contains("hunter2") && d.contains("client"), "{d}");
+    }
+}

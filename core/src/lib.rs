@@ -1,0 +1,26 @@
+//! msi-identity: Azure managed identities for VMs and VM scale sets.
+//!
+//! Every Azure semantic of the project lives here: the identity change plan, the ARM requests and their shapes,
+//! retries, long-running operations, optimistic concurrency, and the one error model. The bindings and the CLI
+//! only convert arguments, map errors and bridge runtimes.
+
+pub mod client;
+pub mod compute;
+pub mod credential;
+pub mod error;
+pub mod http;
+pub mod identity;
+pub mod ids;
+pub mod user_identity;
+
+pub use client::{ArmClient, ClientOptions};
+pub use compute::{IdentityUpdate, MsiExtension, MsiExtensionOs};
+pub use credential::{
+    AccessToken, ClientSecretCredential, Secret, SharedCredential, StaticTokenCredential,
+    TokenCredential,
+};
+pub use error::{Error, ErrorKind, Result};
+pub use http::{HttpClient, RetryOptions};
+pub use identity::{Identity, IdentityChange, IdentityType, Plan, UserAssignedIdentity, plan};
+pub use ids::{ComputeKind, ComputeTarget, ResourceId};
+pub use user_identity::UserIdentity;
