@@ -1,0 +1,237 @@
+//! The emulator's shared state: configuration, store, keys, seeded identities, test hooks.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use rand::Rng;
+use rand::distr::Alphanumeric;
+
+use crate::auth::SigningKeys;
+use crate::faults::Hooks;
+use crate::server::tls::TlsMaterial;
+use crate::store::{Principal, Store};
+use crate::{Config, Error, util};
+
+/// Display name of the seeded subscription.
+pub const SUBSCRIPTION_NAME: &str = "Emulator Subscription";
+/// Display name of the seeded admin service principal.
+pub const ADMIN_NAME: &str = "msi-emulator-admin";
+
+/// What was generated on first start and is kept across restarts.
+pub struct Seed {
+    pub tenant_id: String,
+    pub subscription_id: String,
+    pub admin_client_id: String,
+    pub admin_object_id: String,
+    pub admin_client_secret: String,
+    /// The `p` query parameter of compute operation URLs.
+    pub lro_p: String,
+}
+
+pub struct App {
+    pub config: Config,
+    pub endpoint: String,
+    pub store: Store,
+    pub tls: TlsMaterial,
+    pub keys: SigningKeys,
+    pub seed: Seed,
+    pub hooks: Hooks,
+    pub ca_cert_path: Option<PathBuf>,
+}
+
+fn random_secret() -> String {
+    // Shaped like an Entra client secret: three characters, `8Q~`, 34 more.
+    let mut rng = rand::rng();
+    let mut part = |n: usize| -> String {
+        (&mut rng)
+            .sample_iter(Alphanumeric)
+            .take(n)
+            .map(char::from)
+            .collect()
+    };
+    format!("{}8Q~{}", part(3), part(34))
+}
+
+/// In-memory emulators of one process share one RSA key: generating a 2048-bit key takes long
+/// enough to dominate test start-up, and in-memory tenants differ, so their tokens never cross.
+fn in_memory_key() -> Result<String, Error> {
+    static KEY: OnceLock<String> = OnceLock::new();
+    if let Some(k) = KEY.get() {
+        return Ok(k.clone());
+    }
+    let (_, pem) = SigningKeys::generate()?;
+    Ok(KEY.get_or_init(|| pem).clone())
+}
+
+const META_KEYS: [&str; 9] = [
+    "tenant_id",
+    "subscription_id",
+    "admin_client_id",
+    "admin_object_id",
+    "admin_client_secret",
+    "lro_p",
+    "token_signing_key",
+    "tls_ca_cert",
+    "tls_ca_key",
+];
+
+impl App {
+    /// Opens or creates the state (blocking: may generate keys).
+    pub fn open(config: Config, endpoint: String) -> Result<App, Error> {
+        let (store, ca_cert_path) = match &config.data_dir {
+            Some(dir) => {
+                create_private_dir(dir)?;
+                let store = Store::open(Some(&dir.join("emulator.db")))?;
+                (store, Some(dir.join("ca.pem")))
+            }
+            None => (Store::open(None)?, None),
+        };
+
+        let existing = store.tx(|t| -> Result<Option<Vec<String>>, Error> {
+            let mut values = Vec::new();
+            for k in META_KEYS.iter().chain(["tls_cert", "tls_key"].iter()) {
+                match t.meta_get(k)? {
+                    Some(v) => values.push(v),
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some(values))
+        })?;
+
+        let (seed, key_pem, tls) = match existing {
+            Some(v) => (
+                Seed {
+                    tenant_id: v[0].clone(),
+                    subscription_id: v[1].clone(),
+                    admin_client_id: v[2].clone(),
+                    admin_object_id: v[3].clone(),
+                    admin_client_secret: v[4].clone(),
+                    lro_p: v[5].clone(),
+                },
+                v[6].clone(),
+                TlsMaterial {
+                    ca_cert_pem: v[7].clone(),
+                    ca_key_pem: v[8].clone(),
+                    cert_pem: v[9].clone(),
+                    key_pem: v[10].clone(),
+                },
+            ),
+            None => {
+                let seed = Seed {
+                    tenant_id: util::new_guid(),
+                    subscription_id: util::new_guid(),
+                    admin_client_id: util::new_guid(),
+                    admin_object_id: util::new_guid(),
+                    admin_client_secret: random_secret(),
+                    lro_p: util::new_guid(),
+                };
+                let key_pem = if config.data_dir.is_some() {
+                    SigningKeys::generate()?.1
+                } else {
+                    in_memory_key()?
+                };
+                let tls = TlsMaterial::generate()?;
+                store.tx(|t| -> Result<(), Error> {
+                    let values = [
+                        &seed.tenant_id,
+                        &seed.subscription_id,
+                        &seed.admin_client_id,
+                        &seed.admin_object_id,
+                        &seed.admin_client_secret,
+                        &seed.lro_p,
+                        &key_pem,
+                        &tls.ca_cert_pem,
+                        &tls.ca_key_pem,
+                    ];
+                    for (k, v) in META_KEYS.iter().zip(values) {
+                        t.meta_set(k, v)?;
+                    }
+                    t.meta_set("tls_cert", &tls.cert_pem)?;
+                    t.meta_set("tls_key", &tls.key_pem)?;
+                    t.meta_set("subscription_name", SUBSCRIPTION_NAME)?;
+                    t.principal_put(&Principal {
+                        object_id: seed.admin_object_id.clone(),
+                        client_id: seed.admin_client_id.clone(),
+                        kind: "ServicePrincipal".into(),
+                        resource: None,
+                        display_name: ADMIN_NAME.into(),
+                    })?;
+                    Ok(())
+                })?;
+                (seed, key_pem, tls)
+            }
+        };
+
+        let keys = SigningKeys::from_pem(&key_pem)?;
+        if let Some(path) = &ca_cert_path {
+            std::fs::write(path, &tls.ca_cert_pem)
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        }
+        Ok(App {
+            config,
+            endpoint,
+            store,
+            tls,
+            keys,
+            seed,
+            hooks: Hooks::default(),
+            ca_cert_path,
+        })
+    }
+
+    pub fn banner(&self) -> String {
+        let ca = match &self.ca_cert_path {
+            Some(p) => p.display().to_string(),
+            None => "(in memory; not written to disk)".to_string(),
+        };
+        let data = match &self.config.data_dir {
+            Some(d) => d.join("emulator.db").display().to_string(),
+            None => "in memory (lost when the emulator stops)".to_string(),
+        };
+        let mut out = format!(
+            "msi-emulator is listening on {ep}\n\
+             \n  endpoint          {ep}\
+             \n  CA certificate    {ca}\
+             \n  data              {data}\
+             \n  tenant            {tenant}\
+             \n  subscription      {sub} ({SUBSCRIPTION_NAME})\
+             \n  admin client id   {cid}\
+             \n  admin secret      {secret}\
+             \n  token endpoint    {ep}/{tenant}/oauth2/v2.0/token\
+             \n  lro delay         {delay} ms\n",
+            ep = self.endpoint,
+            tenant = self.seed.tenant_id,
+            sub = self.seed.subscription_id,
+            cid = self.seed.admin_client_id,
+            secret = self.seed.admin_client_secret,
+            delay = self.config.lro_delay.as_millis(),
+        );
+        if let Some(p) = &self.ca_cert_path {
+            let p = p.display();
+            out.push_str(&format!(
+                "\nTrust the CA:\n  export MSI_CA_CERT={p} REQUESTS_CA_BUNDLE={p} NODE_EXTRA_CA_CERTS={p}\n"
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &std::path::Path) -> Result<(), Error> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &std::path::Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))
+}

@@ -1,0 +1,149 @@
+//! `api-version` validation per resource provider.
+//!
+//! Any well-formed version (`YYYY-MM-DD`, optionally `-preview`) inside a provider's real range is
+//! accepted; the shapes that changed over time (compute identity, user-assigned identity properties,
+//! etags) are chosen by comparing dates.
+
+use axum::http::StatusCode;
+
+use super::errors::ArmError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provider {
+    Resources,
+    Compute,
+    ManagedIdentity,
+}
+
+/// Newest version accepted by every provider.
+pub const MAX_DATE: &str = "2026-12-31";
+
+/// Locations listed in `NoRegisteredProviderFound` messages.
+pub const LOCATIONS: &str = "eastus, eastus2, westus, westus2, westus3, centralus, northcentralus, southcentralus, westcentralus, canadacentral, canadaeast, brazilsouth, northeurope, westeurope, uksouth, ukwest, francecentral, germanywestcentral, switzerlandnorth, norwayeast, swedencentral, eastasia, southeastasia, japaneast, japanwest, koreacentral, australiaeast, australiasoutheast, centralindia, southindia, southafricanorth, uaenorth";
+
+impl Provider {
+    /// Oldest date accepted.
+    fn min_date(self) -> &'static str {
+        match self {
+            Provider::Resources => "2014-04-01",
+            Provider::Compute => "2015-06-15",
+            Provider::ManagedIdentity => "2015-08-31",
+        }
+    }
+
+    /// Real versions, for error messages.
+    pub fn known_versions(self) -> &'static str {
+        match self {
+            Provider::Resources => {
+                "2025-04-01,2024-11-01,2024-07-01,2024-03-01,2023-07-01,2022-12-01,2022-09-01,2022-01-01,2021-04-01,2021-01-01,2020-10-01,2020-06-01,2020-01-01,2019-10-01,2019-08-01,2019-07-01,2019-05-10,2019-05-01,2018-05-01,2018-02-01,2017-05-10,2016-09-01,2016-07-01,2016-06-01,2016-02-01,2015-11-01,2015-01-01,2014-04-01"
+            }
+            Provider::Compute => {
+                "2015-06-15, 2016-03-30, 2016-04-30-preview, 2017-03-30, 2017-12-01, 2018-04-01, 2018-06-01, 2018-10-01, 2019-03-01, 2019-07-01, 2019-12-01, 2020-06-01, 2020-12-01, 2021-03-01, 2021-04-01, 2021-07-01, 2021-11-01, 2022-03-01, 2022-08-01, 2022-11-01, 2023-03-01, 2023-07-01, 2023-09-01, 2024-03-01, 2024-07-01, 2024-11-01, 2025-04-01"
+            }
+            Provider::ManagedIdentity => {
+                "2015-08-31-preview, 2018-11-30, 2021-09-30-preview, 2022-01-31-preview, 2023-01-31, 2023-07-31-preview, 2024-11-30, 2025-01-31-preview, 2025-05-31-preview"
+            }
+        }
+    }
+}
+
+/// `YYYY-MM-DD` with an optional `-preview` suffix.
+pub fn is_well_formed(v: &str) -> bool {
+    let (date, rest) = v.split_at(v.len().min(10));
+    let b = date.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    let month: u32 = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let day: u32 = date.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
+    shape
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (rest.is_empty() || rest.eq_ignore_ascii_case("-preview"))
+}
+
+/// The date part of a well-formed version.
+pub fn date(v: &str) -> &str {
+    v.get(..10).unwrap_or(v)
+}
+
+/// `v` is `min` or newer (by date).
+pub fn at_least(v: &str, min: &str) -> bool {
+    date(v) >= min
+}
+
+/// Validates `v` for `provider`; `type_name` and `location` only feed the error message.
+pub fn check(provider: Provider, v: &str, type_name: &str, location: &str) -> Result<(), ArmError> {
+    if !is_well_formed(v) {
+        return Err(ArmError::invalid_api_version(v, provider.known_versions()));
+    }
+    let d = date(v);
+    if d >= provider.min_date() && d <= MAX_DATE {
+        return Ok(());
+    }
+    Err(match provider {
+        Provider::Resources => ArmError::invalid_api_version(v, provider.known_versions()),
+        _ => ArmError::no_registered_provider(
+            StatusCode::BAD_REQUEST,
+            location,
+            v,
+            type_name,
+            provider.known_versions(),
+            LOCATIONS,
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        assert!(is_well_formed("2024-11-01"));
+        assert!(is_well_formed("2015-08-31-preview"));
+        assert!(is_well_formed("2015-08-31-PREVIEW"));
+        assert!(!is_well_formed("2024-13-01"));
+        assert!(!is_well_formed("2024-1-01"));
+        assert!(!is_well_formed("latest"));
+        assert!(!is_well_formed("2024-11-01-beta"));
+    }
+
+    #[test]
+    fn ranges() {
+        assert!(check(Provider::Compute, "2017-12-01", "virtualMachines", "westus").is_ok());
+        assert!(check(Provider::Compute, "2026-04-01", "virtualMachines", "westus").is_ok());
+        let e = check(Provider::Compute, "2027-01-01", "virtualMachines", "westus").unwrap_err();
+        assert_eq!(e.code, "NoRegisteredProviderFound");
+        assert!(e.message.starts_with(
+            "No registered resource provider found for location 'westus' and API version '2027-01-01' for type 'virtualMachines'."
+        ));
+        assert!(
+            check(
+                Provider::ManagedIdentity,
+                "2015-08-31-preview",
+                "userAssignedIdentities",
+                "westus"
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            check(
+                Provider::Resources,
+                "2013-01-01",
+                "resourceGroups",
+                "westus"
+            )
+            .unwrap_err()
+            .code,
+            "InvalidApiVersionParameter"
+        );
+        assert!(at_least("2018-06-01", "2018-06-01"));
+        assert!(!at_least("2017-12-01", "2018-06-01"));
+    }
+}

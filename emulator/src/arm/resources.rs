@@ -1,0 +1,422 @@
+//! Microsoft.Resources: subscriptions, tenants, providers, resource groups.
+
+use axum::http::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::api_version::Provider;
+use super::errors::ArmError;
+use super::{ArmResponse, Ctx, forget_principals, lro};
+use crate::app::SUBSCRIPTION_NAME;
+use crate::store::Tx;
+use crate::util;
+
+pub const RG_KIND: &str = "resourceGroup";
+
+/// A stored resource group.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RgDoc {
+    /// The name as created.
+    pub name: String,
+    pub location: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<String>,
+}
+
+/// `/subscriptions/{sub}/resourcegroups/{rg}`, lower-cased.
+pub fn rg_key(sub: &str, rg: &str) -> String {
+    format!("/subscriptions/{sub}/resourcegroups/{rg}").to_ascii_lowercase()
+}
+
+pub fn load_rg(tx: &Tx<'_>, sub: &str, rg: &str) -> Result<Option<RgDoc>, ArmError> {
+    match tx.get(&rg_key(sub, rg))? {
+        Some(row) => Ok(Some(serde_json::from_value(row.doc).map_err(|e| {
+            ArmError::internal(format!("stored resource group is unreadable: {e}"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// The resource group, or 404 `ResourceGroupNotFound` naming it as the request did.
+pub fn require_rg(tx: &Tx<'_>, sub: &str, rg: &str) -> Result<RgDoc, ArmError> {
+    load_rg(tx, sub, rg)?.ok_or_else(|| ArmError::resource_group_not_found(rg))
+}
+
+fn subscription_body(ctx: &Ctx<'_>) -> Value {
+    let seed = &ctx.app.seed;
+    json!({
+        "id": format!("/subscriptions/{}", seed.subscription_id),
+        "authorizationSource": "RoleBased",
+        "managedByTenants": [],
+        "subscriptionId": seed.subscription_id,
+        "tenantId": seed.tenant_id,
+        "displayName": SUBSCRIPTION_NAME,
+        "state": "Enabled",
+        "subscriptionPolicies": {
+            "locationPlacementId": "Public_2014-09-01",
+            "quotaId": "PayAsYouGo_2014-09-01",
+            "spendingLimit": "Off",
+        },
+    })
+}
+
+fn only_get(ctx: &Ctx<'_>) -> Result<(), ArmError> {
+    if ctx.method == Method::GET {
+        Ok(())
+    } else {
+        Err(ArmError::method_not_allowed(ctx.method.as_str()))
+    }
+}
+
+pub fn list_subscriptions(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
+    only_get(ctx)?;
+    Ok(ArmResponse::ok(json!({
+        "value": [subscription_body(ctx)],
+        "count": {"type": "Total", "value": 1},
+    })))
+}
+
+pub fn get_subscription(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
+    only_get(ctx)?;
+    Ok(ArmResponse::ok(subscription_body(ctx)))
+}
+
+pub fn list_tenants(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
+    only_get(ctx)?;
+    let tid = &ctx.app.seed.tenant_id;
+    Ok(ArmResponse::ok(json!({
+        "value": [{
+            "id": format!("/tenants/{tid}"),
+            "tenantId": tid,
+            "countryCode": "US",
+            "displayName": "Emulator Tenant",
+            "domains": ["emulator.local"],
+            "tenantCategory": "Home",
+            "defaultDomain": "emulator.local",
+            "tenantType": "AAD",
+        }],
+        "count": {"type": "Total", "value": 1},
+    })))
+}
+
+fn provider_body(ctx: &Ctx<'_>, provider: Provider) -> Value {
+    let versions = |p: Provider| -> Vec<String> {
+        p.known_versions()
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .rev()
+            .collect()
+    };
+    let locations: Vec<&str> = super::api_version::LOCATIONS.split(", ").collect();
+    let (ns, types): (&str, Vec<(&str, &str)>) = match provider {
+        Provider::Compute => (
+            "Microsoft.Compute",
+            vec![
+                ("virtualMachines", "SupportsTags, SupportsLocation"),
+                ("virtualMachineScaleSets", "SupportsTags, SupportsLocation"),
+                (
+                    "virtualMachines/extensions",
+                    "SupportsTags, SupportsLocation",
+                ),
+                ("virtualMachineScaleSets/extensions", "None"),
+                ("locations/operations", "None"),
+            ],
+        ),
+        Provider::ManagedIdentity => (
+            "Microsoft.ManagedIdentity",
+            vec![
+                ("userAssignedIdentities", "SupportsTags, SupportsLocation"),
+                ("Identities", "SupportsExtension"),
+                ("operations", "None"),
+            ],
+        ),
+        Provider::Resources => ("Microsoft.Resources", vec![("resourceGroups", "None")]),
+    };
+    let resource_types: Vec<Value> = types
+        .into_iter()
+        .map(|(t, caps)| {
+            json!({"resourceType": t, "locations": locations, "apiVersions": versions(provider),
+                   "capabilities": caps})
+        })
+        .collect();
+    json!({
+        "id": format!("/subscriptions/{}/providers/{ns}", ctx.app.seed.subscription_id),
+        "namespace": ns,
+        "resourceTypes": resource_types,
+        "registrationState": "Registered",
+        "registrationPolicy": "RegistrationRequired",
+    })
+}
+
+pub fn list_providers(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
+    only_get(ctx)?;
+    Ok(ArmResponse::ok(json!({"value": [
+        provider_body(ctx, Provider::Compute),
+        provider_body(ctx, Provider::ManagedIdentity),
+        provider_body(ctx, Provider::Resources),
+    ]})))
+}
+
+/// `GET /subscriptions/{sub}/providers/{ns}` and `POST .../register`.
+pub fn provider(ctx: &Ctx<'_>, ns: &str, register: bool) -> Result<ArmResponse, ArmError> {
+    let expected = if register { Method::POST } else { Method::GET };
+    if ctx.method != expected {
+        return Err(ArmError::method_not_allowed(ctx.method.as_str()));
+    }
+    let provider = super::provider_of(ns).ok_or_else(|| {
+        ArmError::new(
+            StatusCode::NOT_FOUND,
+            "InvalidResourceNamespace",
+            format!("The resource namespace '{ns}' is invalid."),
+        )
+    })?;
+    Ok(ArmResponse::ok(provider_body(ctx, provider)))
+}
+
+/// `GET /providers/{ns}/operations`.
+pub fn provider_operations(ctx: &Ctx<'_>, provider: Provider) -> Result<ArmResponse, ArmError> {
+    only_get(ctx)?;
+    let (display, ops): (&str, &[(&str, &str, &str)]) = match provider {
+        Provider::ManagedIdentity => (
+            "Microsoft Managed Identity",
+            &[
+                (
+                    "Microsoft.ManagedIdentity/identities/read",
+                    "System Assigned Identities",
+                    "Get System Assigned Identity",
+                ),
+                (
+                    "Microsoft.ManagedIdentity/operations/read",
+                    "Managed Identity operations",
+                    "List Managed Identity operations",
+                ),
+                (
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+                    "User Assigned Identities",
+                    "Assign User Assigned Identity",
+                ),
+                (
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/delete",
+                    "User Assigned Identities",
+                    "Delete User Assigned Identity",
+                ),
+                (
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/listAssociatedResources/action",
+                    "User Assigned Identities",
+                    "List associated resources for User Assigned Identity",
+                ),
+                (
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+                    "User Assigned Identities",
+                    "Get User Assigned Identity",
+                ),
+                (
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/write",
+                    "User Assigned Identities",
+                    "Create/Update User Assigned Identity",
+                ),
+            ],
+        ),
+        Provider::Compute => (
+            "Microsoft Compute",
+            &[
+                (
+                    "Microsoft.Compute/virtualMachines/read",
+                    "Virtual Machines",
+                    "Get Virtual Machine",
+                ),
+                (
+                    "Microsoft.Compute/virtualMachines/write",
+                    "Virtual Machines",
+                    "Create or Update Virtual Machine",
+                ),
+                (
+                    "Microsoft.Compute/virtualMachines/delete",
+                    "Virtual Machines",
+                    "Delete Virtual Machine",
+                ),
+                (
+                    "Microsoft.Compute/virtualMachineScaleSets/read",
+                    "Virtual Machine Scale Sets",
+                    "Get Virtual Machine Scale Set",
+                ),
+                (
+                    "Microsoft.Compute/virtualMachineScaleSets/write",
+                    "Virtual Machine Scale Sets",
+                    "Create or Update Virtual Machine Scale Set",
+                ),
+                (
+                    "Microsoft.Compute/virtualMachineScaleSets/delete",
+                    "Virtual Machine Scale Sets",
+                    "Delete Virtual Machine Scale Set",
+                ),
+            ],
+        ),
+        Provider::Resources => (
+            "Microsoft Resources",
+            &[
+                (
+                    "Microsoft.Resources/subscriptions/resourceGroups/read",
+                    "Resource Groups",
+                    "Get Resource Group",
+                ),
+                (
+                    "Microsoft.Resources/subscriptions/resourceGroups/write",
+                    "Resource Groups",
+                    "Create or Update Resource Group",
+                ),
+                (
+                    "Microsoft.Resources/subscriptions/resourceGroups/delete",
+                    "Resource Groups",
+                    "Delete Resource Group",
+                ),
+            ],
+        ),
+    };
+    let value: Vec<Value> = ops
+        .iter()
+        .map(|(name, resource, operation)| {
+            json!({"name": name, "display": {"provider": display, "resource": resource,
+                   "operation": operation, "description": operation}})
+        })
+        .collect();
+    Ok(ArmResponse::ok(json!({ "value": value })))
+}
+
+fn render_group(ctx: &Ctx<'_>, doc: &RgDoc) -> Value {
+    let mut o = Map::new();
+    o.insert(
+        "id".into(),
+        json!(format!(
+            "/subscriptions/{}/resourceGroups/{}",
+            ctx.app.seed.subscription_id, doc.name
+        )),
+    );
+    o.insert("name".into(), json!(doc.name));
+    o.insert("type".into(), json!("Microsoft.Resources/resourceGroups"));
+    o.insert("location".into(), json!(doc.location));
+    if let Some(t) = &doc.tags {
+        o.insert("tags".into(), t.clone());
+    }
+    if let Some(m) = &doc.managed_by {
+        o.insert("managedBy".into(), json!(m));
+    }
+    o.insert(
+        "properties".into(),
+        json!({"provisioningState": "Succeeded"}),
+    );
+    Value::Object(o)
+}
+
+pub fn list_groups(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
+    only_get(ctx)?;
+    ctx.app.store.tx(|tx| {
+        ctx.page(tx, RG_KIND, None, |row| {
+            let doc: RgDoc = serde_json::from_value(row.doc.clone())
+                .map_err(|e| ArmError::internal(e.to_string()))?;
+            Ok(render_group(ctx, &doc))
+        })
+    })
+}
+
+fn tags_of(body: &Map<String, Value>) -> Result<Option<Option<Value>>, ArmError> {
+    match util::get_ci(body, "tags") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(v @ Value::Object(_)) => Ok(Some(Some(v.clone()))),
+        Some(_) => Err(ArmError::invalid_content(
+            "Unexpected JSON token when reading tags. Path 'tags'.",
+        )),
+    }
+}
+
+/// `PUT|GET|HEAD|PATCH|DELETE /subscriptions/{sub}/resourcegroups/{rg}`.
+pub fn group(ctx: &Ctx<'_>, rg: &str) -> Result<ArmResponse, ArmError> {
+    let sub = ctx.app.seed.subscription_id.as_str();
+    let key = rg_key(sub, rg);
+    match ctx.method {
+        Method::GET => ctx.app.store.tx(|tx| {
+            let doc = require_rg(tx, sub, rg)?;
+            Ok(ArmResponse::ok(render_group(ctx, &doc)))
+        }),
+        Method::PUT => {
+            let body = ctx.body_object()?;
+            let location = match util::get_ci(&body, "location") {
+                Some(Value::String(s)) if !s.trim().is_empty() => util::normalize_location(s),
+                None | Some(Value::Null) | Some(Value::String(_)) => {
+                    return Err(ArmError::location_required());
+                }
+                Some(_) => {
+                    return Err(ArmError::invalid_content(
+                        "Unexpected JSON token when reading location. Path 'location'.",
+                    ));
+                }
+            };
+            let tags = tags_of(&body)?.flatten();
+            let managed_by = util::get_ci(&body, "managedBy")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if rg.is_empty() || rg.len() > 90 || rg.ends_with('.') {
+                return Err(ArmError::bad_request(
+                    "InvalidResourceGroupName",
+                    format!(
+                        "The resource group name '{rg}' is invalid. It must be 1-90 characters long and cannot end with a period."
+                    ),
+                ));
+            }
+            ctx.app.store.tx(|tx| {
+                let existing = load_rg(tx, sub, rg)?;
+                if let Some(e) = existing.as_ref().filter(|e| e.location != location) {
+                    return Err(ArmError::new(
+                        StatusCode::CONFLICT,
+                        "InvalidResourceGroupLocation",
+                        format!(
+                            "Invalid resource group location '{location}'. The Resource group already exists in location '{}'.",
+                            e.location
+                        ),
+                    ));
+                }
+                let status = if existing.is_some() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::CREATED
+                };
+                let doc = RgDoc {
+                    name: existing.map(|e| e.name).unwrap_or_else(|| rg.to_string()),
+                    location,
+                    tags,
+                    managed_by,
+                };
+                tx.put(&key, RG_KIND, None, None, &json!(doc))?;
+                Ok(ArmResponse::new(status, render_group(ctx, &doc)))
+            })
+        }
+        Method::PATCH => {
+            let body = ctx.body_object()?;
+            let tags = tags_of(&body)?;
+            ctx.app.store.tx(|tx| {
+                let mut doc = require_rg(tx, sub, rg)?;
+                if let Some(t) = tags {
+                    doc.tags = t;
+                }
+                if let Some(m) = util::get_ci(&body, "managedBy") {
+                    doc.managed_by = m.as_str().map(str::to_string);
+                }
+                tx.put(&key, RG_KIND, None, None, &json!(doc))?;
+                Ok(ArmResponse::ok(render_group(ctx, &doc)))
+            })
+        }
+        Method::DELETE => ctx.app.store.tx(|tx| {
+            require_rg(tx, sub, rg)?;
+            let removed = tx.delete_group_contents(&key)?;
+            forget_principals(tx, &removed)?;
+            tx.delete(&key)?;
+            let op = lro::start(ctx, tx, &key, "delete", "Deleting")?;
+            Ok(ArmResponse::empty(StatusCode::ACCEPTED)
+                .header("Location", lro::operation_result_url(ctx, &op.id)))
+        }),
+        _ => Err(ArmError::method_not_allowed(ctx.method.as_str())),
+    }
+}

@@ -1,0 +1,120 @@
+//! `msi-emulator [--data-dir DIR | --in-memory] [--port N] [--lro-delay-ms N]`
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use msi_emulator::Config;
+
+const USAGE: &str = "\
+usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--lro-delay-ms N] [--page-size N]
+
+  --data-dir DIR      keep state in DIR (default: msi-emulator under the user data directory)
+  --in-memory         keep everything in memory
+  --port N            port on 127.0.0.1 (default 8443; 0 picks a free port)
+  --lro-delay-ms N    how long compute operations stay in progress (default 0)
+  --page-size N       list page size (default 100)
+";
+
+fn parse(args: &[String]) -> Result<Config, String> {
+    let mut config = Config {
+        port: 8443,
+        ..Config::default()
+    };
+    let mut data_dir: Option<PathBuf> = None;
+    let mut in_memory = false;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        let number = |name: &str, v: String| -> Result<u64, String> {
+            v.parse::<u64>()
+                .map_err(|_| format!("{name}: '{v}' is not a number"))
+        };
+        match flag {
+            "--data-dir" => data_dir = Some(PathBuf::from(value(flag)?)),
+            "--in-memory" => in_memory = true,
+            "--port" => {
+                let v = value(flag)?;
+                config.port = v
+                    .parse()
+                    .map_err(|_| format!("--port: '{v}' is not a port number"))?;
+            }
+            "--lro-delay-ms" => {
+                config.lro_delay = Duration::from_millis(number(flag, value(flag)?)?);
+            }
+            "--page-size" => {
+                config.page_size = usize::try_from(number(flag, value(flag)?)?)
+                    .map_err(|_| "--page-size is too large".to_string())?
+                    .max(1);
+            }
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument '{other}'")),
+        }
+    }
+    if in_memory && data_dir.is_some() {
+        return Err("--data-dir and --in-memory exclude each other".into());
+    }
+    if !in_memory {
+        config.data_dir = Some(
+            data_dir
+                .or_else(msi_emulator::default_data_dir)
+                .ok_or("no user data directory found; pass --data-dir or --in-memory")?,
+        );
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match parse(&args) {
+        Ok(c) => c,
+        Err(e) if e.is_empty() => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("msi-emulator: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match msi_emulator::run_forever(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("msi-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn parses_flags() {
+        let c = parse(&args("--in-memory --port 0 --lro-delay-ms=250")).unwrap();
+        assert!(c.data_dir.is_none());
+        assert_eq!(c.port, 0);
+        assert_eq!(c.lro_delay, Duration::from_millis(250));
+        let c = parse(&args("--data-dir /tmp/x")).unwrap();
+        assert_eq!(c.data_dir, Some(PathBuf::from("/tmp/x")));
+        assert_eq!(c.port, 8443);
+        assert!(parse(&args("--in-memory --data-dir /tmp/x")).is_err());
+        assert!(parse(&args("--port nope")).is_err());
+        assert!(parse(&args("--bogus")).is_err());
+    }
+}

@@ -1,0 +1,416 @@
+//! Persistent state: one SQLite database (`DIR/emulator.db`, or in memory).
+//!
+//! Every request handler does its reads and writes inside one [`Store::tx`] closure. The closure runs
+//! under a std `Mutex` (never held across `.await`) in an immediate transaction, so a
+//! read-check-write sequence (etag preconditions, identity merges) is atomic and concurrent writers
+//! are serialised.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::Value;
+
+use crate::Error;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS resources (
+    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    key    TEXT NOT NULL UNIQUE,  -- lower-cased resource id
+    kind   TEXT NOT NULL,
+    parent TEXT,                  -- key of the parent resource (extensions)
+    rg     TEXT,                  -- key of the resource group
+    doc    TEXT NOT NULL          -- JSON document owned by the resource's module
+);
+CREATE INDEX IF NOT EXISTS resources_kind_rg ON resources(kind, rg);
+CREATE INDEX IF NOT EXISTS resources_parent ON resources(parent);
+CREATE TABLE IF NOT EXISTS operations (
+    id          TEXT PRIMARY KEY,
+    resource    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    started_ms  INTEGER NOT NULL,
+    complete_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_complete ON operations(complete_ms);
+CREATE TABLE IF NOT EXISTS principals (
+    object_id    TEXT PRIMARY KEY,
+    client_id    TEXT NOT NULL UNIQUE,
+    kind         TEXT NOT NULL,
+    resource     TEXT,
+    display_name TEXT NOT NULL
+);
+";
+
+/// The database.
+pub struct Store {
+    conn: Mutex<Connection>,
+    persistent: bool,
+}
+
+/// A stored resource.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub seq: i64,
+    pub key: String,
+    pub kind: String,
+    pub doc: Value,
+}
+
+/// A long-running operation record; its state is derived from the clock when read.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    pub id: String,
+    pub resource: String,
+    pub kind: String,
+    pub started_ms: i64,
+    pub complete_ms: i64,
+}
+
+/// Something that can hold a token: the admin service principal, a system-assigned identity, a
+/// user-assigned identity.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub object_id: String,
+    pub client_id: String,
+    pub kind: String,
+    /// The ARM id of the owning resource (managed identities).
+    pub resource: Option<String>,
+    pub display_name: String,
+}
+
+impl Store {
+    /// Opens `path` (creating it with owner-only permissions), or an in-memory database.
+    pub fn open(path: Option<&Path>) -> Result<Store, Error> {
+        let conn = match path {
+            Some(p) => {
+                create_private_file(p)?;
+                let c = Connection::open(p)?;
+                c.pragma_update(None, "journal_mode", "WAL")?;
+                c.pragma_update(None, "synchronous", "NORMAL")?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                c
+            }
+            None => Connection::open_in_memory()?,
+        };
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            persistent: path.is_some(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` in one immediate transaction, committed when `f` returns `Ok`.
+    pub fn tx<T, E>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let mut guard = self.lock();
+        let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let wrapped = Tx { tx };
+        let out = f(&wrapped)?;
+        wrapped.tx.commit()?;
+        Ok(out)
+    }
+
+    /// Checkpoints the write-ahead log into the main database file.
+    pub fn flush(&self) {
+        if self.persistent {
+            let guard = self.lock();
+            let _ = guard.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+    }
+}
+
+#[cfg(unix)]
+fn create_private_file(p: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(p)
+        .map_err(|e| Error::io(format!("cannot create {}", p.display()), e))?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(format!("cannot restrict {}", p.display()), e))?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn create_private_file(_p: &Path) -> Result<(), Error> {
+    Ok(())
+}
+
+/// A transaction.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+}
+
+fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let doc: String = r.get(3)?;
+    Ok(Row {
+        seq: r.get(0)?,
+        key: r.get(1)?,
+        kind: r.get(2)?,
+        doc: serde_json::from_str(&doc).unwrap_or(Value::Null),
+    })
+}
+
+fn principal_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Principal> {
+    Ok(Principal {
+        object_id: r.get(0)?,
+        client_id: r.get(1)?,
+        kind: r.get(2)?,
+        resource: r.get(3)?,
+        display_name: r.get(4)?,
+    })
+}
+
+const ROW_COLS: &str = "seq, key, kind, doc";
+const PRINCIPAL_COLS: &str = "object_id, client_id, kind, resource, display_name";
+
+impl Tx<'_> {
+    pub fn meta_get(&self, key: &str) -> rusqlite::Result<Option<String>> {
+        self.tx
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+    }
+
+    pub fn meta_set(&self, key: &str, value: &str) -> rusqlite::Result<()> {
+        self.tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> rusqlite::Result<Option<Row>> {
+        self.tx
+            .query_row(
+                &format!("SELECT {ROW_COLS} FROM resources WHERE key = ?1"),
+                [key],
+                row_from,
+            )
+            .optional()
+    }
+
+    /// Inserts or replaces a resource (an update keeps its list position).
+    pub fn put(
+        &self,
+        key: &str,
+        kind: &str,
+        parent: Option<&str>,
+        rg: Option<&str>,
+        doc: &Value,
+    ) -> rusqlite::Result<()> {
+        self.tx.execute(
+            "INSERT INTO resources(key, kind, parent, rg, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(key) DO UPDATE SET doc = excluded.doc",
+            params![key, kind, parent, rg, doc.to_string()],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete(&self, key: &str) -> rusqlite::Result<bool> {
+        Ok(self
+            .tx
+            .execute("DELETE FROM resources WHERE key = ?1", [key])?
+            > 0)
+    }
+
+    fn select(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<Vec<Row>> {
+        let mut st = self.tx.prepare_cached(sql)?;
+        let rows = st.query_map(args, row_from)?;
+        rows.collect()
+    }
+
+    /// Children of `parent` (extensions), in creation order.
+    pub fn children(&self, parent: &str) -> rusqlite::Result<Vec<Row>> {
+        self.select(
+            &format!("SELECT {ROW_COLS} FROM resources WHERE parent = ?1 ORDER BY seq"),
+            &[&parent],
+        )
+    }
+
+    /// Deletes the children of `parent` and returns them.
+    pub fn delete_children(&self, parent: &str) -> rusqlite::Result<Vec<Row>> {
+        let rows = self.children(parent)?;
+        self.tx
+            .execute("DELETE FROM resources WHERE parent = ?1", [parent])?;
+        Ok(rows)
+    }
+
+    /// Everything in resource group `rg` (not the group itself).
+    pub fn in_group(&self, rg: &str) -> rusqlite::Result<Vec<Row>> {
+        self.select(
+            &format!("SELECT {ROW_COLS} FROM resources WHERE rg = ?1 ORDER BY seq"),
+            &[&rg],
+        )
+    }
+
+    /// Deletes everything in resource group `rg` and returns it.
+    pub fn delete_group_contents(&self, rg: &str) -> rusqlite::Result<Vec<Row>> {
+        let rows = self.in_group(rg)?;
+        self.tx
+            .execute("DELETE FROM resources WHERE rg = ?1", [rg])?;
+        Ok(rows)
+    }
+
+    /// One page of resources of `kind` (optionally in group `rg`) after `after_seq`; returns
+    /// `limit + 1` rows at most so callers can tell whether there is a next page.
+    pub fn page(
+        &self,
+        kind: &str,
+        rg: Option<&str>,
+        after_seq: i64,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<Row>> {
+        let limit = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        match rg {
+            Some(rg) => self.select(
+                &format!(
+                    "SELECT {ROW_COLS} FROM resources WHERE kind = ?1 AND rg = ?2 AND seq > ?3
+                     ORDER BY seq LIMIT ?4"
+                ),
+                &[&kind, &rg, &after_seq, &limit],
+            ),
+            None => self.select(
+                &format!(
+                    "SELECT {ROW_COLS} FROM resources WHERE kind = ?1 AND seq > ?2
+                     ORDER BY seq LIMIT ?3"
+                ),
+                &[&kind, &after_seq, &limit],
+            ),
+        }
+    }
+
+    /// Every resource of `kind`.
+    pub fn all_of(&self, kind: &str) -> rusqlite::Result<Vec<Row>> {
+        self.select(
+            &format!("SELECT {ROW_COLS} FROM resources WHERE kind = ?1 ORDER BY seq"),
+            &[&kind],
+        )
+    }
+
+    /// Records an operation; operations finished more than a day ago are forgotten.
+    pub fn op_insert(&self, op: &Operation) -> rusqlite::Result<()> {
+        const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
+        self.tx.execute(
+            "DELETE FROM operations WHERE complete_ms < ?1",
+            [op.started_ms - RETENTION_MS],
+        )?;
+        self.tx.execute(
+            "INSERT INTO operations(id, resource, kind, started_ms, complete_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![op.id, op.resource, op.kind, op.started_ms, op.complete_ms],
+        )?;
+        Ok(())
+    }
+
+    pub fn op_get(&self, id: &str) -> rusqlite::Result<Option<Operation>> {
+        self.tx
+            .query_row(
+                "SELECT id, resource, kind, started_ms, complete_ms FROM operations
+                 WHERE id = ?1 COLLATE NOCASE",
+                [id],
+                |r| {
+                    Ok(Operation {
+                        id: r.get(0)?,
+                        resource: r.get(1)?,
+                        kind: r.get(2)?,
+                        started_ms: r.get(3)?,
+                        complete_ms: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+    }
+
+    pub fn principal_put(&self, p: &Principal) -> rusqlite::Result<()> {
+        self.tx.execute(
+            "INSERT INTO principals(object_id, client_id, kind, resource, display_name)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(object_id) DO UPDATE SET client_id = excluded.client_id,
+               kind = excluded.kind, resource = excluded.resource,
+               display_name = excluded.display_name",
+            params![p.object_id, p.client_id, p.kind, p.resource, p.display_name],
+        )?;
+        Ok(())
+    }
+
+    pub fn principal(&self, object_id: &str) -> rusqlite::Result<Option<Principal>> {
+        self.tx
+            .query_row(
+                &format!(
+                    "SELECT {PRINCIPAL_COLS} FROM principals WHERE object_id = ?1 COLLATE NOCASE"
+                ),
+                [object_id],
+                principal_from,
+            )
+            .optional()
+    }
+
+    pub fn principal_by_client_id(&self, client_id: &str) -> rusqlite::Result<Option<Principal>> {
+        self.tx
+            .query_row(
+                &format!(
+                    "SELECT {PRINCIPAL_COLS} FROM principals WHERE client_id = ?1 COLLATE NOCASE"
+                ),
+                [client_id],
+                principal_from,
+            )
+            .optional()
+    }
+
+    pub fn principal_delete(&self, object_id: &str) -> rusqlite::Result<()> {
+        self.tx
+            .execute("DELETE FROM principals WHERE object_id = ?1", [object_id])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn put_keeps_list_position_and_pages() {
+        let s = Store::open(None).unwrap();
+        s.tx(|t| -> rusqlite::Result<()> {
+            for n in ["a", "b", "c"] {
+                t.put(n, "k", None, Some("rg"), &json!({"n": n}))?;
+            }
+            t.put("a", "k", None, Some("rg"), &json!({"n": "a2"}))?;
+            let page = t.page("k", Some("rg"), 0, 2)?;
+            assert_eq!(page.len(), 3);
+            assert_eq!(page[0].doc, json!({"n": "a2"}));
+            let next = t.page("k", None, page[1].seq, 2)?;
+            assert_eq!(next.len(), 1);
+            assert_eq!(next[0].key, "c");
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn failed_closure_rolls_back() {
+        let s = Store::open(None).unwrap();
+        let r: Result<(), rusqlite::Error> = s.tx(|t| {
+            t.put("x", "k", None, None, &json!({}))?;
+            Err(rusqlite::Error::InvalidQuery)
+        });
+        assert!(r.is_err());
+        let found = s.tx(|t| t.get("x")).unwrap();
+        assert!(found.is_none());
+    }
+}
