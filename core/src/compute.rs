@@ -371,3 +371,152 @@ fn json_kind(v: &Value) -> &'static str {
         Value::Object(_) => "an object",
     }
 }
+
+/// Image aliases as az knows them (`--image UbuntuLTS`), or a URN `publisher:offer:sku:version`.
+pub fn image_reference(image: &str) -> Result<Value> {
+    const ALIASES: &[(&str, &str)] = &[
+        ("UbuntuLTS", "Canonical:UbuntuServer:18.04-LTS:latest"),
+        (
+            "Ubuntu2204",
+            "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest",
+        ),
+        ("Ubuntu2404", "Canonical:ubuntu-24_04-lts:server:latest"),
+        ("Debian11", "Debian:debian-11:11-backports-gen2:latest"),
+        ("Debian12", "Debian:debian-12:12-gen2:latest"),
+        ("CentOS85Gen2", "OpenLogic:CentOS:8_5-gen2:latest"),
+        (
+            "Win2016Datacenter",
+            "MicrosoftWindowsServer:WindowsServer:2016-Datacenter:latest",
+        ),
+        (
+            "Win2019Datacenter",
+            "MicrosoftWindowsServer:WindowsServer:2019-Datacenter:latest",
+        ),
+        (
+            "Win2022Datacenter",
+            "MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edition:latest",
+        ),
+    ];
+    let urn = ALIASES
+        .iter()
+        .find(|(a, _)| a.eq_ignore_ascii_case(image))
+        .map(|(_, u)| *u)
+        .unwrap_or(image);
+    let parts: Vec<&str> = urn.split(':').collect();
+    match parts.as_slice() {
+        [publisher, offer, sku, version] if parts.iter().all(|p| !p.is_empty()) => Ok(json!({
+            "publisher": publisher, "offer": offer, "sku": sku, "version": version
+        })),
+        _ => Err(Error::invalid_argument(format!(
+            "unknown image '{image}': give an alias ({}) or a URN publisher:offer:sku:version",
+            ALIASES
+                .iter()
+                .map(|(a, _)| *a)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// What a minimal VM or scale set needs, as `az vm create` / `az vmss create` flags give it.
+#[derive(Debug, Clone)]
+pub struct BasicModel {
+    /// Linux or Windows admin password (a secret: never printed).
+    pub admin_password: Option<crate::Secret>,
+    /// OpenSSH public key text for Linux images.
+    pub ssh_public_key: Option<String>,
+    pub location: Option<String>,
+    pub image: String,
+    pub size: String,
+    pub admin_username: String,
+    /// Scale sets only.
+    pub instance_count: u32,
+}
+
+impl Default for BasicModel {
+    fn default() -> Self {
+        BasicModel {
+            location: None,
+            image: "Ubuntu2204".into(),
+            size: "Standard_DS1_v2".into(),
+            admin_username: "azureuser".into(),
+            admin_password: None,
+            ssh_public_key: None,
+            instance_count: 2,
+        }
+    }
+}
+
+impl BasicModel {
+    /// The ARM model for `t` (no credentials: the caller adds keys or passwords if it needs them).
+    pub fn to_model(&self, t: &ComputeTarget) -> Result<Value> {
+        let image = image_reference(&self.image)?;
+        let windows = image["publisher"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Windows");
+        let storage = json!({
+            "imageReference": image,
+            "osDisk": { "createOption": "FromImage", "caching": "ReadWrite",
+                        "managedDisk": { "storageAccountType": "Premium_LRS" } }
+        });
+        let mut os_config = if windows {
+            json!({ "windowsConfiguration": { "provisionVMAgent": true } })
+        } else {
+            json!({ "linuxConfiguration": {
+                "disablePasswordAuthentication": self.admin_password.is_none()
+            } })
+        };
+        if let Some(p) = &self.admin_password {
+            os_config["adminPassword"] = p.expose().into();
+        }
+        if let Some(key) = &self.ssh_public_key {
+            if windows {
+                return Err(Error::invalid_argument(
+                    "an SSH key is for Linux images only",
+                ));
+            }
+            os_config["linuxConfiguration"]["ssh"] = json!({ "publicKeys": [{
+                "path": format!("/home/{}/.ssh/authorized_keys", self.admin_username),
+                "keyData": key.trim()
+            }] });
+        }
+        let mut model = match t.kind {
+            ComputeKind::VirtualMachine => {
+                let mut os =
+                    json!({ "computerName": t.name, "adminUsername": self.admin_username });
+                merge(&mut os, os_config);
+                json!({ "properties": {
+                    "hardwareProfile": { "vmSize": self.size },
+                    "storageProfile": storage,
+                    "osProfile": os,
+                    "networkProfile": { "networkInterfaces": [] }
+                }})
+            }
+            ComputeKind::VirtualMachineScaleSet => {
+                let prefix: String = t.name.chars().take(9).collect();
+                let mut os =
+                    json!({ "computerNamePrefix": prefix, "adminUsername": self.admin_username });
+                merge(&mut os, os_config);
+                json!({
+                    "sku": { "name": self.size, "tier": "Standard", "capacity": self.instance_count },
+                    "properties": {
+                        "upgradePolicy": { "mode": "Manual" },
+                        "virtualMachineProfile": { "storageProfile": storage, "osProfile": os }
+                    }
+                })
+            }
+        };
+        if let Some(l) = &self.location {
+            validate_segment("location", l)?;
+            model["location"] = l.clone().into();
+        }
+        Ok(model)
+    }
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Some(a), Value::Object(b)) = (into.as_object_mut(), from) {
+        a.extend(b);
+    }
+}

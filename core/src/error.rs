@@ -20,6 +20,9 @@ pub enum ErrorKind {
     Authentication,
     /// HTTP 403 (`AuthorizationFailed`, `LinkedAuthorizationFailed`, ...).
     Authorization,
+    /// A managed identity is not there: the identity asked for is not assigned to this resource (IMDS 400), or
+    /// no managed-identity endpoint answers. The service's error code is kept.
+    CredentialUnavailable,
     /// HTTP 429 after the retries ran out.
     Throttled,
     /// HTTP 5xx after the retries ran out, or an unexpected answer.
@@ -40,6 +43,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::Authentication => "authentication",
             ErrorKind::Authorization => "authorization",
+            ErrorKind::CredentialUnavailable => "credential_unavailable",
             ErrorKind::Throttled => "throttled",
             ErrorKind::Service => "service",
             ErrorKind::Connection => "connection",
@@ -195,6 +199,7 @@ fn default_code(kind: ErrorKind) -> &'static str {
         ErrorKind::Conflict => "Conflict",
         ErrorKind::Authentication => "AuthenticationFailed",
         ErrorKind::Authorization => "AuthorizationFailed",
+        ErrorKind::CredentialUnavailable => "CredentialUnavailable",
         ErrorKind::Throttled => "TooManyRequests",
         ErrorKind::Service => "ServiceError",
         ErrorKind::Connection => "ConnectionError",

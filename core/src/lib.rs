@@ -11,6 +11,9 @@ pub mod error;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod managed_identity;
+pub mod roles;
+pub mod settings;
 pub mod user_identity;
 
 pub use client::{ArmClient, ClientOptions};
@@ -23,4 +26,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpClient, RetryOptions};
 pub use identity::{Identity, IdentityChange, IdentityType, Plan, UserAssignedIdentity, plan};
 pub use ids::{ComputeKind, ComputeTarget, ResourceId};
+pub use managed_identity::{IdentitySelector, ManagedIdentityCredential, ManagedIdentitySource};
+pub use roles::RoleAssignment;
+pub use settings::Settings;
 pub use user_identity::UserIdentity;

@@ -1,0 +1,142 @@
+//! Where to connect and with which credential, from explicit values or the environment, the same for every
+//! surface (CLI flags, Python and Node options, the C ABI).
+
+use crate::client::{ArmClient, ClientOptions, DEFAULT_ENDPOINT};
+use crate::credential::{
+    ClientSecretCredential, DEFAULT_AUTHORITY, Secret, SharedCredential, StaticTokenCredential,
+};
+use crate::error::{Error, Result};
+use crate::http::HttpClient;
+use std::fmt;
+use std::sync::Arc;
+
+/// Environment variable names (azure-identity's where one exists).
+pub mod env {
+    pub const ENDPOINT: &str = "MSI_ARM_ENDPOINT";
+    pub const SUBSCRIPTION: &str = "AZURE_SUBSCRIPTION_ID";
+    pub const TENANT: &str = "AZURE_TENANT_ID";
+    pub const CLIENT_ID: &str = "AZURE_CLIENT_ID";
+    pub const CLIENT_SECRET: &str = "AZURE_CLIENT_SECRET";
+    pub const AUTHORITY: &str = "AZURE_AUTHORITY_HOST";
+    pub const ACCESS_TOKEN: &str = "MSI_ACCESS_TOKEN";
+    pub const CA_CERT: &str = crate::http::CA_CERT_ENV;
+}
+
+/// Connection settings. Empty fields are filled from the environment by [`Settings::with_env`].
+#[derive(Clone, Default)]
+pub struct Settings {
+    pub endpoint: Option<String>,
+    pub subscription_id: Option<String>,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    /// Entra ID host; default: the public one for the public ARM endpoint, else the ARM endpoint itself
+    /// (the emulator serves both).
+    pub authority: Option<String>,
+    /// A bearer token to use as is.
+    pub access_token: Option<Secret>,
+    /// PEM text of an extra CA to trust.
+    pub ca_cert_pem: Option<String>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("endpoint", &self.endpoint)
+            .field("subscription_id", &self.subscription_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("authority", &self.authority)
+            .field("access_token", &self.access_token)
+            .field("ca_cert_pem", &self.ca_cert_pem.as_ref().map(|_| "<pem>"))
+            .finish()
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Settings {
+    /// Fill every unset field from its environment variable.
+    pub fn with_env(mut self) -> Result<Settings> {
+        self.endpoint = self.endpoint.or_else(|| var(env::ENDPOINT));
+        self.subscription_id = self.subscription_id.or_else(|| var(env::SUBSCRIPTION));
+        self.tenant_id = self.tenant_id.or_else(|| var(env::TENANT));
+        self.client_id = self.client_id.or_else(|| var(env::CLIENT_ID));
+        self.client_secret = self
+            .client_secret
+            .or_else(|| var(env::CLIENT_SECRET).map(Secret::new));
+        self.authority = self.authority.or_else(|| var(env::AUTHORITY));
+        self.access_token = self
+            .access_token
+            .or_else(|| var(env::ACCESS_TOKEN).map(Secret::new));
+        if self.ca_cert_pem.is_none()
+            && let Some(path) = var(env::CA_CERT)
+        {
+            self.ca_cert_pem = Some(std::fs::read_to_string(&path).map_err(|e| {
+                Error::invalid_argument(format!("cannot read {}={path}: {e}", env::CA_CERT))
+            })?);
+        }
+        Ok(self)
+    }
+
+    pub fn endpoint(&self) -> &str {
+        self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT)
+    }
+
+    fn authority(&self) -> String {
+        match &self.authority {
+            Some(a) => a.clone(),
+            None if self.endpoint().trim_end_matches('/') == DEFAULT_ENDPOINT => {
+                DEFAULT_AUTHORITY.to_string()
+            }
+            None => self.endpoint().trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn http_client(&self) -> Result<HttpClient> {
+        HttpClient::new(self.ca_cert_pem.as_deref())
+    }
+
+    /// The credential these settings name: a static token, else a client secret.
+    pub fn credential(&self, http: &HttpClient) -> Result<SharedCredential> {
+        if let Some(t) = &self.access_token {
+            return Ok(Arc::new(StaticTokenCredential::new(t.expose())));
+        }
+        match (&self.tenant_id, &self.client_id, &self.client_secret) {
+            (Some(tenant), Some(client), Some(secret)) => {
+                Ok(Arc::new(ClientSecretCredential::new(
+                    &self.authority(),
+                    tenant,
+                    client,
+                    secret.clone(),
+                    http.clone(),
+                )?))
+            }
+            _ => Err(Error::invalid_argument(format!(
+                "no credential: set an access token ({}) or a service principal (tenant, client id and client secret: {}, {}, {})",
+                env::ACCESS_TOKEN,
+                env::TENANT,
+                env::CLIENT_ID,
+                env::CLIENT_SECRET
+            ))),
+        }
+    }
+
+    /// An ARM client for these settings.
+    pub fn client(&self) -> Result<ArmClient> {
+        let subscription = self.subscription_id.clone().ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "no subscription: pass one or set {}",
+                env::SUBSCRIPTION
+            ))
+        })?;
+        let http = self.http_client()?;
+        let credential = self.credential(&http)?;
+        let mut options = ClientOptions::new(self.endpoint(), subscription);
+        options.http = Some(http);
+        ArmClient::new(credential, options)
+    }
+}
