@@ -1,0 +1,212 @@
+//! Rendering results (JSON, table) and errors (ARM-style JSON on stderr, an exit code per kind).
+
+use msi_identity::{Error, ErrorKind};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Jsonc,
+    Table,
+    Tsv,
+    None,
+}
+
+/// Exit code for an error kind (documented in the README; stable).
+pub fn exit_code(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::InvalidArgument => 2,
+        ErrorKind::BadRequest => 3,
+        ErrorKind::NotFound => 4,
+        ErrorKind::Conflict => 5,
+        ErrorKind::Authentication => 6,
+        ErrorKind::Authorization => 7,
+        ErrorKind::Throttled => 8,
+        ErrorKind::Service => 9,
+        ErrorKind::Connection => 10,
+        ErrorKind::Timeout => 11,
+        ErrorKind::CredentialUnavailable => 12,
+    }
+}
+
+pub fn print_error(e: &Error) {
+    eprintln!(
+        "{}",
+        serde_json::to_string_pretty(&e.to_json()).unwrap_or_else(|_| e.to_string())
+    );
+}
+
+pub fn render(v: &Value, format: Format) -> String {
+    match format {
+        Format::None => String::new(),
+        // Nothing to show (no identity, or a command with no result): print nothing, as az does.
+        _ if v.is_null() => String::new(),
+        Format::Json | Format::Jsonc => serde_json::to_string_pretty(v).unwrap_or_default(),
+        Format::Table => table(v),
+        Format::Tsv => tsv(v),
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => Some(String::new()),
+        _ => None,
+    }
+}
+
+/// Columns: the scalar fields of each row, and those of its `properties`, like az's table output.
+fn rows(v: &Value) -> (Vec<String>, Vec<Vec<String>>) {
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        Value::Null => vec![],
+        other => vec![other],
+    };
+    let mut cols: Vec<String> = Vec::new();
+    let flat: Vec<Vec<(String, String)>> = items
+        .iter()
+        .map(|item| {
+            let mut out = Vec::new();
+            if let Some(o) = item.as_object() {
+                // Like az's table output: long ARM ids and types stay in JSON.
+                for (k, val) in o
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "etag"))
+                {
+                    if let Some(s) = scalar(val) {
+                        out.push((k.clone(), s));
+                    }
+                }
+                if let Some(p) = o.get("properties").and_then(Value::as_object) {
+                    for (k, val) in p {
+                        if let Some(s) = scalar(val) {
+                            out.push((k.clone(), s));
+                        }
+                    }
+                }
+            } else if let Some(s) = scalar(item) {
+                out.push(("Result".into(), s));
+            }
+            out
+        })
+        .collect();
+    for row in &flat {
+        for (k, _) in row {
+            if !cols.contains(k) {
+                cols.push(k.clone());
+            }
+        }
+    }
+    let table = flat
+        .iter()
+        .map(|row| {
+            cols.iter()
+                .map(|c| {
+                    row.iter()
+                        .find(|(k, _)| k == c)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    (cols, table)
+}
+
+fn title(col: &str) -> String {
+    let mut s = String::new();
+    for (i, c) in col.chars().enumerate() {
+        if i == 0 {
+            s.extend(c.to_uppercase());
+        } else {
+            s.push(c);
+        }
+    }
+    s
+}
+
+fn table(v: &Value) -> String {
+    let (cols, rows) = rows(v);
+    if cols.is_empty() {
+        return String::new();
+    }
+    let heads: Vec<String> = cols.iter().map(|c| title(c)).collect();
+    let widths: Vec<usize> = (0..cols.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([heads[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(&heads)];
+    out.push(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    out.extend(rows.iter().map(|r| line(r)));
+    out.join("\n")
+}
+
+fn tsv(v: &Value) -> String {
+    let (_, rows) = rows(v);
+    rows.iter()
+        .map(|r| r.join("\t"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn table_lists_scalars_and_properties() {
+        let v = json!([{"name": "id1", "location": "westus", "properties": {"clientId": "c1"}, "tags": {}},
+                       {"name": "identity2", "location": "eastus", "properties": {"clientId": "c2"}}]);
+        let t = table(&v);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[0], "Name       Location  ClientId");
+        assert_eq!(lines[2], "id1        westus    c1");
+        assert_eq!(lines.len(), 4);
+        assert_eq!(tsv(&v).lines().nth(1), Some("identity2\teastus\tc2"));
+    }
+
+    #[test]
+    fn every_kind_has_its_own_exit_code() {
+        use std::collections::HashSet;
+        let kinds = [
+            ErrorKind::InvalidArgument,
+            ErrorKind::BadRequest,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::Authentication,
+            ErrorKind::Authorization,
+            ErrorKind::Throttled,
+            ErrorKind::Service,
+            ErrorKind::Connection,
+            ErrorKind::Timeout,
+            ErrorKind::CredentialUnavailable,
+        ];
+        let codes: HashSet<i32> = kinds.iter().map(|k| exit_code(*k)).collect();
+        assert_eq!(codes.len(), kinds.len());
+        assert!(!codes.contains(&0) && !codes.contains(&1));
+    }
+}

@@ -1,0 +1,456 @@
+//! The `msi` binary against an in-process emulator over real HTTPS: flags, environment, output, exit codes.
+
+use msi_emulator::{Config, Emulator};
+use serde_json::Value;
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+    fn err(&self) -> Value {
+        serde_json::from_str(&self.stderr)
+            .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", self.stderr))
+    }
+}
+
+struct Env {
+    emu: Emulator,
+    _dir: tempfile::TempDir,
+    ca: std::path::PathBuf,
+}
+
+async fn start() -> Env {
+    let emu = Emulator::start(Config::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, emu.ca_cert_pem()).unwrap();
+    Env { emu, _dir: dir, ca }
+}
+
+impl Env {
+    async fn msi(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msi"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("MSI_ARM_ENDPOINT", self.emu.endpoint())
+            .env("AZURE_SUBSCRIPTION_ID", self.emu.subscription_id())
+            .env("AZURE_TENANT_ID", self.emu.tenant_id())
+            .env("AZURE_CLIENT_ID", self.emu.admin_client_id())
+            .env("AZURE_CLIENT_SECRET", self.emu.admin_client_secret())
+            .env("MSI_CA_CERT", &self.ca);
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_cli_steps_work_with_the_same_flags() {
+    let env = start().await;
+    let ok = |r: &Run| assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+
+    let r = env
+        .msi(&[
+            "group",
+            "create",
+            "--name",
+            "myResourceGroup",
+            "--location",
+            "westus",
+        ])
+        .await;
+    ok(&r);
+    let r = env
+        .msi(&[
+            "vm",
+            "create",
+            "--resource-group",
+            "myResourceGroup",
+            "--name",
+            "myVM",
+            "--image",
+            "win2016datacenter",
+            "--generate-ssh-keys",
+            "--assign-identity",
+            "--admin-username",
+            "azureuser",
+            "--admin-password",
+            "myPassword12",
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(r.json()["identity"]["type"], "SystemAssigned");
+    assert!(
+        !r.stdout.contains("myPassword12"),
+        "the password is never echoed"
+    );
+
+    let r = env
+        .msi(&[
+            "identity",
+            "create",
+            "-g",
+            "myResourceGroup",
+            "-n",
+            "myUserAssignedIdentity",
+        ])
+        .await;
+    ok(&r);
+    let uai_id = r.json()["id"].as_str().unwrap().to_string();
+
+    let r = env
+        .msi(&[
+            "vm",
+            "identity",
+            "assign",
+            "-g",
+            "myResourceGroup",
+            "-n",
+            "myVM",
+            "--identities",
+            "myUserAssignedIdentity",
+        ])
+        .await;
+    ok(&r);
+    let out = r.json();
+    assert!(
+        out["systemAssignedIdentity"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{out}"
+    );
+    let keys: Vec<String> = out["userAssignedIdentities"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    assert_eq!(keys, vec![uai_id.to_ascii_lowercase()]);
+
+    let r = env
+        .msi(&[
+            "vm",
+            "identity",
+            "show",
+            "-g",
+            "myResourceGroup",
+            "-n",
+            "myVM",
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(r.json()["type"], "SystemAssigned, UserAssigned");
+
+    let r = env
+        .msi(&[
+            "vm",
+            "identity",
+            "remove",
+            "-g",
+            "myResourceGroup",
+            "-n",
+            "myVM",
+            "--identities",
+            "myUserAssignedIdentity",
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(r.json()["type"], "SystemAssigned");
+
+    let r = env
+        .msi(&[
+            "vm",
+            "update",
+            "-n",
+            "myVM",
+            "-g",
+            "myResourceGroup",
+            "--set",
+            "identity.type=none",
+        ])
+        .await;
+    ok(&r);
+    assert!(r.json().get("identity").is_none());
+
+    let r = env
+        .msi(&[
+            "vm",
+            "extension",
+            "set",
+            "-g",
+            "myResourceGroup",
+            "--vm-name",
+            "myVM",
+            "-n",
+            "ManagedIdentityExtensionForWindows",
+            "--publisher",
+            "Microsoft.ManagedIdentity",
+            "--version",
+            "1.0",
+            "--settings",
+            "{\"port\": 50342}",
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(r.json()["properties"]["settings"]["port"], 50342);
+    let r = env
+        .msi(&[
+            "vm",
+            "extension",
+            "delete",
+            "-g",
+            "myResourceGroup",
+            "--vm-name",
+            "myVM",
+            "-n",
+            "ManagedIdentityExtensionForWindows",
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(r.json()["deleted"], true);
+
+    // Scale sets take the same commands.
+    let r = env
+        .msi(&[
+            "vmss",
+            "create",
+            "-g",
+            "myResourceGroup",
+            "-n",
+            "myVMSS",
+            "--assign-identity",
+            "myUserAssignedIdentity",
+            "[system]",
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(r.json()["identity"]["type"], "SystemAssigned, UserAssigned");
+    let r = env
+        .msi(&[
+            "vmss",
+            "update",
+            "-n",
+            "myVMSS",
+            "-g",
+            "myResourceGroup",
+            "--set",
+            "identity.type='SystemAssigned'",
+            "identity.userAssignedIdentities=null",
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(r.json()["identity"]["type"], "SystemAssigned");
+
+    // Table output.
+    let r = env
+        .msi(&["identity", "list", "-g", "myResourceGroup", "-o", "table"])
+        .await;
+    ok(&r);
+    let head = r.stdout.lines().next().unwrap();
+    let cols: Vec<&str> = head.split_whitespace().collect();
+    assert!(
+        cols[0] == "Name" && cols.contains(&"ClientId") && !cols.contains(&"Id"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("myUserAssignedIdentity"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_run_many_resources_at_once() {
+    let env = start().await;
+    assert_eq!(
+        env.msi(&["group", "create", "-n", "rg", "-l", "westus"])
+            .await
+            .code,
+        0
+    );
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let r = env
+            .msi(&["vm", "create", "-g", "rg", "-n", &format!("vm{i}")])
+            .await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        ids.push(r.json()["id"].as_str().unwrap().to_string());
+    }
+    let mut args = vec!["vm", "identity", "assign", "--ids"];
+    args.extend(ids.iter().map(String::as_str));
+    let r = env.msi(&args).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = r.json();
+    assert_eq!(out.as_array().unwrap().len(), 5);
+    assert!(out.as_array().unwrap().iter().all(|o| {
+        o["systemAssignedIdentity"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    }));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_arm_json_on_stderr_with_an_exit_code_per_kind() {
+    let env = start().await;
+    // Not found: 4, with the service's code and request id.
+    assert_eq!(
+        env.msi(&["group", "create", "-n", "rg", "-l", "westus"])
+            .await
+            .code,
+        0
+    );
+    let r = env
+        .msi(&["vm", "identity", "show", "-g", "rg", "-n", "nope"])
+        .await;
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    let e = r.err();
+    assert_eq!(e["error"]["code"], "ResourceNotFound");
+    assert_eq!(e["error"]["kind"], "not_found");
+    assert_eq!(e["error"]["status"], 404);
+    assert!(e["error"]["requestId"].as_str().is_some());
+    assert!(r.stdout.is_empty());
+
+    // Invalid argument: 2, nothing sent.
+    let r = env
+        .msi(&["identity", "create", "-g", "rg", "-n", "x"])
+        .await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.err()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 to 128")
+    );
+    let r = env
+        .msi(&[
+            "vm",
+            "update",
+            "-g",
+            "rg",
+            "-n",
+            "vm",
+            "--set",
+            "identity.type=Both",
+        ])
+        .await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.err()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'Both'")
+    );
+
+    // Missing group: 4 with ResourceGroupNotFound.
+    let r = env
+        .msi(&[
+            "identity", "create", "-g", "nogroup", "-n", "abc", "-l", "westus",
+        ])
+        .await;
+    assert_eq!(
+        (r.code, r.err()["error"]["code"].as_str()),
+        (4, Some("ResourceGroupNotFound"))
+    );
+
+    // Unknown identity: 3 (service 400) with FailedIdentityOperation.
+    assert_eq!(
+        env.msi(&["vm", "create", "-g", "rg", "-n", "vm"])
+            .await
+            .code,
+        0
+    );
+    let r = env
+        .msi(&[
+            "vm",
+            "identity",
+            "assign",
+            "-g",
+            "rg",
+            "-n",
+            "vm",
+            "--identities",
+            "ghost-identity",
+        ])
+        .await;
+    assert_eq!(
+        (r.code, r.err()["error"]["code"].as_str()),
+        (3, Some("FailedIdentityOperation"))
+    );
+
+    // Bad credentials: 6, and the secret is not printed.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_msi"));
+    cmd.args([
+        "group",
+        "show",
+        "-n",
+        "rg",
+        "--client-secret",
+        "wrong-secret-value",
+    ])
+    .env("MSI_ARM_ENDPOINT", env.emu.endpoint())
+    .env("AZURE_SUBSCRIPTION_ID", env.emu.subscription_id())
+    .env("AZURE_TENANT_ID", env.emu.tenant_id())
+    .env("AZURE_CLIENT_ID", env.emu.admin_client_id())
+    .env("MSI_CA_CERT", &env.ca);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("wrong-secret-value"));
+
+    // No credentials at all: 2 with a message that says what to set.
+    let out = tokio::task::spawn_blocking(|| {
+        Command::new(env!("CARGO_BIN_EXE_msi"))
+            .args(["group", "show", "-n", "rg", "--subscription", "s"])
+            .env_clear()
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AZURE_CLIENT_SECRET"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quickstart_walks_through_every_step() {
+    let out = tokio::task::spawn_blocking(|| {
+        Command::new(env!("CARGO_BIN_EXE_msi"))
+            .arg("quickstart")
+            .env_clear()
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "$ msi vm create -g myResourceGroup -n myVM --image Win2016Datacenter --admin-username azureuser --assign-identity",
+        "$ msi vm identity assign -g myResourceGroup -n myVM2",
+        "$ msi identity create -g myResourceGroup -n myUserAssignedIdentity",
+        "$ msi vm identity remove -g myResourceGroup -n myVM --identities myUserAssignedIdentity",
+        "$ msi vm extension set -g myResourceGroup --vm-name myVM -n ManagedIdentityExtensionForWindows",
+        "$ msi vmss identity assign -g myResourceGroup -n myVMSS --identities myUserAssignedIdentity",
+        "\"type\":\"SystemAssigned, UserAssigned\"",
+        "All 25 steps succeeded",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+}
