@@ -42,6 +42,27 @@ pub async fn run_emulator(
     };
     let emulator = Emulator::start(config).await.map_err(emulator_error)?;
     println!("{}", emulator.banner());
+    if emulator.ca_cert_path().is_none() {
+        // In memory: clients still need the CA, so leave a copy where they can read it.
+        let port = emulator
+            .endpoint()
+            .rsplit(':')
+            .next()
+            .unwrap_or("0")
+            .to_string();
+        let path = std::env::temp_dir().join(format!("msi-emulator-ca-{port}.pem"));
+        std::fs::write(&path, emulator.ca_cert_pem()).map_err(|e| {
+            Error::new(
+                ErrorKind::Service,
+                format!("cannot write the CA to {}: {e}", path.display()),
+            )
+        })?;
+        println!(
+            "CA certificate written to {} (export MSI_CA_CERT={})",
+            path.display(),
+            path.display()
+        );
+    }
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
     Ok(())
