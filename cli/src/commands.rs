@@ -352,6 +352,12 @@ pub enum EmulatorCmd {
         /// How long compute operations stay in progress
         #[arg(long, default_value_t = 0)]
         lro_delay_ms: u64,
+        /// Port of the plain-HTTP token listener (IMDS, MSI extension, App Service)
+        #[arg(long, default_value_t = 50340)]
+        imds_port: u16,
+        /// Turn off access control (every authenticated caller may do everything)
+        #[arg(long)]
+        no_rbac: bool,
     },
 }
 
@@ -388,8 +394,17 @@ pub async fn execute(cli: Cli) -> Result<Value, Error> {
             in_memory,
             port,
             lro_delay_ms,
+            imds_port,
+            no_rbac,
         }) => {
-            crate::quickstart::run_emulator(data_dir, in_memory, port, lro_delay_ms).await?;
+            let config = msi_emulator::Config {
+                port,
+                lro_delay: std::time::Duration::from_millis(lro_delay_ms),
+                imds_port,
+                enforce_rbac: !no_rbac,
+                ..msi_emulator::Config::default()
+            };
+            crate::quickstart::run_emulator(config, data_dir, in_memory).await?;
             Ok(Value::Null)
         }
         Cmd::Quickstart(args) => {

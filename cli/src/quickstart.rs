@@ -7,7 +7,7 @@ use msi_emulator::{Config, Emulator};
 use msi_identity::{Error, ErrorKind, Secret, Settings};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn emulator_error(e: impl std::fmt::Display) -> Error {
     Error::new(
@@ -18,12 +18,11 @@ fn emulator_error(e: impl std::fmt::Display) -> Error {
 
 /// `msi emulator start`: run in the foreground until Ctrl-C.
 pub async fn run_emulator(
+    mut config: Config,
     data_dir: Option<PathBuf>,
     in_memory: bool,
-    port: u16,
-    lro_delay_ms: u64,
 ) -> Result<(), Error> {
-    let data_dir = if in_memory {
+    config.data_dir = if in_memory {
         None
     } else {
         Some(
@@ -33,12 +32,6 @@ pub async fn run_emulator(
                     Error::invalid_argument("no data directory: pass --data-dir or --in-memory")
                 })?,
         )
-    };
-    let config = Config {
-        data_dir,
-        port,
-        lro_delay: Duration::from_millis(lro_delay_ms),
-        ..Config::default()
     };
     let emulator = Emulator::start(config).await.map_err(emulator_error)?;
     println!("{}", emulator.banner());
@@ -80,6 +73,63 @@ fn shell_words(args: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The pseudo-command of the step that acts as a process on myVM2.
+const USE_IDENTITY: &str = "account get-access-token --resource https://management.azure.com/";
+
+/// Act as a process on `vm`: get a token from the emulator's IMDS for that VM, read the group with it, try a
+/// write. Prints claims, never the token.
+async fn use_identity(
+    emulator: &Emulator,
+    admin: &msi_identity::ArmClient,
+    g: &str,
+    vm: &str,
+) -> Result<Value, Error> {
+    use msi_identity::managed_identity::{
+        IdentitySelector, ManagedIdentityCredential, ManagedIdentitySource,
+    };
+    let t = admin.vm(g, vm)?;
+    let base = emulator
+        .imds_base_url(&t.path(), None)
+        .map_err(emulator_error)?;
+    println!("  (as a process on {vm}: AZURE_POD_IDENTITY_AUTHORITY_HOST={base})");
+    let cred = std::sync::Arc::new(ManagedIdentityCredential::new(
+        ManagedIdentitySource::Imds { base_url: base },
+        IdentitySelector::SystemAssigned,
+        msi_identity::HttpClient::new(None)?,
+    )?);
+    let token = msi_identity::TokenCredential::get_token(
+        cred.as_ref(),
+        &["https://management.azure.com/.default"],
+    )
+    .await?;
+    let claims = token
+        .token
+        .expose()
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .unwrap_or(Value::Null);
+    let mut options =
+        msi_identity::ClientOptions::new(emulator.endpoint(), emulator.subscription_id());
+    options.http = Some(msi_identity::HttpClient::new(Some(emulator.ca_cert_pem()))?);
+    let as_vm = msi_identity::ArmClient::new(cred, options)?;
+    let read = as_vm.get_resource_group(g).await.map(|r| r["name"].clone());
+    let write = as_vm
+        .create_user_identity(g, "not-allowed", None, None)
+        .await;
+    Ok(serde_json::json!({
+        "token": { "oid": claims["oid"], "aud": claims["aud"], "xms_mirid": claims["xms_mirid"], "expires_on": token.expires_on },
+        "read resource group": read.unwrap_or_else(|e| e.to_json()["error"]["code"].clone()),
+        "create identity": match write { Ok(_) => Value::String("allowed?!".into()), Err(e) => e.to_json()["error"]["code"].clone() },
+    }))
 }
 
 /// What to print of a step's result.
@@ -127,7 +177,7 @@ fn split(cmd: &str) -> Vec<String> {
     out
 }
 
-fn steps(g: &str) -> Vec<Step> {
+fn steps(g: &str, sub: &str) -> Vec<Step> {
     use Show::*;
     let uai = "myUserAssignedIdentity";
     let ext = "--publisher Microsoft.ManagedIdentity --version 1.0 --settings '{\"port\": 50342}'";
@@ -150,7 +200,18 @@ fn steps(g: &str) -> Vec<Step> {
             &format!("vm create -g {g} -n myVM2 --image UbuntuLTS --admin-username azureuser"),
             Identity,
         ),
-        step("", &format!("vm identity assign -g {g} -n myVM2"), Identity),
+        step(
+            "",
+            &format!(
+                "vm identity assign -g {g} -n myVM2 --role Reader --scope /subscriptions/{sub}/resourceGroups/{g}"
+            ),
+            Identity,
+        ),
+        step(
+            "Use the identity: on myVM2, a token from IMDS reads the group and is refused a write",
+            USE_IDENTITY,
+            Identity,
+        ),
         step(
             "VM: disable the system-assigned identity",
             &format!("vm update -n myVM2 -g {g} --set identity.type='none'"),
@@ -343,7 +404,7 @@ pub async fn run(args: crate::commands::QuickstartArgs) -> Result<(), Error> {
         ..Settings::default()
     };
     let client = settings.client()?;
-    let all = steps(&args.resource_group);
+    let all = steps(&args.resource_group, emulator.subscription_id());
     let total = all.len();
     let mut result = Ok(());
     for (i, s) in all.into_iter().enumerate() {
@@ -355,7 +416,12 @@ pub async fn run(args: crate::commands::QuickstartArgs) -> Result<(), Error> {
         let cli = Cli::try_parse_from(argv)
             .map_err(|e| Error::invalid_argument(format!("quickstart step {}: {e}", i + 1)))?;
         let t = Instant::now();
-        match dispatch(&client, cli.cmd).await {
+        let outcome = if s.args.join(" ") == USE_IDENTITY {
+            use_identity(&emulator, &client, &args.resource_group, "myVM2").await
+        } else {
+            dispatch(&client, cli.cmd).await
+        };
+        match outcome {
             Ok(v) => {
                 let shown = pick(&v, s.show);
                 println!(
@@ -391,7 +457,7 @@ mod tests {
 
     #[test]
     fn every_step_parses() {
-        for s in steps("rg") {
+        for s in steps("rg", "sub") {
             let argv = std::iter::once("msi".to_string()).chain(s.args.iter().cloned());
             Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{:?}: {e}", s.args));
         }

@@ -449,7 +449,8 @@ async fn quickstart_walks_through_every_step() {
         "$ msi vm extension set -g myResourceGroup --vm-name myVM -n ManagedIdentityExtensionForWindows",
         "$ msi vmss identity assign -g myResourceGroup -n myVMSS --identities myUserAssignedIdentity",
         "\"type\":\"SystemAssigned, UserAssigned\"",
-        "All 25 steps succeeded",
+        "\"create identity\":\"AuthorizationFailed\"",
+        "All 26 steps succeeded",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }

@@ -6,8 +6,11 @@ use std::sync::OnceLock;
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
+use crate::arm::roles;
 use crate::auth::SigningKeys;
 use crate::faults::Hooks;
+use crate::imds::Limits;
+use crate::server::ports::ExtensionPorts;
 use crate::server::tls::TlsMaterial;
 use crate::store::{Principal, Store};
 use crate::{Config, Error, util};
@@ -31,6 +34,12 @@ pub struct Seed {
 pub struct App {
     pub config: Config,
     pub endpoint: String,
+    /// `http://127.0.0.1:PORT` of the machines' token endpoints.
+    pub imds_endpoint: String,
+    /// Open MSI extension ports.
+    pub ports: ExtensionPorts,
+    /// Per-VM IMDS rate limits.
+    pub imds_limits: Limits,
     pub store: Store,
     pub tls: TlsMaterial,
     pub keys: SigningKeys,
@@ -77,7 +86,7 @@ const META_KEYS: [&str; 9] = [
 
 impl App {
     /// Opens or creates the state (blocking: may generate keys).
-    pub fn open(config: Config, endpoint: String) -> Result<App, Error> {
+    pub fn open(config: Config, endpoint: String, imds_endpoint: String) -> Result<App, Error> {
         let (store, ca_cert_path) = match &config.data_dir {
             Some(dir) => {
                 create_private_dir(dir)?;
@@ -162,6 +171,16 @@ impl App {
             }
         };
 
+        // The admin principal owns the subscription: a real role assignment, made once (also for
+        // databases created before access control existed).
+        store.tx(|t| -> Result<(), Error> {
+            if t.meta_get("rbac_seeded")?.is_none() {
+                roles::seed_owner(t, &seed)?;
+                t.meta_set("rbac_seeded", "1")?;
+            }
+            Ok(())
+        })?;
+
         let keys = SigningKeys::from_pem(&key_pem)?;
         if let Some(path) = &ca_cert_path {
             std::fs::write(path, &tls.ca_cert_pem)
@@ -170,6 +189,9 @@ impl App {
         Ok(App {
             config,
             endpoint,
+            imds_endpoint,
+            ports: ExtensionPorts::default(),
+            imds_limits: Limits::default(),
             store,
             tls,
             keys,
@@ -198,6 +220,8 @@ impl App {
              \n  admin client id   {cid}\
              \n  admin secret      {secret}\
              \n  token endpoint    {ep}/{tenant}/oauth2/v2.0/token\
+             \n  IMDS (plain HTTP) {imds}/vm/{{vmId}} per VM, {imds}/vmss/{{uniqueId}}/{{instance}} per scale-set instance\
+             \n  access control    {rbac}\
              \n  lro delay         {delay} ms\n",
             ep = self.endpoint,
             tenant = self.seed.tenant_id,
@@ -205,6 +229,12 @@ impl App {
             cid = self.seed.admin_client_id,
             secret = self.seed.admin_client_secret,
             delay = self.config.lro_delay.as_millis(),
+            imds = self.imds_endpoint,
+            rbac = if self.config.enforce_rbac {
+                "enforced (the admin is Owner of the subscription)"
+            } else {
+                "off (--no-rbac): every authenticated caller may do anything"
+            },
         );
         if let Some(p) = &self.ca_cert_path {
             let p = p.display();

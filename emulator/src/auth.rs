@@ -19,8 +19,11 @@ use crate::Error;
 use crate::store::Principal;
 use crate::util;
 
-/// Lifetime of issued tokens (`expires_in`).
+/// `expires_in` of the tokens Entra issues to the admin service principal (`exp` = `iat` + 3600).
 pub const TOKEN_LIFETIME_SECS: i64 = 3599;
+/// `expires_in` of managed-identity tokens (IMDS, the MSI extension, App Service style): about a day,
+/// as observed on real ARM tokens of managed identities (`exp` = `iat` + 86400).
+pub const MI_TOKEN_LIFETIME_SECS: i64 = 86399;
 /// Clock skew tolerated on `exp` and `nbf`.
 pub const CLOCK_SKEW_SECS: i64 = 300;
 
@@ -173,7 +176,6 @@ pub fn accepted_audiences(endpoint: &str) -> Vec<String> {
 pub enum ClientAuth {
     Secret,
     /// Managed identities (issued through the identity endpoints).
-    #[allow(dead_code)]
     Certificate,
 }
 
@@ -185,22 +187,41 @@ pub struct IssuedToken {
     pub not_before: i64,
 }
 
-/// Issues an access token for `principal` with audience `audience`.
+/// Issues an access token for `principal` with audience `audience`, valid `expires_in` + 1 seconds.
 pub fn issue(
     keys: &SigningKeys,
     tenant: &str,
     principal: &Principal,
     audience: &str,
     auth: ClientAuth,
+    expires_in: i64,
 ) -> IssuedToken {
     let now = util::now_secs();
-    let exp = now + TOKEN_LIFETIME_SECS + 1;
+    let exp = now + expires_in + 1;
+    IssuedToken {
+        access_token: sign_token(keys, tenant, principal, audience, auth, now, exp),
+        expires_in,
+        expires_on: exp,
+        not_before: now,
+    }
+}
+
+/// Signs a token issued at `iat` (also `nbf`) expiring at `exp`.
+pub fn sign_token(
+    keys: &SigningKeys,
+    tenant: &str,
+    principal: &Principal,
+    audience: &str,
+    auth: ClientAuth,
+    iat: i64,
+    exp: i64,
+) -> String {
     let iss = issuer(tenant);
     let mut claims = json!({
         "aud": audience,
         "iss": iss,
-        "iat": now,
-        "nbf": now,
+        "iat": iat,
+        "nbf": iat,
         "exp": exp,
         "aio": URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes()),
         "appid": principal.client_id,
@@ -217,12 +238,7 @@ pub fn issue(
     if let Some(resource) = &principal.resource {
         claims["xms_mirid"] = Value::String(resource.clone());
     }
-    IssuedToken {
-        access_token: keys.sign(&claims),
-        expires_in: TOKEN_LIFETIME_SECS,
-        expires_on: exp,
-        not_before: now,
-    }
+    keys.sign(&claims)
 }
 
 /// Why a bearer token was refused.
@@ -320,6 +336,7 @@ mod tests {
             &admin(),
             "https://management.azure.com/",
             ClientAuth::Secret,
+            TOKEN_LIFETIME_SECS,
         );
         let header = format!("Bearer {}", t.access_token);
         let c = verify_bearer(keys(), Some(&header), EP, "tid").unwrap();
@@ -334,6 +351,7 @@ mod tests {
             &admin(),
             "https://management.azure.com",
             ClientAuth::Secret,
+            TOKEN_LIFETIME_SECS,
         );
         let mut parts: Vec<String> = t.access_token.split('.').map(str::to_string).collect();
         let mut claims: Value =
@@ -351,6 +369,7 @@ mod tests {
             &admin(),
             "https://vault.azure.net",
             ClientAuth::Secret,
+            TOKEN_LIFETIME_SECS,
         );
         let h = format!("Bearer {}", vault.access_token);
         assert!(matches!(
@@ -363,6 +382,7 @@ mod tests {
             &admin(),
             "https://management.azure.com/",
             ClientAuth::Secret,
+            TOKEN_LIFETIME_SECS,
         );
         let h = format!("Bearer {}", other.access_token);
         assert!(matches!(

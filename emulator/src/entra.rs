@@ -308,6 +308,7 @@ fn token(app: &App, parts: &Parts, body: &[u8], v1: bool) -> Result<Response, En
         &principal,
         &audience,
         ClientAuth::Secret,
+        auth::TOKEN_LIFETIME_SECS,
     );
     let body = if v1 {
         json!({

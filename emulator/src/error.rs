@@ -12,6 +12,10 @@ pub enum ErrorKind {
     Storage,
     /// Keys, certificates, TLS configuration.
     Crypto,
+    /// The resource asked about does not exist in the emulator.
+    NotFound,
+    /// An argument is malformed (not a VM or scale set id, an instance on a VM, ...).
+    InvalidInput,
     /// Anything else.
     Other,
 }
@@ -22,6 +26,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Io => "i/o",
             ErrorKind::Storage => "storage",
             ErrorKind::Crypto => "crypto",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::InvalidInput => "invalid input",
             ErrorKind::Other => "emulator",
         })
     }
@@ -61,6 +67,14 @@ impl Error {
 
     pub(crate) fn crypto(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Crypto, message)
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::NotFound, message)
+    }
+
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidInput, message)
     }
 
     pub(crate) fn other(message: impl Into<String>) -> Error {

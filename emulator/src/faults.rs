@@ -6,6 +6,8 @@
 //! - `GET /_emulator/requests?path_contains=..&method=..` counts the requests seen, per method;
 //!   `DELETE /_emulator/requests` clears the log.
 //! - `GET /_emulator/info` describes the emulator (no secrets).
+//! - `GET /_emulator/identity-endpoints?resourceId=..[&instance=N]` gives a machine's token endpoint
+//!   base URL and its App Service style `IDENTITY_ENDPOINT` / `IDENTITY_HEADER`.
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
@@ -17,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::{arm, http, util};
+use crate::server::Surface;
+use crate::{arm, http, imds, util};
 
 /// Requests kept in the log (oldest dropped first).
 const LOG_LIMIT: usize = 100_000;
@@ -75,9 +78,21 @@ impl Fault {
                 .contains(&self.path_contains.to_ascii_lowercase())
     }
 
-    /// The injected response.
-    pub fn response(&self, path: &str, request_headers: &HeaderMap) -> Response {
+    /// The injected response: ARM's (or on token paths Entra's) envelope on the HTTPS listener, IMDS's
+    /// `{"error","error_description"}` on the token endpoints of machines.
+    pub fn response(&self, path: &str, request_headers: &HeaderMap, surface: Surface) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if surface != Surface::Arm {
+            let body = self
+                .body
+                .clone()
+                .unwrap_or_else(|| imds::fault_body(status));
+            let mut r = http::json(status, &body);
+            if let Some(s) = self.retry_after {
+                http::set(r.headers_mut(), "retry-after", &s.to_string());
+            }
+            return r;
+        }
         let entra = path.to_ascii_lowercase().contains("/oauth2/");
         let body = self.body.clone().unwrap_or_else(|| {
             if entra {
@@ -264,12 +279,47 @@ pub fn handle_hook(app: &App, parts: &Parts, body: &[u8]) -> Response {
                 "persistent": app.config.data_dir.is_some(),
                 "lroDelayMs": app.config.lro_delay.as_millis() as u64,
                 "pageSize": app.config.page_size,
+                "imdsEndpoint": app.imds_endpoint,
+                "enforceRbac": app.config.enforce_rbac,
+                "msiExtensionPorts": app.ports.open_ports().into_iter()
+                    .map(|(port, id)| json!({"port": port, "resourceId": id}))
+                    .collect::<Vec<_>>(),
             }),
         ),
+        (["identity-endpoints"], &Method::GET) => {
+            let Some(id) = http::query_get(&query, "resourceId") else {
+                return bad_request("Give the VM or scale set id: ?resourceId=/subscriptions/...");
+            };
+            let instance = match http::query_get(&query, "instance").map(str::parse::<u32>) {
+                None => None,
+                Some(Ok(i)) => Some(i),
+                Some(Err(_)) => return bad_request("instance must be a number."),
+            };
+            let found = imds::base_url_for(app, id, instance)
+                .and_then(|base| imds::app_service_env_for(app, id).map(|env| (base, env)));
+            match found {
+                Ok((base, (endpoint, header))) => http::json(
+                    StatusCode::OK,
+                    &json!({"imdsBaseUrl": base, "identityEndpoint": endpoint,
+                            "identityHeader": header}),
+                ),
+                Err(e) => {
+                    let status = if e.kind() == crate::ErrorKind::NotFound {
+                        StatusCode::NOT_FOUND
+                    } else {
+                        StatusCode::BAD_REQUEST
+                    };
+                    http::json(
+                        status,
+                        &json!({"error": {"code": "InvalidResource", "message": e.to_string()}}),
+                    )
+                }
+            }
+        }
         _ => http::json(
             StatusCode::NOT_FOUND,
             &json!({"error": {"code": "NotFound",
-                "message": "Unknown test hook. Use /_emulator/faults, /_emulator/requests or /_emulator/info."}}),
+                "message": "Unknown test hook. Use /_emulator/faults, /_emulator/requests, /_emulator/info or /_emulator/identity-endpoints."}}),
         ),
     }
 }

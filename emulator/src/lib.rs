@@ -1,9 +1,11 @@
 //! A local, persistent emulation of the Azure APIs that managed-identity automation uses.
 //!
 //! One HTTPS listener on `127.0.0.1` serves the ARM subset (subscriptions, resource groups, virtual
-//! machines, scale sets, their extensions, user-assigned identities), an Entra ID style v2 token
-//! endpoint with OpenID discovery and JWKS, and a few test hooks under `/_emulator/`. The contract
-//! is `docs/emulator.md`.
+//! machines, scale sets, their extensions, user-assigned identities, role assignments and
+//! definitions, with access control), an Entra ID style v2 token endpoint with OpenID discovery and
+//! JWKS, and a few test hooks under `/_emulator/`. A plain-HTTP listener serves every machine's token
+//! endpoints (IMDS, the legacy MSI extension, App Service style) below a per-machine base URL
+//! ([`Emulator::imds_base_url`]). The contract is `docs/emulator.md`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), msi_emulator::Error> {
@@ -20,6 +22,7 @@ mod entra;
 mod error;
 mod faults;
 mod http;
+mod imds;
 mod server;
 mod store;
 mod util;
@@ -42,6 +45,11 @@ pub struct Config {
     pub lro_delay: Duration,
     /// Page size of list operations (`nextLink` paging).
     pub page_size: usize,
+    /// TCP port on 127.0.0.1 of the plain-HTTP listener serving every machine's token endpoints
+    /// (IMDS, MSI extension, App Service style); 0 picks a free port.
+    pub imds_port: u16,
+    /// Authorize every ARM request against the caller's role assignments (403 otherwise).
+    pub enforce_rbac: bool,
 }
 
 impl Default for Config {
@@ -51,6 +59,8 @@ impl Default for Config {
             port: 0,
             lro_delay: Duration::ZERO,
             page_size: 100,
+            imds_port: 0,
+            enforce_rbac: true,
         }
     }
 }
@@ -66,29 +76,113 @@ pub fn default_data_dir() -> Option<PathBuf> {
 pub struct Emulator {
     app: Arc<app::App>,
     server: Option<server::ServerHandle>,
+    imds_server: Option<server::ServerHandle>,
+    imds_port: u16,
 }
 
 impl Emulator {
-    /// Opens (or creates) the state, binds `127.0.0.1:port` and starts serving.
+    /// Opens (or creates) the state, binds `127.0.0.1:port` (HTTPS) and `127.0.0.1:imds_port` (plain
+    /// HTTP) and starts serving; opens the ports of persisted MSI extensions.
     pub async fn start(config: Config) -> Result<Emulator, Error> {
         server::install_crypto_provider();
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
-            .await
-            .map_err(|e| Error::io(format!("cannot bind 127.0.0.1:{}", config.port), e))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| Error::io("cannot read the bound address", e))?
-            .port();
+        let bind = |port: u16| async move {
+            let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                .await
+                .map_err(|e| Error::io(format!("cannot bind 127.0.0.1:{port}"), e))?;
+            let bound = l
+                .local_addr()
+                .map_err(|e| Error::io("cannot read the bound address", e))?
+                .port();
+            Ok::<_, Error>((l, bound))
+        };
+        let (listener, port) = bind(config.port).await?;
+        let (imds_listener, imds_port) = bind(config.imds_port).await?;
         let endpoint = format!("https://127.0.0.1:{port}");
-        let app = tokio::task::spawn_blocking(move || app::App::open(config, endpoint))
-            .await
-            .map_err(|e| Error::other(format!("startup task failed: {e}")))??;
+        let imds_endpoint = format!("http://127.0.0.1:{imds_port}");
+        let app =
+            tokio::task::spawn_blocking(move || app::App::open(config, endpoint, imds_endpoint))
+                .await
+                .map_err(|e| Error::other(format!("startup task failed: {e}")))??;
         let app = Arc::new(app);
         let server = server::serve(listener, app.clone())?;
+        let imds_server = server::serve_plain(imds_listener, app.clone(), server::Surface::Imds);
+        server::ports::reconcile_and_wait(&app).await;
         Ok(Emulator {
             app,
             server: Some(server),
+            imds_server: Some(imds_server),
+            imds_port,
         })
+    }
+
+    /// Port of the plain-HTTP listener serving every machine's token endpoints.
+    pub fn imds_port(&self) -> u16 {
+        self.imds_port
+    }
+
+    /// `http://127.0.0.1:IMDS_PORT`, without a trailing slash.
+    pub fn imds_endpoint(&self) -> &str {
+        &self.app.imds_endpoint
+    }
+
+    /// The base URL a process "running on" a VM (or a scale-set instance) uses for IMDS and the MSI
+    /// extension: `http://127.0.0.1:{port}/vm/{vmId}` or `.../vmss/{uniqueId}/{instance}` (`instance`
+    /// defaults to 0 for a scale set; a VM takes none). Clients append
+    /// `/metadata/identity/oauth2/token` (as with `AZURE_POD_IDENTITY_AUTHORITY_HOST`) or
+    /// `/oauth2/token`. The id is an ARM id, matched case-insensitively.
+    pub fn imds_base_url(
+        &self,
+        compute_resource_id: &str,
+        instance: Option<u32>,
+    ) -> Result<String, Error> {
+        imds::base_url_for(&self.app, compute_resource_id, instance)
+    }
+
+    /// `(IDENTITY_ENDPOINT, IDENTITY_HEADER)` of a VM or scale set, as App Service sets them: the App
+    /// Service style token endpoint and its per-resource secret (made on first use, persisted).
+    pub fn app_service_env(&self, compute_resource_id: &str) -> Result<(String, String), Error> {
+        imds::app_service_env_for(&self.app, compute_resource_id)
+    }
+
+    /// Test hook: a token signed by the emulator for the principal `object_id` (the admin, a live
+    /// system- or user-assigned identity) with audience `audience`, expiring `expires_in_secs` from
+    /// now (negative: already expired, issued an hour before it expired). Not an Azure API; for tests
+    /// of expiry and audience handling.
+    pub fn mint_test_token(
+        &self,
+        object_id: &str,
+        audience: &str,
+        expires_in_secs: i64,
+    ) -> Result<String, Error> {
+        let principal = self
+            .app
+            .store
+            .tx(|t| t.principal(object_id))?
+            .ok_or_else(|| {
+                Error::not_found(format!("no principal with object id '{object_id}'"))
+            })?;
+        let now = chrono::Utc::now().timestamp();
+        let exp = now + expires_in_secs;
+        let iat = if expires_in_secs > 0 { now } else { exp - 3600 };
+        let client_auth = if principal.kind == "ServicePrincipal" {
+            auth::ClientAuth::Secret
+        } else {
+            auth::ClientAuth::Certificate
+        };
+        Ok(auth::sign_token(
+            &self.app.keys,
+            &self.app.seed.tenant_id,
+            &principal,
+            audience,
+            client_auth,
+            iat,
+            exp,
+        ))
+    }
+
+    /// `(port, VM or scale set id)` of every open MSI extension port.
+    pub fn msi_extension_ports(&self) -> Vec<(u16, String)> {
+        self.app.ports.open_ports()
     }
 
     /// `https://127.0.0.1:PORT`, without a trailing slash.
@@ -131,8 +225,12 @@ impl Emulator {
         self.app.banner()
     }
 
-    /// Stops the listener and open connections and flushes the database.
+    /// Stops the listeners and open connections and flushes the database.
     pub async fn shutdown(mut self) {
+        self.app.ports.stop_all();
+        if let Some(server) = self.imds_server.take() {
+            server.stop().await;
+        }
         if let Some(server) = self.server.take() {
             server.stop().await;
         }
@@ -143,7 +241,11 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
+        self.app.ports.stop_all();
+        for server in [self.server.take(), self.imds_server.take()]
+            .into_iter()
+            .flatten()
+        {
             server.signal_stop();
         }
     }
@@ -153,6 +255,7 @@ impl fmt::Debug for Emulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Emulator")
             .field("endpoint", &self.endpoint())
+            .field("imds_endpoint", &self.imds_endpoint())
             .field("tenant_id", &self.tenant_id())
             .field("subscription_id", &self.subscription_id())
             .field("admin_client_id", &self.admin_client_id())

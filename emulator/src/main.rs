@@ -1,4 +1,4 @@
-//! `msi-emulator [--data-dir DIR | --in-memory] [--port N] [--lro-delay-ms N]`
+//! `msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [--no-rbac] [--lro-delay-ms N] [--page-size N]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,18 +7,26 @@ use std::time::Duration;
 use msi_emulator::Config;
 
 const USAGE: &str = "\
-usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--lro-delay-ms N] [--page-size N]
+usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [--no-rbac]
+                    [--lro-delay-ms N] [--page-size N]
 
   --data-dir DIR      keep state in DIR (default: msi-emulator under the user data directory)
   --in-memory         keep everything in memory
-  --port N            port on 127.0.0.1 (default 8443; 0 picks a free port)
+  --port N            HTTPS port on 127.0.0.1 for ARM and Entra ID (default 8443; 0 picks a free port)
+  --imds-port N       plain-HTTP port on 127.0.0.1 for the machines' token endpoints (IMDS, MSI
+                      extension, App Service style) (default 50340; 0 picks a free port)
+  --no-rbac           do not enforce role assignments on ARM requests
   --lro-delay-ms N    how long compute operations stay in progress (default 0)
   --page-size N       list page size (default 100)
 ";
 
+/// Default port of the token endpoints (next to the MSI extension's 50342).
+const DEFAULT_IMDS_PORT: u16 = 50340;
+
 fn parse(args: &[String]) -> Result<Config, String> {
     let mut config = Config {
         port: 8443,
+        imds_port: DEFAULT_IMDS_PORT,
         ..Config::default()
     };
     let mut data_dir: Option<PathBuf> = None;
@@ -48,6 +56,13 @@ fn parse(args: &[String]) -> Result<Config, String> {
                     .parse()
                     .map_err(|_| format!("--port: '{v}' is not a port number"))?;
             }
+            "--imds-port" => {
+                let v = value(flag)?;
+                config.imds_port = v
+                    .parse()
+                    .map_err(|_| format!("--imds-port: '{v}' is not a port number"))?;
+            }
+            "--no-rbac" => config.enforce_rbac = false,
             "--lro-delay-ms" => {
                 config.lro_delay = Duration::from_millis(number(flag, value(flag)?)?);
             }
@@ -113,6 +128,11 @@ mod tests {
         let c = parse(&args("--data-dir /tmp/x")).unwrap();
         assert_eq!(c.data_dir, Some(PathBuf::from("/tmp/x")));
         assert_eq!(c.port, 8443);
+        assert_eq!(c.imds_port, DEFAULT_IMDS_PORT);
+        assert!(c.enforce_rbac);
+        let c = parse(&args("--in-memory --imds-port 0 --no-rbac")).unwrap();
+        assert_eq!(c.imds_port, 0);
+        assert!(!c.enforce_rbac);
         assert!(parse(&args("--in-memory --data-dir /tmp/x")).is_err());
         assert!(parse(&args("--port nope")).is_err());
         assert!(parse(&args("--bogus")).is_err());

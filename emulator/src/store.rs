@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS principals (
     resource     TEXT,
     display_name TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS role_assignments (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    name      TEXT NOT NULL UNIQUE,  -- lower-cased assignment name (a GUID)
+    scope_key TEXT NOT NULL,         -- lower-cased scope, `/` for the root
+    principal TEXT NOT NULL,         -- lower-cased principal object id
+    doc       TEXT NOT NULL          -- JSON document owned by arm::roles
+);
+CREATE INDEX IF NOT EXISTS role_assignments_principal ON role_assignments(principal);
 ";
 
 /// The database.
@@ -68,6 +76,14 @@ pub struct Operation {
     pub kind: String,
     pub started_ms: i64,
     pub complete_ms: i64,
+}
+
+/// A stored role assignment.
+#[derive(Clone, Debug)]
+pub struct AssignmentRow {
+    pub scope_key: String,
+    pub principal: String,
+    pub doc: Value,
 }
 
 /// Something that can hold a token: the admin service principal, a system-assigned identity, a
@@ -174,6 +190,16 @@ fn principal_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Principal> {
     })
 }
 
+fn assignment_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<AssignmentRow> {
+    let doc: String = r.get(2)?;
+    Ok(AssignmentRow {
+        scope_key: r.get(0)?,
+        principal: r.get(1)?,
+        doc: serde_json::from_str(&doc).unwrap_or(Value::Null),
+    })
+}
+
+const ASSIGNMENT_COLS: &str = "scope_key, principal, doc";
 const ROW_COLS: &str = "seq, key, kind, doc";
 const PRINCIPAL_COLS: &str = "object_id, client_id, kind, resource, display_name";
 
@@ -375,6 +401,63 @@ impl Tx<'_> {
         self.tx
             .execute("DELETE FROM principals WHERE object_id = ?1", [object_id])?;
         Ok(())
+    }
+
+    /// Inserts or replaces a role assignment (keys are lower-cased here).
+    pub fn assignment_put(
+        &self,
+        name: &str,
+        scope_key: &str,
+        principal: &str,
+        doc: &Value,
+    ) -> rusqlite::Result<()> {
+        self.tx.execute(
+            "INSERT INTO role_assignments(name, scope_key, principal, doc) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(name) DO UPDATE SET scope_key = excluded.scope_key,
+               principal = excluded.principal, doc = excluded.doc",
+            params![
+                name.to_ascii_lowercase(),
+                scope_key.to_ascii_lowercase(),
+                principal.to_ascii_lowercase(),
+                doc.to_string()
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn assignment(&self, name: &str) -> rusqlite::Result<Option<AssignmentRow>> {
+        self.tx
+            .query_row(
+                &format!("SELECT {ASSIGNMENT_COLS} FROM role_assignments WHERE name = ?1"),
+                [name.to_ascii_lowercase()],
+                assignment_from,
+            )
+            .optional()
+    }
+
+    pub fn assignment_delete(&self, name: &str) -> rusqlite::Result<bool> {
+        Ok(self.tx.execute(
+            "DELETE FROM role_assignments WHERE name = ?1",
+            [name.to_ascii_lowercase()],
+        )? > 0)
+    }
+
+    /// Every role assignment, in creation order.
+    pub fn assignments(&self) -> rusqlite::Result<Vec<AssignmentRow>> {
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {ASSIGNMENT_COLS} FROM role_assignments ORDER BY seq"
+        ))?;
+        let rows = st.query_map([], assignment_from)?;
+        rows.collect()
+    }
+
+    /// The role assignments of one principal, in creation order.
+    pub fn assignments_of(&self, principal: &str) -> rusqlite::Result<Vec<AssignmentRow>> {
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {ASSIGNMENT_COLS} FROM role_assignments WHERE principal = ?1 ORDER BY seq"
+        ))?;
+        let rows = st.query_map([principal.to_ascii_lowercase()], assignment_from)?;
+        rows.collect()
     }
 }
 

@@ -13,6 +13,7 @@ pub enum Provider {
     Resources,
     Compute,
     ManagedIdentity,
+    Authorization,
 }
 
 /// Newest version accepted by every provider.
@@ -28,6 +29,7 @@ impl Provider {
             Provider::Resources => "2014-04-01",
             Provider::Compute => "2015-06-15",
             Provider::ManagedIdentity => "2015-08-31",
+            Provider::Authorization => "2015-07-01",
         }
     }
 
@@ -42,6 +44,9 @@ impl Provider {
             }
             Provider::ManagedIdentity => {
                 "2015-08-31-preview, 2018-11-30, 2021-09-30-preview, 2022-01-31-preview, 2023-01-31, 2023-07-31-preview, 2024-11-30, 2025-01-31-preview, 2025-05-31-preview"
+            }
+            Provider::Authorization => {
+                "2015-07-01,2018-01-01-preview,2018-09-01-preview,2020-04-01-preview,2020-10-01-preview,2022-04-01,2022-05-01-preview"
             }
         }
     }
@@ -87,7 +92,9 @@ pub fn check(provider: Provider, v: &str, type_name: &str, location: &str) -> Re
         return Ok(());
     }
     Err(match provider {
-        Provider::Resources => ArmError::invalid_api_version(v, provider.known_versions()),
+        Provider::Resources | Provider::Authorization => {
+            ArmError::invalid_api_version(v, provider.known_versions())
+        }
         _ => ArmError::no_registered_provider(
             StatusCode::BAD_REQUEST,
             location,

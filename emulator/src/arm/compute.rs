@@ -15,7 +15,7 @@ use super::errors::ArmError;
 use super::identity::{self, IdentityRequest, Mode, Shape, StoredIdentity};
 use super::lro::{self, OpRef};
 use super::resources::{self, RgDoc, rg_key};
-use super::{ArmResponse, Ctx, api_version, check_preconditions, etag, msi};
+use super::{ArmResponse, Ctx, api_version, check_preconditions, etag, msi, rbac};
 use crate::store::{Principal, Row, Tx};
 use crate::util;
 
@@ -151,7 +151,7 @@ pub fn resource_id(sub: &str, rg: &str, kind: ComputeKind, name: &str) -> String
 }
 
 /// The id managed-identity tokens carry in `xms_mirid` (lower-case `resourcegroups`).
-fn mirid(sub: &str, rg: &str, kind: ComputeKind, name: &str) -> String {
+pub fn mirid(sub: &str, rg: &str, kind: ComputeKind, name: &str) -> String {
     format!(
         "/subscriptions/{sub}/resourcegroups/{rg}/providers/{}/{name}",
         kind.full_type()
@@ -636,6 +636,22 @@ fn apply_identity(
     };
     let sub = &ctx.app.seed.subscription_id;
     let id = resource_id(sub, doc_rg, kind, doc_name);
+    // Linking a user-assigned identity needs `assign/action` on it (ARM checks before the RP runs).
+    let mut refused = Vec::new();
+    // Malformed ids are left to the resource provider (400 FailedIdentityOperation).
+    for added in identity::requested_additions(current, req) {
+        if msi::key_of_id(&added).is_some() && !ctx.permits(tx, rbac::ASSIGN_ACTION, &added)? {
+            refused.push(added);
+        }
+    }
+    if !refused.is_empty() {
+        return Err(rbac::linked_authorization_failed(
+            &ctx.caller.object_id,
+            &format!("{}/write", kind.full_type()),
+            &ctx.scope,
+            &refused,
+        ));
+    }
     let applied = identity::apply(
         current,
         req,
@@ -909,8 +925,14 @@ fn delete(ctx: &Ctx<'_>, kind: ComputeKind, rg: &str, name: &str) -> Result<ArmR
     })
 }
 
-/// Lists by resource group or subscription (paged).
-pub fn list(ctx: &Ctx<'_>, kind: ComputeKind, rg: Option<&str>) -> Result<ArmResponse, ArmError> {
+/// Lists by resource group or subscription (paged); with `only_readable`, only the resources the
+/// caller may perform that action on.
+pub fn list(
+    ctx: &Ctx<'_>,
+    kind: ComputeKind,
+    rg: Option<&str>,
+    only_readable: Option<&str>,
+) -> Result<ArmResponse, ArmError> {
     let sub = ctx.app.seed.subscription_id.as_str();
     ctx.app.store.tx(|tx| {
         let group_key = match rg {
@@ -920,10 +942,19 @@ pub fn list(ctx: &Ctx<'_>, kind: ComputeKind, rg: Option<&str>) -> Result<ArmRes
             }
             None => None,
         };
-        ctx.page(tx, kind.store_kind(), group_key.as_deref(), |row| {
-            let doc: ComputeDoc = parse(row)?;
-            render(ctx, tx, kind, &row.key, &doc, None)
-        })
+        ctx.page_where(
+            tx,
+            kind.store_kind(),
+            group_key.as_deref(),
+            |row| match only_readable {
+                Some(action) => ctx.permits(tx, action, &row.key),
+                None => Ok(true),
+            },
+            |row| {
+                let doc: ComputeDoc = parse(row)?;
+                render(ctx, tx, kind, &row.key, &doc, None)
+            },
+        )
     })
 }
 
@@ -1234,6 +1265,125 @@ pub fn handle(
             &ctx.api_version,
         )),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookups for the token endpoints (IMDS, the MSI VM extension, App Service style)
+
+/// The port the legacy MSI extension listens on when its settings name none.
+pub const MSI_EXTENSION_DEFAULT_PORT: u16 = 50342;
+
+/// A machine or scale set as the token endpoints see it.
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub kind: ComputeKind,
+    pub key: String,
+    pub doc: ComputeDoc,
+}
+
+impl Machine {
+    /// The ARM id (`resourceGroups` as created).
+    pub fn id(&self, sub: &str) -> String {
+        resource_id(sub, &self.doc.rg, self.kind, &self.doc.name)
+    }
+
+    /// `sku.capacity` of a scale set.
+    pub fn capacity(&self) -> Option<u64> {
+        let sku = util::get_ci(&self.doc.extra, "sku")?.as_object()?;
+        let c = util::get_ci(sku, "capacity")?;
+        c.as_u64()
+            .or_else(|| c.as_str().and_then(|s| s.trim().parse().ok()))
+    }
+}
+
+/// The machine (or scale set) whose `vmId` (`uniqueId`) is `id`.
+pub fn find_by_unique_id(
+    tx: &Tx<'_>,
+    kind: ComputeKind,
+    id: &str,
+) -> Result<Option<Machine>, ArmError> {
+    for row in tx.all_of(kind.store_kind())? {
+        let doc: ComputeDoc = parse(&row)?;
+        if doc.unique_id.eq_ignore_ascii_case(id) {
+            return Ok(Some(Machine {
+                kind,
+                key: row.key,
+                doc,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// The machine or scale set stored under `key`.
+pub fn find_by_key(tx: &Tx<'_>, key: &str) -> Result<Option<Machine>, ArmError> {
+    let Some(row) = tx.get(key)? else {
+        return Ok(None);
+    };
+    let kind = match row.kind.as_str() {
+        VM_KIND => ComputeKind::Vm,
+        VMSS_KIND => ComputeKind::Vmss,
+        _ => return Ok(None),
+    };
+    Ok(Some(Machine {
+        kind,
+        doc: parse(&row)?,
+        key: row.key,
+    }))
+}
+
+/// The port of a `ManagedIdentityExtensionFor{Windows,Linux}` extension, `None` for other extensions.
+fn msi_extension_port(doc: &ExtensionDoc) -> Option<Option<u16>> {
+    let ty = util::get_ci(&doc.properties, "type").and_then(Value::as_str)?;
+    if !ty.eq_ignore_ascii_case("ManagedIdentityExtensionForWindows")
+        && !ty.eq_ignore_ascii_case("ManagedIdentityExtensionForLinux")
+    {
+        return None;
+    }
+    let port = util::get_ci(&doc.properties, "settings")
+        .and_then(Value::as_object)
+        .and_then(|s| util::get_ci(s, "port"))
+        .and_then(|p| {
+            p.as_u64()
+                .or_else(|| p.as_str().and_then(|s| s.trim().parse().ok()))
+        });
+    Some(match port {
+        None => Some(MSI_EXTENSION_DEFAULT_PORT),
+        Some(p) => u16::try_from(p).ok().filter(|p| *p != 0),
+    })
+}
+
+/// The machine has the legacy MSI extension.
+pub fn has_msi_extension(tx: &Tx<'_>, key: &str) -> Result<bool, ArmError> {
+    for row in tx.children(key)? {
+        if msi_extension_port(&parse(&row)?).is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Every `(port, machine key, machine id)` an MSI extension claims, oldest extension first.
+pub fn msi_extension_claims(
+    tx: &Tx<'_>,
+    sub: &str,
+) -> Result<Vec<(u16, String, String)>, ArmError> {
+    let mut rows = tx.all_of(VM_EXT_KIND)?;
+    rows.extend(tx.all_of(VMSS_EXT_KIND)?);
+    rows.sort_by_key(|r| r.seq);
+    let mut out = Vec::new();
+    for row in rows {
+        let Some(Some(port)) = msi_extension_port(&parse(&row)?) else {
+            continue;
+        };
+        let Some(parent) = row.key.rfind("/extensions/").map(|i| &row.key[..i]) else {
+            continue;
+        };
+        if let Some(m) = find_by_key(tx, parent)? {
+            out.push((port, m.key.clone(), m.id(sub)));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

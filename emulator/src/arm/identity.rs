@@ -274,6 +274,30 @@ pub fn parse_request(
     Ok(Some(IdentityRequest { kind, user }))
 }
 
+/// The user-assigned identities `req` would add to `current` (ids as sent, each once): linking each
+/// needs `assign/action` on it. Removals need nothing more than the write.
+pub fn requested_additions(current: &StoredIdentity, req: &IdentityRequest) -> Vec<String> {
+    if !req.kind.user() {
+        return Vec::new();
+    }
+    let candidates: Vec<&String> = match &req.user {
+        UserChange::Keep | UserChange::Clear => Vec::new(),
+        UserChange::Merge(entries) => entries
+            .iter()
+            .filter(|(_, adding)| *adding)
+            .map(|(id, _)| id)
+            .collect(),
+        UserChange::Replace(ids) => ids.iter().collect(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for id in candidates {
+        if !current.has_user(id) && !out.iter().any(|o| o.eq_ignore_ascii_case(id)) {
+            out.push(id.clone());
+        }
+    }
+    out
+}
+
 /// The result of applying a request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Applied {
@@ -592,6 +616,37 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.target.as_deref(), Some("resourceIdentity.identityIds"));
+    }
+
+    #[test]
+    fn additions_are_new_ids_only() {
+        let cur = with(true, &[ID1]);
+        let req = parse_request(
+            Some(&json!({"type": "SystemAssigned, UserAssigned",
+                "userAssignedIdentities": {ID1.to_ascii_lowercase(): {}, ID2: {}}})),
+            Mode::Patch,
+            Shape::Map,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(requested_additions(&cur, &req), vec![ID2.to_string()]);
+        let removal = parse_request(
+            Some(&json!({"type": "SystemAssigned, UserAssigned",
+                "userAssignedIdentities": {ID1: null}})),
+            Mode::Patch,
+            Shape::Map,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(requested_additions(&cur, &removal).is_empty());
+        let list = parse_request(
+            Some(&json!({"type": "UserAssigned", "identityIds": [ID1, ID2]})),
+            Mode::Put,
+            Shape::List,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(requested_additions(&cur, &list), vec![ID2.to_string()]);
     }
 
     #[test]

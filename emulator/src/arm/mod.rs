@@ -9,7 +9,9 @@ pub mod errors;
 pub mod identity;
 pub mod lro;
 pub mod msi;
+pub mod rbac;
 pub mod resources;
+pub mod roles;
 
 use axum::body::Bytes;
 use axum::http::request::Parts;
@@ -75,11 +77,92 @@ pub struct Ctx<'a> {
     pub body: Bytes,
     pub api_version: String,
     /// The authenticated principal (access control keys on its object id).
-    #[allow(dead_code)]
     pub caller: Principal,
+    /// The decoded request path without a trailing `/`: the scope access control reports.
+    pub scope: String,
 }
 
 impl Ctx<'_> {
+    /// Access control is on (`Config::enforce_rbac`).
+    pub fn enforced(&self) -> bool {
+        self.app.config.enforce_rbac
+    }
+
+    /// The caller may perform `action` at `scope` (an id or path, any casing).
+    pub fn permits(&self, tx: &Tx<'_>, action: &str, scope: &str) -> Result<bool, ArmError> {
+        if !self.enforced() {
+            return Ok(true);
+        }
+        rbac::permits(tx, &self.caller.object_id, action, &rbac::scope_key(scope))
+    }
+
+    /// 403 `AuthorizationFailed` unless the caller may perform `action` at `check_scope`; the error
+    /// names `shown_scope`.
+    pub fn authorize_at(
+        &self,
+        action: &str,
+        check_scope: &str,
+        shown_scope: &str,
+    ) -> Result<(), ArmError> {
+        if !self.enforced() {
+            return Ok(());
+        }
+        if self
+            .app
+            .store
+            .tx(|tx| self.permits(tx, action, check_scope))?
+        {
+            Ok(())
+        } else {
+            Err(rbac::authorization_failed(
+                &self.caller.object_id,
+                action,
+                shown_scope,
+            ))
+        }
+    }
+
+    /// [`Ctx::authorize_at`] the request's own path.
+    pub fn authorize(&self, action: &str) -> Result<(), ArmError> {
+        self.authorize_at(action, &self.scope, &self.scope)
+    }
+
+    /// The caller has some role assignment in the subscription (what ARM requires to see it).
+    pub fn sees_subscription(&self, tx: &Tx<'_>, sub: &str) -> Result<bool, ArmError> {
+        if !self.enforced() {
+            return Ok(true);
+        }
+        rbac::has_access_within(
+            tx,
+            &self.caller.object_id,
+            &rbac::scope_key(&format!("/subscriptions/{sub}")),
+        )
+    }
+
+    /// 403 unless the caller has some access in the subscription.
+    fn authorize_visible(&self, sub: &str, action: &str) -> Result<(), ArmError> {
+        if self.app.store.tx(|tx| self.sees_subscription(tx, sub))? {
+            Ok(())
+        } else {
+            Err(rbac::authorization_failed(
+                &self.caller.object_id,
+                action,
+                &format!("/subscriptions/{sub}"),
+            ))
+        }
+    }
+
+    /// Access to the status of operation `op_id`: `action` on the resource it changed.
+    fn authorize_operation(&self, op_id: &str, action: &str) -> Result<(), ArmError> {
+        if !self.enforced() {
+            return Ok(());
+        }
+        match self.app.store.tx(|t| t.op_get(op_id))? {
+            Some(op) => self.authorize_at(action, &op.resource, &self.scope),
+            None => Ok(()),
+        }
+    }
+
     pub fn query(&self, name: &str) -> Option<&str> {
         http::query_get(&self.query, name)
     }
@@ -142,12 +225,14 @@ impl Ctx<'_> {
         format!("{}{}?{}", self.app.endpoint, self.raw_path, ser.finish())
     }
 
-    /// One page of resources of `kind` (in group `rg_key` when given), rendered by `render`.
-    pub fn page(
+    /// One page of resources of `kind` (in group `rg_key` when given) that `keep` accepts, rendered
+    /// by `render` (a page may hold fewer items than the page size when `keep` refuses some).
+    pub fn page_where(
         &self,
         tx: &Tx<'_>,
         kind: &str,
         rg_key: Option<&str>,
+        mut keep: impl FnMut(&Row) -> Result<bool, ArmError>,
         mut render: impl FnMut(&Row) -> Result<Value, ArmError>,
     ) -> Result<ArmResponse, ArmError> {
         let after: i64 = self
@@ -160,7 +245,9 @@ impl Ctx<'_> {
         let rows = &rows[..rows.len().min(size)];
         let mut value = Vec::with_capacity(rows.len());
         for r in rows {
-            value.push(render(r)?);
+            if keep(r)? {
+                value.push(render(r)?);
+            }
         }
         let mut body = Map::new();
         body.insert("value".into(), Value::Array(value));
@@ -395,6 +482,14 @@ enum Target {
         name: String,
         rest: Vec<String>,
     },
+    RoleAssignments {
+        scope: Vec<String>,
+        name: Option<String>,
+    },
+    RoleDefinitions {
+        scope: Vec<String>,
+        id: Option<String>,
+    },
     Unknown {
         sub: Option<String>,
         ty: String,
@@ -405,6 +500,26 @@ fn parse_target(segs: &[String]) -> Target {
     let l: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
     let l: Vec<&str> = l.iter().map(String::as_str).collect();
     let s = |i: usize| segs[i].clone();
+    // `{scope}/providers/Microsoft.Authorization/{roleAssignments|roleDefinitions}[/{name}]`.
+    let authz = (0..l.len()).find(|&i| {
+        l[i] == "providers"
+            && l.get(i + 1) == Some(&"microsoft.authorization")
+            && matches!(
+                l.get(i + 2),
+                Some(&"roleassignments") | Some(&"roledefinitions")
+            )
+            && l.len() <= i + 4
+            && (i == 0 || l[0] == "subscriptions")
+    });
+    if let Some(i) = authz {
+        let scope = segs[..i].to_vec();
+        let name = segs.get(i + 3).cloned();
+        return if l[i + 2] == "roleassignments" {
+            Target::RoleAssignments { scope, name }
+        } else {
+            Target::RoleDefinitions { scope, id: name }
+        };
+    }
     match l.as_slice() {
         ["subscriptions"] => Target::Subscriptions,
         ["tenants"] => Target::Tenants,
@@ -500,6 +615,7 @@ fn provider_of(ns: &str) -> Option<Provider> {
         "microsoft.compute" => Some(Provider::Compute),
         "microsoft.managedidentity" => Some(Provider::ManagedIdentity),
         "microsoft.resources" => Some(Provider::Resources),
+        "microsoft.authorization" => Some(Provider::Authorization),
         _ => None,
     }
 }
@@ -525,7 +641,7 @@ fn service_of(
         Provider::ManagedIdentity => ty
             .eq_ignore_ascii_case("userAssignedIdentities")
             .then_some(Service::Msi),
-        Provider::Resources => None,
+        Provider::Resources | Provider::Authorization => None,
     };
     let service = service.ok_or_else(|| ArmError::invalid_resource_type(ty, ns, api))?;
     let provider = match service {
@@ -630,6 +746,11 @@ fn route(app: &App, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError>
     } else {
         parts.method.clone()
     };
+    let scope = if segs.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{}", segs.join("/"))
+    };
     let ctx = Ctx {
         app,
         method,
@@ -640,9 +761,11 @@ fn route(app: &App, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError>
         body,
         api_version: api,
         caller,
+        scope,
     };
     let api = ctx.api_version.as_str();
     let resources_version = |ty: &str| api_version::check(Provider::Resources, api, ty, "global");
+    let verb = verb_of(&ctx.method);
 
     match target {
         Target::Subscriptions => {
@@ -662,16 +785,27 @@ fn route(app: &App, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError>
         Target::Subscription { sub } => {
             resources_version("subscriptions")?;
             check_subscription(app, &sub)?;
+            ctx.authorize_visible(&sub, "Microsoft.Resources/subscriptions/read")?;
             resources::get_subscription(&ctx)
         }
         Target::Providers { sub } => {
             resources_version("providers")?;
             check_subscription(app, &sub)?;
+            ctx.authorize_visible(&sub, "Microsoft.Resources/subscriptions/providers/read")?;
             resources::list_providers(&ctx)
         }
         Target::Provider { sub, ns, register } => {
             resources_version("providers")?;
             check_subscription(app, &sub)?;
+            if register {
+                ctx.authorize_at(
+                    &format!("{ns}/register/action"),
+                    &format!("/subscriptions/{sub}"),
+                    &format!("/subscriptions/{sub}"),
+                )?;
+            } else {
+                ctx.authorize_visible(&sub, "Microsoft.Resources/subscriptions/providers/read")?;
+            }
             resources::provider(&ctx, &ns, register)
         }
         Target::ResourceGroups { sub } => {
@@ -682,11 +816,18 @@ fn route(app: &App, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError>
         Target::ResourceGroup { sub, rg } => {
             resources_version("resourceGroups")?;
             check_subscription(app, &sub)?;
+            ctx.authorize(&format!(
+                "Microsoft.Resources/subscriptions/resourceGroups/{verb}"
+            ))?;
             resources::group(&ctx, &rg)
         }
         Target::OperationResult { sub, id } => {
             resources_version("operationresults")?;
             check_subscription(app, &sub)?;
+            ctx.authorize_operation(
+                &id,
+                "Microsoft.Resources/subscriptions/operationresults/read",
+            )?;
             lro::operation_result(&ctx, &id)
         }
         Target::ComputeOperation { sub, id } => {
@@ -695,6 +836,7 @@ fn route(app: &App, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError>
             if ctx.method != Method::GET {
                 return Err(ArmError::method_not_allowed(ctx.method.as_str()));
             }
+            ctx.authorize_operation(&id, "Microsoft.Compute/locations/operations/read")?;
             lro::compute_status(&ctx, &id)
         }
         Target::List { sub, rg, ns, ty } => {
@@ -704,9 +846,31 @@ fn route(app: &App, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError>
             if ctx.method != Method::GET {
                 return Err(ArmError::method_not_allowed(ctx.method.as_str()));
             }
+            // Read at the list's scope lists everything; grants below it list what they cover.
+            let action = format!("{}/read", service.full_type());
+            let filter = match ctx.authorize(&action) {
+                Ok(()) => None,
+                Err(e) => {
+                    let container = match &rg {
+                        Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
+                        None => format!("/subscriptions/{sub}"),
+                    };
+                    let below = ctx.app.store.tx(|tx| {
+                        rbac::has_access_below(
+                            tx,
+                            &ctx.caller.object_id,
+                            &rbac::scope_key(&container),
+                        )
+                    })?;
+                    if !below {
+                        return Err(e);
+                    }
+                    Some(action.as_str())
+                }
+            };
             match service {
-                Service::Compute(kind) => compute::list(&ctx, kind, rg.as_deref()),
-                Service::Msi => msi::list(&ctx, rg.as_deref()),
+                Service::Compute(kind) => compute::list(&ctx, kind, rg.as_deref(), filter),
+                Service::Msi => msi::list(&ctx, rg.as_deref(), filter),
             }
         }
         Target::Resource {
@@ -720,10 +884,32 @@ fn route(app: &App, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError>
             let location = || error_location(app, &ctx.body, &sub, Some(&rg));
             let service = service_of(&ns, &ty, api, &location)?;
             check_subscription(app, &sub)?;
+            if let Some(action) = resource_action(service, &rest, verb) {
+                ctx.authorize(&action)?;
+            }
             match service {
                 Service::Compute(kind) => compute::handle(&ctx, kind, &rg, &name, &rest),
                 Service::Msi => msi::handle(&ctx, &rg, &name, &rest),
             }
+        }
+        Target::RoleAssignments { scope, name } => {
+            api_version::check(Provider::Authorization, api, "roleAssignments", "global")?;
+            if let Some(sub) = roles_subscription(&scope) {
+                check_subscription(app, sub)?;
+            }
+            ctx.authorize(&format!("Microsoft.Authorization/roleAssignments/{verb}"))?;
+            roles::assignments(&ctx, &scope, name.as_deref())
+        }
+        Target::RoleDefinitions { scope, id } => {
+            api_version::check(Provider::Authorization, api, "roleDefinitions", "global")?;
+            if let Some(sub) = roles_subscription(&scope) {
+                check_subscription(app, sub)?;
+            }
+            // Built-in definitions are readable by anyone at the root.
+            if !scope.is_empty() {
+                ctx.authorize(&format!("Microsoft.Authorization/roleDefinitions/{verb}"))?;
+            }
+            roles::definitions(&ctx, &scope, id.as_deref())
         }
         Target::Unknown { sub, ty } => {
             if let Some(sub) = &sub {
@@ -736,6 +922,66 @@ fn route(app: &App, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError>
             ))
         }
     }
+}
+
+fn roles_subscription(scope: &[String]) -> Option<&str> {
+    match scope {
+        [s, sub, ..] if s.eq_ignore_ascii_case("subscriptions") => Some(sub.as_str()),
+        _ => None,
+    }
+}
+
+/// `read`, `write`, `delete` or `action` (POST) for a method.
+fn verb_of(method: &Method) -> &'static str {
+    match *method {
+        Method::GET | Method::HEAD => "read",
+        Method::PUT | Method::PATCH => "write",
+        Method::DELETE => "delete",
+        _ => "action",
+    }
+}
+
+impl Service {
+    /// `Microsoft.Compute/virtualMachines`, ...
+    fn full_type(self) -> String {
+        match self {
+            Service::Compute(kind) => kind.full_type(),
+            Service::Msi => "Microsoft.ManagedIdentity/userAssignedIdentities".to_string(),
+        }
+    }
+}
+
+/// The action a request on a resource (or one of its sub-resources, `rest`) needs.
+fn resource_action(service: Service, rest: &[String], verb: &str) -> Option<String> {
+    let l: Vec<String> = rest.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let l: Vec<&str> = l.iter().map(String::as_str).collect();
+    let ty = service.full_type();
+    Some(match (service, l.as_slice()) {
+        (_, []) => format!("{ty}/{verb}"),
+        (Service::Compute(_), ["extensions"] | ["extensions", _]) => {
+            format!("{ty}/extensions/{verb}")
+        }
+        (Service::Compute(compute::ComputeKind::Vmss), ["manualupgrade"]) => {
+            "Microsoft.Compute/virtualMachineScaleSets/manualUpgrade/action".to_string()
+        }
+        (Service::Compute(compute::ComputeKind::Vmss), ["virtualmachines"]) => {
+            "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read".to_string()
+        }
+        (Service::Compute(_), ["instanceview"]) => format!("{ty}/instanceView/read"),
+        (
+            Service::Compute(_),
+            [
+                "providers",
+                "microsoft.managedidentity",
+                "identities",
+                "default",
+            ],
+        ) => "Microsoft.ManagedIdentity/identities/read".to_string(),
+        (Service::Msi, ["listassociatedresources"]) => {
+            format!("{ty}/listAssociatedResources/action")
+        }
+        _ => return None,
+    })
 }
 
 /// Forgets the principals of deleted resources (system-assigned and user-assigned identities).

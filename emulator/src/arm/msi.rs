@@ -300,8 +300,13 @@ fn put(ctx: &Ctx<'_>, rg: &str, name: &str, k: &str) -> Result<ArmResponse, ArmE
     })
 }
 
-/// Lists by resource group or subscription (paged).
-pub fn list(ctx: &Ctx<'_>, rg: Option<&str>) -> Result<ArmResponse, ArmError> {
+/// Lists by resource group or subscription (paged); with `only_readable`, only the identities the
+/// caller may perform that action on.
+pub fn list(
+    ctx: &Ctx<'_>,
+    rg: Option<&str>,
+    only_readable: Option<&str>,
+) -> Result<ArmResponse, ArmError> {
     let sub = ctx.app.seed.subscription_id.as_str();
     ctx.app.store.tx(|tx| {
         let rg_key = match rg {
@@ -311,9 +316,16 @@ pub fn list(ctx: &Ctx<'_>, rg: Option<&str>) -> Result<ArmResponse, ArmError> {
             }
             None => None,
         };
-        ctx.page(tx, UAI_KIND, rg_key.as_deref(), |row| {
-            Ok(render(ctx, &parse_doc(row)?))
-        })
+        ctx.page_where(
+            tx,
+            UAI_KIND,
+            rg_key.as_deref(),
+            |row| match only_readable {
+                Some(action) => ctx.permits(tx, action, &row.key),
+                None => Ok(true),
+            },
+            |row| Ok(render(ctx, &parse_doc(row)?)),
+        )
     })
 }
 

@@ -72,9 +72,20 @@ fn only_get(ctx: &Ctx<'_>) -> Result<(), ArmError> {
 
 pub fn list_subscriptions(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
     only_get(ctx)?;
+    // Only the subscriptions the caller has some access in are listed.
+    let visible = ctx
+        .app
+        .store
+        .tx(|tx| ctx.sees_subscription(tx, &ctx.app.seed.subscription_id))?;
+    let value: Vec<Value> = if visible {
+        vec![subscription_body(ctx)]
+    } else {
+        Vec::new()
+    };
+    let count = value.len();
     Ok(ArmResponse::ok(json!({
-        "value": [subscription_body(ctx)],
-        "count": {"type": "Total", "value": 1},
+        "value": value,
+        "count": {"type": "Total", "value": count},
     })))
 }
 
@@ -133,6 +144,13 @@ fn provider_body(ctx: &Ctx<'_>, provider: Provider) -> Value {
             ],
         ),
         Provider::Resources => ("Microsoft.Resources", vec![("resourceGroups", "None")]),
+        Provider::Authorization => (
+            "Microsoft.Authorization",
+            vec![
+                ("roleAssignments", "SupportsExtension"),
+                ("roleDefinitions", "SupportsExtension"),
+            ],
+        ),
     };
     let resource_types: Vec<Value> = types
         .into_iter()
@@ -156,6 +174,7 @@ pub fn list_providers(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
         provider_body(ctx, Provider::Compute),
         provider_body(ctx, Provider::ManagedIdentity),
         provider_body(ctx, Provider::Resources),
+        provider_body(ctx, Provider::Authorization),
     ]})))
 }
 
@@ -254,6 +273,31 @@ pub fn provider_operations(ctx: &Ctx<'_>, provider: Provider) -> Result<ArmRespo
                 ),
             ],
         ),
+        Provider::Authorization => (
+            "Microsoft Authorization",
+            &[
+                (
+                    "Microsoft.Authorization/roleAssignments/read",
+                    "roleAssignments",
+                    "Get role assignment",
+                ),
+                (
+                    "Microsoft.Authorization/roleAssignments/write",
+                    "roleAssignments",
+                    "Create role assignment",
+                ),
+                (
+                    "Microsoft.Authorization/roleAssignments/delete",
+                    "roleAssignments",
+                    "Delete role assignment",
+                ),
+                (
+                    "Microsoft.Authorization/roleDefinitions/read",
+                    "roleDefinitions",
+                    "Get role definition",
+                ),
+            ],
+        ),
         Provider::Resources => (
             "Microsoft Resources",
             &[
@@ -312,12 +356,25 @@ fn render_group(ctx: &Ctx<'_>, doc: &RgDoc) -> Value {
 
 pub fn list_groups(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
     only_get(ctx)?;
+    // ARM lists the groups the caller may read.
     ctx.app.store.tx(|tx| {
-        ctx.page(tx, RG_KIND, None, |row| {
-            let doc: RgDoc = serde_json::from_value(row.doc.clone())
-                .map_err(|e| ArmError::internal(e.to_string()))?;
-            Ok(render_group(ctx, &doc))
-        })
+        ctx.page_where(
+            tx,
+            RG_KIND,
+            None,
+            |row| {
+                ctx.permits(
+                    tx,
+                    "Microsoft.Resources/subscriptions/resourceGroups/read",
+                    &row.key,
+                )
+            },
+            |row| {
+                let doc: RgDoc = serde_json::from_value(row.doc.clone())
+                    .map_err(|e| ArmError::internal(e.to_string()))?;
+                Ok(render_group(ctx, &doc))
+            },
+        )
     })
 }
 

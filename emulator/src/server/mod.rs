@@ -1,6 +1,9 @@
-//! The HTTPS listener: a tokio accept loop (TCP_NODELAY on every socket), a rustls acceptor and a
-//! hyper-util server (HTTP/1.1 and h2 via ALPN) in front of the axum router.
+//! The listeners: a tokio accept loop (TCP_NODELAY on every socket) and a hyper-util server (HTTP/1.1
+//! and h2) in front of an axum router. The ARM/Entra listener is HTTPS (rustls, ALPN); the token
+//! endpoints of machines (IMDS, MSI extension, App Service style) and the MSI extension's own ports
+//! are plain HTTP, like the real ones.
 
+pub mod ports;
 pub mod tls;
 
 use std::convert::Infallible;
@@ -10,7 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -22,7 +25,18 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::app::App;
-use crate::{Error, arm, entra, faults, http};
+use crate::{Error, arm, entra, faults, http, imds};
+
+/// Which listener a request arrived on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Surface {
+    /// HTTPS: ARM, Entra ID, test hooks.
+    Arm,
+    /// Plain HTTP: every machine's token endpoints.
+    Imds,
+    /// Plain HTTP: the MSI extension on its own port.
+    ExtensionPort(u16),
+}
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -49,20 +63,49 @@ impl ServerHandle {
     }
 }
 
-/// Starts serving `listener` in a background task.
+/// Starts serving HTTPS (ARM, Entra ID, hooks) on `listener` in a background task.
 pub fn serve(listener: TcpListener, app: Arc<App>) -> Result<ServerHandle, Error> {
     let acceptor = TlsAcceptor::from(app.tls.server_config()?);
     let router = router(app.clone());
+    Ok(spawn(listener, Some(acceptor), app, router, Surface::Arm))
+}
+
+/// Starts serving plain HTTP for `surface` (the token endpoints, an MSI extension port).
+pub fn serve_plain(listener: TcpListener, app: Arc<App>, surface: Surface) -> ServerHandle {
+    let router = match surface {
+        Surface::Imds => Router::new()
+            .fallback(imds::dispatch)
+            .with_state(app.clone()),
+        Surface::ExtensionPort(port) => Router::new()
+            .fallback(move |State(app): State<Arc<App>>, req: Request| {
+                imds::extension_port(app, port, req)
+            })
+            .with_state(app.clone()),
+        Surface::Arm => router(app.clone()),
+    };
+    spawn(listener, None, app, router, surface)
+}
+
+fn spawn(
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    app: Arc<App>,
+    router: Router,
+    surface: Surface,
+) -> ServerHandle {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, acceptor, app, router, stopped));
-    Ok(ServerHandle { stop, task })
+    let task = tokio::spawn(accept_loop(
+        listener, acceptor, app, router, surface, stopped,
+    ));
+    ServerHandle { stop, task }
 }
 
 async fn accept_loop(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    acceptor: Option<TlsAcceptor>,
     app: Arc<App>,
     router: Router,
+    surface: Surface,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
@@ -72,7 +115,9 @@ async fn accept_loop(
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _)) => {
-                    connections.spawn(connection(tcp, acceptor.clone(), app.clone(), router.clone()));
+                    connections.spawn(connection(
+                        tcp, acceptor.clone(), app.clone(), router.clone(), surface,
+                    ));
                 }
                 // Out of file descriptors and the like: back off instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -95,38 +140,52 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-async fn connection(tcp: TcpStream, acceptor: TlsAcceptor, app: Arc<App>, router: Router) {
+async fn connection(
+    tcp: TcpStream,
+    acceptor: Option<TlsAcceptor>,
+    app: Arc<App>,
+    router: Router,
+    surface: Surface,
+) {
     // Headers and body leave in separate writes; without NODELAY, Nagle plus delayed ACK adds ~40 ms.
     let _ = tcp.set_nodelay(true);
-    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-        Ok(Ok(stream)) => stream,
-        _ => return,
-    };
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let app = app.clone();
         let router = router.clone();
-        async move { intercept(app, router, req).await }
+        async move { intercept(app, router, surface, req).await }
     });
-    let _ = auto::Builder::new(TokioExecutor::new())
-        .serve_connection(TokioIo::new(tls), service)
-        .await;
+    let builder = auto::Builder::new(TokioExecutor::new());
+    match acceptor {
+        Some(acceptor) => {
+            let tls =
+                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => stream,
+                    _ => return,
+                };
+            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+        }
+        None => {
+            let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
+        }
+    }
 }
 
 /// Records the request and applies injected faults before anything else sees it.
 async fn intercept(
     app: Arc<App>,
     router: Router,
+    surface: Surface,
     req: hyper::Request<Incoming>,
 ) -> Result<Response, DropConnection> {
     let path = req.uri().path().to_string();
-    if !faults::is_hook_path(&path) {
+    if surface != Surface::Arm || !faults::is_hook_path(&path) {
         let method = req.method().as_str().to_string();
         app.hooks.record(&method, &path);
         if let Some(fault) = app.hooks.take_fault(&method, &path) {
             if fault.drop_connection {
                 return Err(DropConnection);
             }
-            return Ok(fault.response(&path, req.headers()));
+            return Ok(fault.response(&path, req.headers(), surface));
         }
     }
     let response = router.oneshot(req.map(Body::new)).await;
@@ -159,7 +218,15 @@ async fn dispatch(State(app): State<Arc<App>>, req: Request) -> Response {
         .to_ascii_lowercase();
     match first.as_str() {
         "_emulator" => faults::handle_hook(&app, &parts, &body),
-        "subscriptions" | "tenants" | "providers" => arm::handle(&app, &parts, body),
+        "subscriptions" | "tenants" | "providers" => {
+            let write = !matches!(parts.method, Method::GET | Method::HEAD);
+            let response = arm::handle(&app, &parts, body);
+            // An MSI extension may have appeared or gone: open or close its port.
+            if write {
+                ports::reconcile_and_wait(&app).await;
+            }
+            response
+        }
         "metadata" => entra::metadata(&app, &parts),
         _ => entra::handle(&app, &parts, &body),
     }

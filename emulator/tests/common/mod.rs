@@ -126,7 +126,19 @@ impl Harness {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Reply {
-        let mut req = self.http.request(method, url).bearer_auth(&self.token);
+        self.send_as(&self.token, method, url, headers, body).await
+    }
+
+    /// [`Harness::send`] with another bearer token.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, url).bearer_auth(token);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -155,6 +167,71 @@ impl Harness {
     pub async fn arm(&self, method: Method, path: &str, api: &str, body: Option<&Value>) -> Reply {
         let url = format!("{}{path}?api-version={api}", self.emu.endpoint());
         self.send(method, &url, &[], body).await
+    }
+
+    /// ARM call as the holder of `token`.
+    pub async fn arm_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        api: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let url = format!("{}{path}?api-version={api}", self.emu.endpoint());
+        self.send_as(token, method, &url, &[], body).await
+    }
+
+    /// Creates (or replaces) a VM with `identity` (or none) and returns its GET body.
+    pub async fn create_vm(&self, rg: &str, name: &str, identity: Option<Value>) -> Value {
+        let mut body = serde_json::json!({"location": "westus"});
+        if let Some(i) = identity {
+            body["identity"] = i;
+        }
+        let r = self
+            .arm(
+                Method::PUT,
+                &self.vm_path(rg, name),
+                "2024-11-01",
+                Some(&body),
+            )
+            .await;
+        assert!(r.status.is_success(), "{:?}", r.body);
+        self.arm(Method::GET, &self.vm_path(rg, name), "2024-11-01", None)
+            .await
+            .body
+    }
+
+    /// Grants `role` (a built-in role GUID) at `scope` to `principal` as the admin.
+    pub async fn grant(&self, scope: &str, role: &str, principal: &str) -> Reply {
+        let name = uuid::Uuid::new_v4().to_string();
+        let path = format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}");
+        let body = serde_json::json!({"properties": {
+            "roleDefinitionId": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{role}", self.sub()),
+            "principalId": principal}});
+        let r = self
+            .arm(Method::PUT, &path, "2022-04-01", Some(&body))
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        r
+    }
+
+    /// A token for a VM's identity from its IMDS endpoint (`selector` e.g. `client_id=..`).
+    pub async fn imds_token(&self, vm_id: &str, selector: &str, resource: &str) -> Value {
+        let base = self.emu.imds_base_url(vm_id, None).unwrap();
+        let url = format!(
+            "{base}/metadata/identity/oauth2/token?api-version=2018-02-01&resource={}{}{selector}",
+            urlencode(resource),
+            if selector.is_empty() { "" } else { "&" }
+        );
+        let r = plain_client()
+            .get(url)
+            .header("Metadata", "true")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
     }
 
     pub async fn arm_with(
@@ -193,4 +270,45 @@ impl Harness {
         assert_eq!(r.status, 201, "{:?}", r.body);
         r.body
     }
+}
+
+/// A client for the plain-HTTP token endpoints.
+pub fn plain_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The claims of a JWT (not verified).
+pub fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// A GET with optional headers; returns status and JSON body (Null when empty).
+pub async fn get_json(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, Value) {
+    let mut req = client.get(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let h = r.headers().clone();
+    let text = r.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    (status, h, body)
 }
