@@ -4,7 +4,7 @@ use crate::output::{self, Format};
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 use msi_identity::compute::{BasicModel, MsiExtension, MsiExtensionOs};
-use msi_identity::ids::resolve_user_identity;
+use msi_identity::ids::resolve_identity_refs;
 use msi_identity::{
     ArmClient, ComputeKind, ComputeTarget, Error, Identity, IdentityChange, IdentityType, Secret,
     Settings,
@@ -567,26 +567,6 @@ where
     }
 }
 
-const SYSTEM_TOKEN: &str = "[system]";
-
-/// Split `--identities` into "the system one too" and resolved user-assigned IDs.
-fn split_identities(values: &[String], t: &ComputeTarget) -> Result<(bool, Vec<String>), Error> {
-    let mut system = false;
-    let mut user = Vec::new();
-    for v in values {
-        if v.eq_ignore_ascii_case(SYSTEM_TOKEN) {
-            system = true;
-        } else {
-            user.push(resolve_user_identity(
-                v,
-                &t.subscription,
-                &t.resource_group,
-            )?);
-        }
-    }
-    Ok((system, user))
-}
-
 /// az's output of `identity assign`: the system principal and the user-assigned map.
 fn assign_output(i: &Identity) -> Value {
     let ua = i
@@ -695,7 +675,7 @@ async fn compute(client: &ArmClient, kind: ComputeKind, cmd: ComputeCmd) -> Resu
                 let ids = ids.clone();
                 let role = role.clone();
                 async move {
-                    let (system, user) = split_identities(&ids, &t)?;
+                    let (system, user) = resolve_identity_refs(&ids, &t)?;
                     // No --identities means the system-assigned identity, as in az.
                     let system = system || user.is_empty();
                     if role.is_some() && !system {
@@ -716,7 +696,7 @@ async fn compute(client: &ArmClient, kind: ComputeKind, cmd: ComputeCmd) -> Resu
             for_each(targets(client, kind, &a.target)?, |t| {
                 let ids = ids.clone();
                 async move {
-                    let (system, user) = split_identities(&ids, &t)?;
+                    let (system, user) = resolve_identity_refs(&ids, &t)?;
                     let change = IdentityChange::Remove {
                         system: system || user.is_empty(),
                         user,
@@ -767,7 +747,7 @@ async fn create(client: &ArmClient, kind: ComputeKind, a: CreateArgs) -> Result<
     let (system, user) = match &a.assign_identity {
         None => (false, vec![]),
         Some(v) if v.is_empty() => (true, vec![]),
-        Some(v) => split_identities(v, &t)?,
+        Some(v) => resolve_identity_refs(v, &t)?,
     };
     let mut resource = client.create_compute(&t, model, system, &user).await?;
     // Never echo a password back.

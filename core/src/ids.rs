@@ -268,6 +268,28 @@ pub fn resolve_user_identity(
     }
 }
 
+/// In az's `--identities` / `--assign-identity` lists, this stands for the system-assigned identity.
+pub const SYSTEM_IDENTITY_REF: &str = "[system]";
+
+/// Split an az-style identity list for `t`: whether `[system]` is in it, and the user-assigned identities
+/// (names resolved in `t`'s group, or IDs), validated.
+pub fn resolve_identity_refs(values: &[String], t: &ComputeTarget) -> Result<(bool, Vec<String>)> {
+    let mut system = false;
+    let mut user = Vec::new();
+    for v in values {
+        if v.trim().eq_ignore_ascii_case(SYSTEM_IDENTITY_REF) {
+            system = true;
+        } else {
+            user.push(resolve_user_identity(
+                v,
+                &t.subscription,
+                &t.resource_group,
+            )?);
+        }
+    }
+    Ok((system, user))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +367,15 @@ mod tests {
                 .contains("not a user-assigned")
         );
         assert!(resolve_user_identity("a", "s", "rg").is_err());
+    }
+
+    #[test]
+    fn identity_lists_split_system_and_user() {
+        let t = ComputeTarget::new("s", "rg", "vm", ComputeKind::VirtualMachine).unwrap();
+        let (sys, user) = resolve_identity_refs(&["[System]".into(), "id1".into()], &t).unwrap();
+        assert!(sys);
+        assert_eq!(user, vec![user_identity_id("s", "rg", "id1")]);
+        assert!(resolve_identity_refs(&["x".into()], &t).is_err());
     }
 
     #[test]
