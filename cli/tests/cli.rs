@@ -455,3 +455,144 @@ async fn quickstart_walks_through_every_step() {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn role_assignments_and_a_token_from_imds() {
+    let env = start().await;
+    let ok = |r: &Run| assert_eq!(r.code, 0, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    ok(&env
+        .msi(&["group", "create", "-n", "rg", "-l", "westus"])
+        .await);
+    let r = env.msi(&["vm", "create", "-g", "rg", "-n", "vm"]).await;
+    ok(&r);
+    let vm_id = r.json()["id"].as_str().unwrap().to_string();
+    let scope = format!(
+        "/subscriptions/{}/resourceGroups/rg",
+        env.emu.subscription_id()
+    );
+    // az's form: assign the system identity and grant it a role in one command.
+    let r = env
+        .msi(&[
+            "vm", "identity", "assign", "-g", "rg", "-n", "vm", "--role", "Reader", "--scope",
+            &scope,
+        ])
+        .await;
+    ok(&r);
+    let principal = r.json()["systemAssignedIdentity"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = env
+        .msi(&[
+            "role",
+            "assignment",
+            "list",
+            "--scope",
+            &scope,
+            "--assignee",
+            &principal,
+        ])
+        .await;
+    ok(&r);
+    let list = r.json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert!(
+        list[0]["properties"]["roleDefinitionId"]
+            .as_str()
+            .unwrap()
+            .ends_with("acdd72a7-3385-48ef-bd42-f606fba81ae7")
+    );
+    let r = env
+        .msi(&[
+            "role",
+            "assignment",
+            "create",
+            "--assignee-object-id",
+            &principal,
+            "--role",
+            "Virtual Machine Contributor",
+            "--scope",
+            &vm_id,
+        ])
+        .await;
+    ok(&r);
+
+    // A process on the VM: get-access-token through IMDS, selected by the environment as azure-identity does.
+    let base = env.emu.imds_base_url(&vm_id, None).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_msi"));
+    cmd.args([
+        "account",
+        "get-access-token",
+        "--resource",
+        "https://management.azure.com/",
+    ])
+    .env_clear()
+    .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &base);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tok: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tok["tokenType"], "Bearer");
+    assert!(tok["accessToken"].as_str().unwrap().split('.').count() == 3);
+    // A user-assigned identity that is not on the VM: credential_unavailable, exit 12.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_msi"));
+    cmd.args([
+        "account",
+        "get-access-token",
+        "--client-id",
+        "00000000-0000-0000-0000-000000000001",
+    ])
+    .env_clear()
+    .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &base);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(12),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(e["error"]["code"], "invalid_request");
+
+    // Delete by assignee and role; only that one goes.
+    let r = env
+        .msi(&[
+            "role",
+            "assignment",
+            "delete",
+            "--assignee",
+            &principal,
+            "--role",
+            "Reader",
+            "--scope",
+            &scope,
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    let r = env
+        .msi(&[
+            "role",
+            "assignment",
+            "list",
+            "--scope",
+            &vm_id,
+            "--assignee",
+            &principal,
+        ])
+        .await;
+    ok(&r);
+    assert_eq!(
+        r.json().as_array().unwrap().len(),
+        1,
+        "the VM-scope grant stays"
+    );
+}
