@@ -3,7 +3,7 @@
 use crate::output::{self, Format};
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
-use msi_identity::compute::{BasicModel, MsiExtension, MsiExtensionOs};
+use msi_identity::compute::{BasicModel, MsiExtension};
 use msi_identity::ids::resolve_identity_refs;
 use msi_identity::{
     ArmClient, ComputeKind, ComputeTarget, Error, Identity, IdentityChange, IdentityType, Secret,
@@ -749,15 +749,7 @@ async fn create(client: &ArmClient, kind: ComputeKind, a: CreateArgs) -> Result<
         Some(v) if v.is_empty() => (true, vec![]),
         Some(v) => resolve_identity_refs(v, &t)?,
     };
-    let mut resource = client.create_compute(&t, model, system, &user).await?;
-    // Never echo a password back.
-    if let Some(os) = resource
-        .pointer_mut("/properties/osProfile")
-        .and_then(Value::as_object_mut)
-    {
-        os.remove("adminPassword");
-    }
-    Ok(resource)
+    client.create_compute(&t, model, system, &user).await
 }
 
 async fn extension(
@@ -771,50 +763,18 @@ async fn extension(
     match cmd {
         ExtensionCmd::Set(a) => {
             let t = target(&a.ext)?;
-            if !a
-                .publisher
-                .eq_ignore_ascii_case(msi_identity::compute::MSI_EXTENSION_PUBLISHER)
-            {
-                return Err(Error::invalid_argument(format!(
-                    "publisher '{}' is not supported: msi manages the Microsoft.ManagedIdentity extension only",
-                    a.publisher
-                )));
-            }
-            if a.version != msi_identity::compute::MSI_EXTENSION_VERSION {
-                return Err(Error::invalid_argument(format!(
-                    "version '{}' is not supported: the MSI extension is version 1.0",
-                    a.version
-                )));
-            }
-            let os = MsiExtensionOs::from_type(a.extension_type.as_deref().unwrap_or(&a.ext.name))?;
-            let mut ext = MsiExtension::new(os);
-            ext.name = a.ext.name.clone();
-            if let Some(s) = &a.settings {
-                let settings = parse_json_arg("--settings", s)?;
-                let obj: &Map<String, Value> = settings.as_object().ok_or_else(|| {
-                    Error::invalid_argument(
-                        "--settings must be a JSON object, e.g. '{\"port\": 50342}'",
-                    )
-                })?;
-                for k in obj.keys() {
-                    if k != "port" {
-                        return Err(Error::invalid_argument(format!(
-                            "--settings key '{k}' is not supported: the MSI extension takes only port"
-                        )));
-                    }
-                }
-                if let Some(p) = obj.get("port") {
-                    ext.port = p
-                        .as_u64()
-                        .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
-                        .and_then(|p| u16::try_from(p).ok())
-                        .ok_or_else(|| {
-                            Error::invalid_argument(format!(
-                                "--settings port {p} is not a port number"
-                            ))
-                        })?;
-                }
-            }
+            let settings = a
+                .settings
+                .as_deref()
+                .map(|s| parse_json_arg("--settings", s))
+                .transpose()?;
+            let ext = MsiExtension::from_spec(
+                &a.ext.name,
+                a.extension_type.as_deref(),
+                &a.publisher,
+                &a.version,
+                settings.as_ref(),
+            )?;
             client.set_msi_extension(&t, &ext).await
         }
         ExtensionCmd::Delete(r) => {

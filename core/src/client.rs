@@ -3,7 +3,9 @@
 use crate::credential::SharedCredential;
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, Pipeline, RetryOptions};
-use crate::ids::{ComputeKind, ComputeTarget, validate_resource_group, validate_segment};
+use crate::ids::{
+    ComputeKind, ComputeTarget, validate_location, validate_resource_group, validate_segment,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -129,7 +131,7 @@ impl ArmClient {
 
     /// Create or update a resource group (`az group create`).
     pub async fn create_resource_group(&self, name: &str, location: &str) -> Result<Value> {
-        validate_segment("location", location)?;
+        validate_location(location)?;
         let path = self.group_path(name)?;
         let body = json!({ "location": location });
         let r = self

@@ -71,6 +71,52 @@ impl MsiExtension {
         }
     }
 
+    /// From the arguments of `az vm extension set` / `Set-AzVMExtension`: the extension name, its type (the
+    /// name when not given), publisher, version and settings. Only the MSI extension is accepted: publisher
+    /// Microsoft.ManagedIdentity, version 1.0, settings `{"port": N}`.
+    pub fn from_spec(
+        name: &str,
+        extension_type: Option<&str>,
+        publisher: &str,
+        version: &str,
+        settings: Option<&Value>,
+    ) -> Result<MsiExtension> {
+        if !publisher.eq_ignore_ascii_case(MSI_EXTENSION_PUBLISHER) {
+            return Err(Error::invalid_argument(format!(
+                "publisher '{publisher}' is not supported: only the {MSI_EXTENSION_PUBLISHER} extension is managed here"
+            )));
+        }
+        if version != MSI_EXTENSION_VERSION {
+            return Err(Error::invalid_argument(format!(
+                "version '{version}' is not supported: the MSI extension is version {MSI_EXTENSION_VERSION}"
+            )));
+        }
+        let mut ext = MsiExtension::new(MsiExtensionOs::from_type(extension_type.unwrap_or(name))?);
+        validate_segment("extension name", name)?;
+        ext.name = name.to_string();
+        if let Some(settings) = settings {
+            let obj = settings.as_object().ok_or_else(|| {
+                Error::invalid_argument("settings must be a JSON object, e.g. {\"port\": 50342}")
+            })?;
+            if let Some(k) = obj.keys().find(|k| *k != "port") {
+                return Err(Error::invalid_argument(format!(
+                    "settings key '{k}' is not supported: the MSI extension takes only port"
+                )));
+            }
+            if let Some(p) = obj.get("port") {
+                ext.port = p
+                    .as_u64()
+                    .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
+                    .and_then(|p| u16::try_from(p).ok())
+                    .filter(|p| *p != 0)
+                    .ok_or_else(|| {
+                        Error::invalid_argument(format!("settings port {p} is not a port number"))
+                    })?;
+            }
+        }
+        Ok(ext)
+    }
+
     /// The extension's `properties`.
     pub fn properties(&self) -> Result<Value> {
         if self.port == 0 {
@@ -361,6 +407,83 @@ impl ArmClient {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn msi_extension_from_az_arguments() {
+        let e = MsiExtension::from_spec(
+            "ManagedIdentityExtensionForWindows",
+            None,
+            "microsoft.managedidentity",
+            "1.0",
+            Some(&json!({"port": "50343"})),
+        )
+        .unwrap();
+        assert_eq!((e.os, e.port), (MsiExtensionOs::Windows, 50343));
+        let named = MsiExtension::from_spec(
+            "msi",
+            Some("ManagedIdentityExtensionForLinux"),
+            MSI_EXTENSION_PUBLISHER,
+            "1.0",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (named.name.as_str(), named.port),
+            ("msi", MSI_EXTENSION_DEFAULT_PORT)
+        );
+        for (args, why) in [
+            (
+                ("x", None, MSI_EXTENSION_PUBLISHER, "1.0", None),
+                "unknown MSI extension type",
+            ),
+            (
+                (
+                    "ManagedIdentityExtensionForLinux",
+                    None,
+                    "Contoso",
+                    "1.0",
+                    None,
+                ),
+                "publisher 'Contoso'",
+            ),
+            (
+                (
+                    "ManagedIdentityExtensionForLinux",
+                    None,
+                    MSI_EXTENSION_PUBLISHER,
+                    "2.0",
+                    None,
+                ),
+                "version '2.0'",
+            ),
+        ] {
+            let e = MsiExtension::from_spec(args.0, args.1, args.2, args.3, args.4).unwrap_err();
+            assert!(e.message().contains(why), "{e}");
+        }
+        for bad in [
+            json!([1]),
+            json!({"port": 70000}),
+            json!({"port": 0}),
+            json!({"port": 1, "x": 2}),
+        ] {
+            assert!(
+                MsiExtension::from_spec(
+                    "ManagedIdentityExtensionForLinux",
+                    None,
+                    MSI_EXTENSION_PUBLISHER,
+                    "1.0",
+                    Some(&bad)
+                )
+                .is_err(),
+                "{bad}"
+            );
+        }
+    }
+}
+
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -508,7 +631,7 @@ impl BasicModel {
             }
         };
         if let Some(l) = &self.location {
-            validate_segment("location", l)?;
+            crate::ids::validate_location(l)?;
             model["location"] = l.clone().into();
         }
         Ok(model)

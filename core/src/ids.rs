@@ -163,6 +163,25 @@ impl ComputeTarget {
         )
     }
 
+    /// From a full resource ID of a VM or a scale set, whichever it is.
+    pub fn parse(id: &str) -> Result<ComputeTarget> {
+        let rid = ResourceId::parse(id)?;
+        let kind = [ComputeKind::VirtualMachine, ComputeKind::VirtualMachineScaleSet]
+            .into_iter()
+            .find(|k| rid.is_type(COMPUTE_NAMESPACE, k.type_segment()))
+            .ok_or_else(|| {
+                Error::invalid_argument(format!(
+                    "resource ID '{id}' is neither a VM nor a scale set (Microsoft.Compute/virtualMachines or virtualMachineScaleSets)"
+                ))
+            })?;
+        ComputeTarget::new(
+            rid.subscription.clone(),
+            rid.resource_group.clone(),
+            rid.name(),
+            kind,
+        )
+    }
+
     /// ARM path (no host, no query).
     pub fn path(&self) -> String {
         format!(
@@ -208,6 +227,19 @@ pub fn validate_segment(what: &str, value: &str) -> Result<()> {
     {
         return Err(Error::invalid_argument(format!(
             "invalid {what} '{value}': character {c:?} is not allowed"
+        )));
+    }
+    Ok(())
+}
+
+/// A location goes in a request body, so display names with spaces (`West US`) are fine, as ARM accepts them.
+pub fn validate_location(location: &str) -> Result<()> {
+    if location.trim().is_empty() {
+        return Err(Error::invalid_argument("location must not be empty"));
+    }
+    if let Some(c) = location.chars().find(|c| c.is_control()) {
+        return Err(Error::invalid_argument(format!(
+            "invalid location '{location}': character {c:?} is not allowed"
         )));
     }
     Ok(())

@@ -125,18 +125,25 @@ impl Settings {
         }
     }
 
-    /// An ARM client for these settings.
-    pub fn client(&self) -> Result<ArmClient> {
+    /// Client options for these settings (endpoint, subscription, an HTTP client trusting the CA), for callers
+    /// that bring their own credential or adjust retries.
+    pub fn client_options(&self) -> Result<ClientOptions> {
         let subscription = self.subscription_id.clone().ok_or_else(|| {
             Error::invalid_argument(format!(
                 "no subscription: pass one or set {}",
                 env::SUBSCRIPTION
             ))
         })?;
-        let http = self.http_client()?;
-        let credential = self.credential(&http)?;
         let mut options = ClientOptions::new(self.endpoint(), subscription);
-        options.http = Some(http);
+        options.http = Some(self.http_client()?);
+        Ok(options)
+    }
+
+    /// An ARM client for these settings with their credential.
+    pub fn client(&self) -> Result<ArmClient> {
+        let options = self.client_options()?;
+        let http = options.http.clone().expect("client_options sets http");
+        let credential = self.credential(&http)?;
         ArmClient::new(credential, options)
     }
 }

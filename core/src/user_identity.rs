@@ -2,9 +2,7 @@
 
 use crate::client::{ArmClient, MSI_API_VERSION};
 use crate::error::{ErrorKind, Result};
-use crate::ids::{
-    MSI_NAMESPACE, UAI_TYPE, validate_identity_name, validate_resource_group, validate_segment,
-};
+use crate::ids::{MSI_NAMESPACE, UAI_TYPE, validate_identity_name, validate_resource_group};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -46,10 +44,50 @@ impl ArmClient {
     fn uai_path(&self, resource_group: &str, name: &str) -> Result<String> {
         validate_resource_group(resource_group)?;
         validate_identity_name(name)?;
-        Ok(format!(
-            "/subscriptions/{}/resourceGroups/{resource_group}/providers/{MSI_NAMESPACE}/{UAI_TYPE}/{name}",
-            self.subscription
+        Ok(crate::ids::user_identity_id(
+            &self.subscription,
+            resource_group,
+            name,
         ))
+    }
+
+    /// The path of a user-assigned identity given by full ID (any subscription).
+    fn uai_path_from_id(id: &str) -> Result<String> {
+        let r = crate::ids::ResourceId::parse(id)?;
+        if !r.is_type(MSI_NAMESPACE, UAI_TYPE) {
+            return Err(crate::Error::invalid_argument(format!(
+                "'{id}' is not a user-assigned identity ID"
+            )));
+        }
+        validate_resource_group(&r.resource_group)?;
+        validate_identity_name(r.name())?;
+        Ok(crate::ids::user_identity_id(
+            &r.subscription,
+            &r.resource_group,
+            r.name(),
+        ))
+    }
+
+    /// Read a user-assigned identity by its full ID.
+    pub async fn get_user_identity_by_id(&self, id: &str) -> Result<UserIdentity> {
+        let path = Self::uai_path_from_id(id)?;
+        let r = self
+            .p
+            .send(
+                Method::GET,
+                &path,
+                &[("api-version", MSI_API_VERSION)],
+                None,
+                &[],
+            )
+            .await?;
+        Ok(UserIdentity::from_json(r.body))
+    }
+
+    /// Delete a user-assigned identity by its full ID; `false` when it did not exist.
+    pub async fn delete_user_identity_by_id(&self, id: &str) -> Result<bool> {
+        let path = Self::uai_path_from_id(id)?;
+        self.delete_uai_at(&path).await
     }
 
     /// Create (or update the tags of) a user-assigned identity (`az identity create`). The location defaults to
@@ -71,7 +109,7 @@ impl ArmClient {
         }
         let location = match location {
             Some(l) => {
-                validate_segment("location", l)?;
+                crate::ids::validate_location(l)?;
                 l.to_string()
             }
             None => {
@@ -147,11 +185,15 @@ impl ArmClient {
     /// Delete a user-assigned identity (`az identity delete`); `false` when it did not exist.
     pub async fn delete_user_identity(&self, resource_group: &str, name: &str) -> Result<bool> {
         let path = self.uai_path(resource_group, name)?;
+        self.delete_uai_at(&path).await
+    }
+
+    async fn delete_uai_at(&self, path: &str) -> Result<bool> {
         match self
             .p
             .send(
                 Method::DELETE,
-                &path,
+                path,
                 &[("api-version", MSI_API_VERSION)],
                 None,
                 &[],

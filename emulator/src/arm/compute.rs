@@ -422,6 +422,16 @@ fn render(
             )
         }
     };
+    // The admin password is write-only: Azure keeps it to provision machines but never returns it.
+    let os_profile = match kind {
+        ComputeKind::Vm => props.get_mut("osProfile"),
+        ComputeKind::Vmss => props
+            .get_mut("virtualMachineProfile")
+            .and_then(|p| p.get_mut("osProfile")),
+    };
+    if let Some(Value::Object(os)) = os_profile {
+        util::remove_ci(os, "adminPassword");
+    }
     let expand = ctx.query("$expand").unwrap_or("");
     if kind == ComputeKind::Vm && expand.eq_ignore_ascii_case("instanceView") {
         props.insert(
