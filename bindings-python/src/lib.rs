@@ -1,0 +1,51 @@
+//! `msi_identity._native`: the compiled half of the `msi_identity` Python package.
+//!
+//! A binding file holds argument conversion, error mapping and runtime bridging, nothing else; files are named
+//! after the core modules they wrap (`client`, `compute`, `user_identity`, `roles`, `managed_identity`,
+//! `credential`, `identity`, `error`), plus `runtime` (the one tokio runtime) and `emulator`.
+
+mod client;
+mod compute;
+mod credential;
+mod emulator;
+mod error;
+mod identity;
+mod json;
+mod managed_identity;
+mod roles;
+mod runtime;
+mod user_identity;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("RUNTIME_THREAD_NAME", runtime::THREAD_NAME)?;
+    error::register(m)?;
+    m.add_class::<client::ManagedIdentityClient>()?;
+    m.add(
+        "AsyncManagedIdentityClient",
+        m.py().get_type::<client::AsyncManagedIdentityClient>(),
+    )?;
+    m.add_class::<credential::AccessToken>()?;
+    m.add_class::<credential::ClientSecretCredential>()?;
+    m.add(
+        "AsyncClientSecretCredential",
+        m.py().get_type::<credential::AsyncClientSecretCredential>(),
+    )?;
+    m.add_class::<managed_identity::ManagedIdentityCredential>()?;
+    m.add(
+        "AsyncManagedIdentityCredential",
+        m.py()
+            .get_type::<managed_identity::AsyncManagedIdentityCredential>(),
+    )?;
+    m.add_class::<identity::Identity>()?;
+    m.add_class::<identity::UserAssignedIdentity>()?;
+    m.add_class::<compute::IdentityUpdate>()?;
+    m.add_class::<user_identity::UserIdentity>()?;
+    m.add_class::<roles::RoleAssignment>()?;
+    m.add_class::<emulator::Emulator>()?;
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! The one tokio runtime of the process, owned by the binding, and the two bridges to Python: blocking with the
+//! GIL released (sync API) and asyncio futures (`msi_identity.aio`).
+//!
+//! After `os.fork()` the child has none of the parent's threads, so the parent's runtime (and every connection
+//! pool bound to it) is dead there. The runtime remembers the pid it was built in; a call from another pid builds
+//! a new one and leaks the old one (dropping it would join threads that do not exist). [`PerProcess`] does the
+//! same for clients and credentials, whose connection pools belong to the runtime that opened them.
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3_async_runtimes::TaskLocals;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Mutex, RwLock};
+use tokio::runtime::Runtime;
+
+/// Name of the runtime's worker threads (visible in `top -H`, py-spy, gdb).
+pub const THREAD_NAME: &str = "msi-identity-rt";
+
+static RUNTIME: RwLock<Option<(u32, &'static Runtime)>> = RwLock::new(None);
+
+fn build_runtime() -> Runtime {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get().clamp(2, 4))
+        .unwrap_or(2);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name(THREAD_NAME)
+        .enable_all()
+        .build()
+        .expect("msi_identity: cannot start the tokio runtime")
+}
+
+/// The runtime of this process, built on first use and again in a forked child.
+pub fn runtime() -> &'static Runtime {
+    let pid = std::process::id();
+    if let Some((p, rt)) = *RUNTIME.read().unwrap_or_else(|e| e.into_inner())
+        && p == pid
+    {
+        return rt;
+    }
+    let mut slot = RUNTIME.write().unwrap_or_else(|e| e.into_inner());
+    match *slot {
+        Some((p, rt)) if p == pid => rt,
+        // First use, or first use in a forked child: the parent's runtime (if any) stays leaked.
+        _ => {
+            let rt: &'static Runtime = Box::leak(Box::new(build_runtime()));
+            *slot = Some((pid, rt));
+            rt
+        }
+    }
+}
+
+/// A value bound to the runtime of the process that built it (an HTTP client, a credential with a connection
+/// pool): built on first use, and built again from its recipe in a forked child.
+pub struct PerProcess<T: Clone> {
+    cell: Mutex<Option<(u32, T)>>,
+}
+
+impl<T: Clone> PerProcess<T> {
+    /// With an instance built already in this process.
+    pub fn with(value: T) -> PerProcess<T> {
+        PerProcess {
+            cell: Mutex::new(Some((std::process::id(), value))),
+        }
+    }
+
+    pub fn get_or_build<E>(&self, build: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        let pid = std::process::id();
+        let mut cell = self.cell.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((p, v)) = cell.as_ref()
+            && *p == pid
+        {
+            return Ok(v.clone());
+        }
+        let v = build()?;
+        if let Some(old) = cell.replace((pid, v.clone())) {
+            // Built in the parent: its connections belong to a runtime with no threads here. Never drop it.
+            std::mem::forget(old);
+        }
+        Ok(v)
+    }
+}
+
+/// Run `fut` to completion on the runtime with the GIL released (the sync API).
+pub fn block_on<F, T>(py: Python<'_>, fut: F) -> T
+where
+    F: Future<Output = T> + Send,
+    T: Send,
+{
+    py.detach(|| runtime().block_on(fut))
+}
+
+tokio::task_local! {
+    /// The event loop (and contextvars) of the `aio` call a task serves.
+    static TASK_LOCALS: TaskLocals;
+}
+
+/// The event loop of the `msi_identity.aio` call being served, if any: an async Python credential is awaited
+/// there.
+pub fn current_task_locals() -> Option<TaskLocals> {
+    TASK_LOCALS.try_with(|l| l.clone()).ok()
+}
+
+/// A sync method's body: run `fut` with the GIL released, raise its error, return its value.
+pub fn run_sync<F, T>(py: Python<'_>, fut: F) -> PyResult<Py<PyAny>>
+where
+    F: Future<Output = msi_identity::Result<T>> + Send,
+    T: for<'a> IntoPyObject<'a> + Send,
+{
+    use crate::error::ResultExt;
+    use pyo3::IntoPyObjectExt;
+    let value = block_on(py, fut).or_raise(py)?;
+    value.into_py_any(py)
+}
+
+/// Converts a finished call's value to Python (run with the GIL, on the caller's thread).
+type ToPython = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+type CallFuture = Pin<Box<dyn Future<Output = msi_identity::Result<ToPython>> + Send>>;
+
+/// The work of one `aio` call, waiting to be awaited.
+#[pyclass(frozen)]
+pub struct PendingCall {
+    fut: Mutex<Option<CallFuture>>,
+}
+
+/// Aborts the runtime task when the coroutine awaiting it is cancelled or dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The coroutine an `aio` method returns. Awaited, it runs the work on the runtime (never on the event loop's
+/// thread), with the caller's loop in a task-local; the GIL is taken only to start and to convert the result, and
+/// the coroutine is woken from a blocking thread, never from a runtime worker.
+#[pyfunction]
+async fn await_call(call: Py<PendingCall>) -> PyResult<Py<PyAny>> {
+    let (fut, locals) = Python::attach(|py| -> PyResult<_> {
+        let fut = call
+            .get()
+            .fut
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("this msi_identity call was awaited already"))?;
+        let locals = TaskLocals::with_running_loop(py)?.copy_context(py)?;
+        Ok((fut, locals))
+    })?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let task = runtime().spawn(TASK_LOCALS.scope(locals, async move {
+        let result = fut.await;
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = tx.send(result);
+        })
+        .await;
+    }));
+    let _abort = AbortOnDrop(task);
+    let result = rx
+        .await
+        .map_err(|_| PyRuntimeError::new_err("msi_identity: the call was dropped"))?;
+    Python::attach(|py| match result {
+        Ok(to_python) => to_python(py),
+        Err(e) => Err(crate::error::to_py_err(py, e)),
+    })
+}
+
+/// An `aio` method's body: a coroutine for `fut` (so `await`, `asyncio.run` and `asyncio.create_task` all work).
+pub fn run_async<F, T>(py: Python<'_>, fut: F) -> PyResult<Py<PyAny>>
+where
+    F: Future<Output = msi_identity::Result<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    use pyo3::IntoPyObjectExt;
+    let fut: CallFuture = Box::pin(async move {
+        let value = fut.await?;
+        Ok(Box::new(move |py: Python<'_>| value.into_py_any(py)) as ToPython)
+    });
+    let call = Py::new(
+        py,
+        PendingCall {
+            fut: Mutex::new(Some(fut)),
+        },
+    )?;
+    Ok(wrap_pyfunction!(await_call, py)?.call1((call,))?.unbind())
+}

@@ -1,0 +1,82 @@
+"""Shared set-up: one in-process emulator per session (real HTTPS on 127.0.0.1), a fresh resource group per test,
+and helpers that run one scenario against the sync client and the aio client alike."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import ssl
+import urllib.request
+import uuid
+from typing import Any, Awaitable, Callable, Iterator, TypeVar, Union
+
+import pytest
+
+import msi_identity
+import msi_identity.aio
+from msi_identity import emulator
+
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="session")
+def emu() -> Iterator[emulator.Emulator]:
+    with emulator.Emulator() as e:
+        yield e
+
+
+@pytest.fixture
+def client(emu: emulator.Emulator) -> msi_identity.ManagedIdentityClient:
+    return emu.client()
+
+
+@pytest.fixture
+def group(client: msi_identity.ManagedIdentityClient) -> str:
+    name = "rg-" + uuid.uuid4().hex[:10]
+    client.create_resource_group(name, "westus")
+    return name
+
+
+async def maybe(value: Union[T, Awaitable[T]]) -> T:
+    """The value of a sync call, or the awaited value of an aio call."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def run_both(
+    emu: emulator.Emulator, scenario: Callable[[Any, str], Awaitable[None]], group: str
+) -> None:
+    """Run `scenario(client, group)` with the sync client, then with the aio client (each in its own group)."""
+    asyncio.run(scenario(emu.client(), group))
+
+    async def aio() -> None:
+        c = emu.aio_client()
+        g = group + "-aio"
+        await c.create_resource_group(g, "westus")
+        await scenario(c, g)
+
+    asyncio.run(aio())
+
+
+def hook(emu: emulator.Emulator, method: str, path: str, body: Any = None) -> Any:
+    """Call one of the emulator's test hooks (`/_emulator/...`, no token needed)."""
+    ctx = ssl.create_default_context(cadata=emu.ca_cert_pem)
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(emu.endpoint + path, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+        text = r.read()
+        return json.loads(text) if text else None
+
+
+def uai_id(emu: emulator.Emulator, group: str, name: str) -> str:
+    return (
+        f"/subscriptions/{emu.subscription_id}/resourceGroups/{group}"
+        f"/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+    )
+
+
+def unique(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:8]
