@@ -23,6 +23,7 @@ use pyo3::prelude::*;
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("RUNTIME_THREAD_NAME", runtime::THREAD_NAME)?;
+    m.add_function(wrap_pyfunction!(runtime::drain, m)?)?;
     error::register(m)?;
     m.add_class::<client::ManagedIdentityClient>()?;
     m.add(

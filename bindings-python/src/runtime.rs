@@ -124,12 +124,58 @@ pub struct PendingCall {
     fut: Mutex<Option<CallFuture>>,
 }
 
-/// Aborts the runtime task when the coroutine awaiting it is cancelled or dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// `aio` calls whose result is still being handed over. The hand-over wakes the awaiting coroutine from a
+/// blocking thread, which takes the GIL; if the interpreter starts finalizing meanwhile, CPython aborts.
+/// [`drain`] (registered with `atexit`) waits for them first.
+static IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-impl Drop for AbortOnDrop {
+struct InFlight;
+
+impl InFlight {
+    fn start() -> InFlight {
+        IN_FLIGHT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.abort();
+        IN_FLIGHT.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Wait, with the GIL released, up to `timeout` seconds for results still being handed over; called at
+/// interpreter exit. Returns how many were left.
+#[pyfunction]
+pub fn drain(py: Python<'_>, timeout: f64) -> usize {
+    let deadline =
+        std::time::Instant::now() + std::time::Duration::from_secs_f64(timeout.clamp(0.0, 60.0));
+    py.detach(|| {
+        loop {
+            let n = IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst);
+            if n == 0 || std::time::Instant::now() >= deadline {
+                return n;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    })
+}
+
+/// The receiving end of a call and its runtime task. Dropped before the result came (the coroutine was
+/// cancelled, or collected unfinished), it lets go of the receiver first, so the aborted task's sender wakes no
+/// asyncio future from a runtime thread, and then aborts the task. Once the result came, the task is left to
+/// finish its hand-over: aborting it then would detach the blocking thread still inside the wake-up.
+struct Pending<T> {
+    rx: Option<tokio::sync::oneshot::Receiver<T>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl<T> Drop for Pending<T> {
+    fn drop(&mut self) {
+        drop(self.rx.take());
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
     }
 }
 
@@ -152,15 +198,26 @@ async fn await_call(call: Py<PendingCall>) -> PyResult<Py<PyAny>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let task = runtime().spawn(TASK_LOCALS.scope(locals, async move {
         let result = fut.await;
+        let in_flight = InFlight::start();
         let _ = tokio::task::spawn_blocking(move || {
             let _ = tx.send(result);
+            // Only now is this thread out of the interpreter.
+            drop(in_flight);
         })
         .await;
     }));
-    let _abort = AbortOnDrop(task);
-    let result = rx
+    let mut pending = Pending {
+        rx: Some(rx),
+        task: Some(task),
+    };
+    let result = pending
+        .rx
+        .as_mut()
+        .expect("taken only on drop")
         .await
-        .map_err(|_| PyRuntimeError::new_err("msi_identity: the call was dropped"))?;
+        .map_err(|_| PyRuntimeError::new_err("msi_identity: the call was dropped"));
+    pending.task = None;
+    let result = result?;
     Python::attach(|py| match result {
         Ok(to_python) => to_python(py),
         Err(e) => Err(crate::error::to_py_err(py, e)),

@@ -20,6 +20,13 @@ from ._native import (
 )
 from .exceptions import InvalidArgumentError, MsiIdentityError
 
+import atexit as _atexit
+
+from ._native import drain as _drain
+
+# Let asyncio results still being handed over from runtime threads finish before the interpreter goes away.
+_atexit.register(_drain, 2.0)
+
 __all__ = [
     "AccessToken",
     "ClientSecretCredential",

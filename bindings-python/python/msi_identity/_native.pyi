@@ -9,9 +9,12 @@ from typing_extensions import Self
 __version__: str
 RUNTIME_THREAD_NAME: str
 
+def drain(timeout: float) -> int: ...
+
 __all__ = [
     "__version__",
     "RUNTIME_THREAD_NAME",
+    "drain",
     "MsiIdentityError",
     "InvalidArgumentError",
     "HttpResponseError",
