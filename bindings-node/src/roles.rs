@@ -1,0 +1,118 @@
+//! Role assignments: core's `roles` module.
+
+use crate::client::MsiClient;
+use crate::error::IntoNapi;
+use msi_identity::RoleAssignment as CoreRoleAssignment;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::Value;
+
+/// A role assignment as the service returns it.
+#[napi(object)]
+pub struct RoleAssignment {
+    pub id: String,
+    pub name: String,
+    pub scope: String,
+    pub role_definition_id: String,
+    pub principal_id: String,
+    pub principal_type: Option<String>,
+    /// The ARM JSON.
+    #[napi(ts_type = "Record<string, any>")]
+    pub raw: Value,
+}
+
+impl From<CoreRoleAssignment> for RoleAssignment {
+    fn from(a: CoreRoleAssignment) -> Self {
+        RoleAssignment {
+            id: a.id,
+            name: a.name,
+            scope: a.scope,
+            role_definition_id: a.role_definition_id,
+            principal_id: a.principal_id,
+            principal_type: a.principal_type,
+            raw: a.raw,
+        }
+    }
+}
+
+/// Grant a role (`az role assignment create --assignee-object-id`).
+#[napi(object)]
+pub struct CreateRoleAssignmentOptions {
+    /// `/subscriptions/<id>[/resourceGroups/<group>[/providers/...]]`.
+    pub scope: String,
+    /// A role name (`Reader`), a role definition GUID or its full ID.
+    pub role: String,
+    /// Object ID of the principal (e.g. a system-assigned identity's `principalId`).
+    pub principal_id: String,
+    /// Default `ServicePrincipal`.
+    pub principal_type: Option<String>,
+}
+
+/// Which assignments `deleteRoleAssignments` removes: those made exactly at `scope` to `principalId` and/or of
+/// `role`.
+#[napi(object)]
+pub struct DeleteRoleAssignmentsOptions {
+    pub scope: String,
+    pub principal_id: Option<String>,
+    pub role: Option<String>,
+}
+
+#[napi]
+impl MsiClient {
+    /// Grant `role` at `scope` to a principal.
+    #[napi]
+    pub async fn create_role_assignment(
+        &self,
+        options: CreateRoleAssignmentOptions,
+    ) -> Result<RoleAssignment> {
+        let c = self.inner.clone();
+        Ok(c.create_role_assignment(
+            &options.scope,
+            &options.role,
+            &options.principal_id,
+            options.principal_type.as_deref(),
+        )
+        .await
+        .napi()?
+        .into())
+    }
+
+    /// Role assignments at and above `scope`, optionally for one principal (`az role assignment list`).
+    #[napi]
+    pub async fn list_role_assignments(
+        &self,
+        scope: String,
+        principal_id: Option<String>,
+    ) -> Result<Vec<RoleAssignment>> {
+        let c = self.inner.clone();
+        Ok(c.list_role_assignments(&scope, principal_id.as_deref())
+            .await
+            .napi()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Delete one role assignment by its ID; `false` when it did not exist.
+    #[napi]
+    pub async fn delete_role_assignment(&self, id: String) -> Result<bool> {
+        let c = self.inner.clone();
+        c.delete_role_assignment(&id).await.napi()
+    }
+
+    /// Delete the matching assignments (`az role assignment delete`); resolves to the IDs deleted.
+    #[napi]
+    pub async fn delete_role_assignments(
+        &self,
+        options: DeleteRoleAssignmentsOptions,
+    ) -> Result<Vec<String>> {
+        let c = self.inner.clone();
+        c.delete_role_assignments_matching(
+            &options.scope,
+            options.principal_id.as_deref(),
+            options.role.as_deref(),
+        )
+        .await
+        .napi()
+    }
+}

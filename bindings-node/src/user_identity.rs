@@ -1,0 +1,106 @@
+//! User-assigned identities: core's `user_identity` module.
+
+use crate::client::MsiClient;
+use crate::error::IntoNapi;
+use msi_identity::UserIdentity as CoreUserIdentity;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::Value;
+
+/// A user-assigned identity as the service returns it.
+#[napi(object)]
+pub struct UserIdentity {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    pub resource_group: String,
+    pub tenant_id: Option<String>,
+    pub principal_id: Option<String>,
+    pub client_id: Option<String>,
+    /// The ARM JSON.
+    #[napi(ts_type = "Record<string, any>")]
+    pub raw: Value,
+}
+
+impl From<CoreUserIdentity> for UserIdentity {
+    fn from(u: CoreUserIdentity) -> Self {
+        UserIdentity {
+            id: u.id,
+            name: u.name,
+            location: u.location,
+            resource_group: u.resource_group,
+            tenant_id: u.tenant_id,
+            principal_id: u.principal_id,
+            client_id: u.client_id,
+            raw: u.raw,
+        }
+    }
+}
+
+/// `createUserIdentity` options.
+#[napi(object)]
+pub struct CreateUserIdentityOptions {
+    /// Default: the resource group's.
+    pub location: Option<String>,
+    pub tags: Option<std::collections::HashMap<String, String>>,
+}
+
+#[napi]
+impl MsiClient {
+    /// Create (or update the tags of) a user-assigned identity (`az identity create`).
+    #[napi]
+    pub async fn create_user_identity(
+        &self,
+        resource_group: String,
+        name: String,
+        options: Option<CreateUserIdentityOptions>,
+    ) -> Result<UserIdentity> {
+        let c = self.inner.clone();
+        let (location, tags) = match options {
+            Some(o) => (o.location, o.tags.map(|t| serde_json::json!(t))),
+            None => (None, None),
+        };
+        Ok(
+            c.create_user_identity(&resource_group, &name, location.as_deref(), tags)
+                .await
+                .napi()?
+                .into(),
+        )
+    }
+
+    /// Read a user-assigned identity (`az identity show`).
+    #[napi]
+    pub async fn get_user_identity(
+        &self,
+        resource_group: String,
+        name: String,
+    ) -> Result<UserIdentity> {
+        let c = self.inner.clone();
+        Ok(c.get_user_identity(&resource_group, &name)
+            .await
+            .napi()?
+            .into())
+    }
+
+    /// User-assigned identities in a resource group, or in the whole subscription (`az identity list`).
+    #[napi]
+    pub async fn list_user_identities(
+        &self,
+        resource_group: Option<String>,
+    ) -> Result<Vec<UserIdentity>> {
+        let c = self.inner.clone();
+        Ok(c.list_user_identities(resource_group.as_deref())
+            .await
+            .napi()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Delete a user-assigned identity (`az identity delete`); `false` when it did not exist.
+    #[napi]
+    pub async fn delete_user_identity(&self, resource_group: String, name: String) -> Result<bool> {
+        let c = self.inner.clone();
+        c.delete_user_identity(&resource_group, &name).await.napi()
+    }
+}

@@ -1,0 +1,68 @@
+// Compiled (not run) by `npm run typecheck`: the public API as a TypeScript user writes it. A drift between
+// lib/index.d.ts, the generated index.d.ts and what users write fails here.
+import {
+  Emulator,
+  MsiClient,
+  ManagedIdentityCredential,
+  MsiIdentityError,
+  ResourceNotFoundError,
+  ResourceExistsError,
+  ConflictError,
+  AuthorizationError,
+  InvalidArgumentError,
+  type TokenCredential,
+  type AccessToken,
+  type Identity,
+  type IdentityUpdate,
+  type UserIdentity,
+  type RoleAssignment,
+  type ErrorKind,
+  type MsiErrorCode,
+} from 'msi-identity'
+
+async function main(): Promise<void> {
+  const emulator: Emulator = await Emulator.start({ lroDelayMs: 0 })
+  const env: Record<string, string> = { ...emulator.env() }
+  const client: MsiClient = emulator.client()
+  await client.createResourceGroup('rg', 'westus')
+  const uai: UserIdentity = await client.createUserIdentity('rg', 'uai1', { tags: { team: 'x' } })
+  await client.createVm('rg', 'vm', { image: 'UbuntuLTS', systemAssigned: true, userAssigned: [uai.id] })
+  const shown: Identity = await client.showVmIdentity('rg', 'vm')
+  const t: 'None' | 'SystemAssigned' | 'UserAssigned' | 'SystemAssigned, UserAssigned' = shown.type
+  const u: IdentityUpdate = await client.setVmIdentity('rg', 'vm', { type: 'SystemAssigned', userAssigned: [] })
+  const changed: boolean = u.changed
+  await client.removeVmssIdentity('rg', 'ss', { allUserAssigned: true })
+  await client.setVmMsiExtension('rg', 'vm', { type: 'ManagedIdentityExtensionForWindows', port: 50342 })
+  const ra: RoleAssignment = await client.createRoleAssignment({ scope: '/subscriptions/s', role: 'Reader', principalId: uai.principalId! })
+  const ras: RoleAssignment[] = await client.listRoleAssignments(ra.scope)
+
+  const mi = new ManagedIdentityCredential({ source: 'imds', endpoint: emulator.imdsBaseUrl(uai.id) })
+  const tok: AccessToken = await mi.getToken('https://management.azure.com/.default')
+  const asCredential: TokenCredential = mi // our credential has the @azure/core-auth shape
+  const custom: TokenCredential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() }) }
+  const c2 = new MsiClient(custom, { endpoint: emulator.endpoint, subscriptionId: emulator.subscriptionId, caCert: emulator.caCertPath })
+  const c3 = MsiClient.fromEnv({ subscriptionId: 'x' }, asCredential)
+  const c4 = MsiClient.fromSettings({ endpoint: 'https://127.0.0.1:1', subscriptionId: 's', accessToken: 't' })
+
+  try {
+    await c2.getVm('rg', 'missing')
+  } catch (e) {
+    if (e instanceof ResourceNotFoundError) {
+      const code: MsiErrorCode = e.code
+      const kind: ErrorKind | undefined = e.kind
+      const status: number | undefined = e.statusCode
+      const requestId: string | undefined = e.requestId
+      console.log(code, kind, status, requestId, e.errorCode, e.target)
+    } else if (e instanceof AuthorizationError && e.errorCode === 'LinkedAuthorizationFailed') {
+      console.log(e.message)
+    } else if (e instanceof ResourceExistsError || e instanceof ConflictError || e instanceof InvalidArgumentError) {
+      console.log(e.code)
+    } else if (e instanceof MsiIdentityError) {
+      throw e
+    }
+  }
+  console.log(env, t, changed, ras.length, tok.expiresOnTimestamp, c3.endpoint, c4.subscriptionId)
+  await emulator.stop()
+}
+
+void main
