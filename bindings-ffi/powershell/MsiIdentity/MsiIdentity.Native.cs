@@ -1,0 +1,843 @@
+// MsiIdentity.Native.cs: the native layer of the MsiIdentity PowerShell module, over libmsi_identity (the C ABI in
+// bindings-ffi/include/msi_identity.h). Loaded by MsiIdentity.psm1 with Add-Type; compiled and tested with Mono's
+// mcs by bindings-ffi/test.sh. Written for C# 5 / .NET Framework 4.7.2+ (Windows PowerShell 5.1) and .NET 6+
+// (PowerShell 7): no newer syntax.
+//
+// Layers: NativeMethods (internal, one DllImport per header function, checked by the consistency test), SafeHandles
+// whose ReleaseHandle calls the matching _free, MsiException built from the C error object, and small public classes
+// (MsiClient, MsiEmulator, MsiManagedIdentityCredential) that the module's functions call. JSON goes through as
+// text: the module converts it with ConvertFrom-Json.
+using System;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace MsiIdentity.Native
+{
+    /// <summary>The C MsiResult, one for one (names and numbers; checked by the consistency test).</summary>
+    public enum MsiResult : int
+    {
+        Ok = 0,
+        NullArgument = 1,
+        InvalidUtf8 = 2,
+        InvalidJson = 3,
+        Panic = 4,
+        InvalidArgument = 10,
+        BadRequest = 11,
+        NotFound = 12,
+        Conflict = 13,
+        Authentication = 14,
+        Authorization = 15,
+        CredentialUnavailable = 16,
+        Throttled = 17,
+        Service = 18,
+        Connection = 19,
+        Timeout = 20,
+        Emulator = 30,
+    }
+
+    /// <summary>Which compute resource a call is about: selects msi_vm_* or msi_vmss_*.</summary>
+    public enum ComputeKind
+    {
+        VirtualMachine,
+        VirtualMachineScaleSet,
+    }
+
+    /// <summary>A failed call: the fields of the C error object (kind, HTTP status, service error code, message,
+    /// request id, target) and its result code.</summary>
+    public class MsiException : Exception
+    {
+        public MsiResult Result { get; private set; }
+        /// <summary>Stable snake_case kind: not_found, authorization, credential_unavailable, null_argument, ...</summary>
+        public string Kind { get; private set; }
+        /// <summary>HTTP status, 0 when no service answered.</summary>
+        public int Status { get; private set; }
+        /// <summary>The service's error code (ResourceNotFound, LinkedAuthorizationFailed, invalid_request...), or null.</summary>
+        public string ErrorCode { get; private set; }
+        /// <summary>x-ms-request-id of the failed response, or null.</summary>
+        public string RequestId { get; private set; }
+        /// <summary>ARM error.target, or null.</summary>
+        public string Target { get; private set; }
+
+        public MsiException(MsiResult result, string kind, int status, string errorCode, string message,
+                            string requestId, string target)
+            : base(message)
+        {
+            Result = result;
+            Kind = kind;
+            Status = status;
+            ErrorCode = errorCode;
+            RequestId = requestId;
+            Target = target;
+        }
+
+        /// <summary>Read and free the error object of a failed call.</summary>
+        internal static MsiException Take(MsiResult result, IntPtr error)
+        {
+            if (error == IntPtr.Zero)
+            {
+                string name = Interop.Utf8(NativeMethods.msi_result_name((int)result));
+                return new MsiException(result, name, 0, null, "msi_identity call failed: " + name, null, null);
+            }
+            try
+            {
+                return new MsiException(
+                    NativeMethods.msi_error_result(error),
+                    Interop.Utf8(NativeMethods.msi_error_kind(error)),
+                    NativeMethods.msi_error_status(error),
+                    Interop.Utf8(NativeMethods.msi_error_code(error)),
+                    Interop.Utf8(NativeMethods.msi_error_message(error)),
+                    Interop.Utf8(NativeMethods.msi_error_request_id(error)),
+                    Interop.Utf8(NativeMethods.msi_error_target(error)));
+            }
+            finally
+            {
+                NativeMethods.msi_error_free(error);
+            }
+        }
+    }
+
+    /// <summary>Conversions at the boundary.</summary>
+    internal static class Interop
+    {
+        /// <summary>A borrowed UTF-8 string (not freed); null for NULL.</summary>
+        internal static string Utf8(IntPtr p)
+        {
+            if (p == IntPtr.Zero)
+            {
+                return null;
+            }
+            int n = 0;
+            while (Marshal.ReadByte(p, n) != 0)
+            {
+                n++;
+            }
+            byte[] bytes = new byte[n];
+            Marshal.Copy(p, bytes, 0, n);
+            return Encoding.UTF8.GetString(bytes);
+        }
+
+        /// <summary>A string the library returned: read it, then free it with msi_string_free.</summary>
+        internal static string Take(IntPtr p)
+        {
+            try
+            {
+                return Utf8(p);
+            }
+            finally
+            {
+                NativeMethods.msi_string_free(p);
+            }
+        }
+
+        internal static void Check(MsiResult result, IntPtr error)
+        {
+            if (result != MsiResult.Ok)
+            {
+                throw MsiException.Take(result, error);
+            }
+        }
+
+        internal static string Json(MsiResult result, IntPtr json, IntPtr error)
+        {
+            Check(result, error);
+            return Take(json);
+        }
+    }
+
+    /// <summary>Makes DllImport("msi_identity") find the library at a given path: on .NET Core / .NET 5+
+    /// (PowerShell 7) through NativeLibrary's import resolver (by reflection, so this file also compiles for
+    /// .NET Framework), on Windows PowerShell 5.1 by loading it first with LoadLibrary, on Linux without
+    /// NativeLibrary (Mono) by loading it first with dlopen (the library's SONAME then matches). Without a path the
+    /// platform's search applies (PATH, LD_LIBRARY_PATH, DYLD_LIBRARY_PATH).</summary>
+    public static class Loader
+    {
+        private static string path;
+        private static bool registered;
+
+        [DllImport("kernel32", CharSet = CharSet.Unicode, SetLastError = true)]
+        private static extern IntPtr LoadLibraryW(string fileName);
+
+        [DllImport("libdl.so.2", EntryPoint = "dlopen")]
+        private static extern IntPtr DlOpen(string fileName, int flags);
+
+        public static string LibraryPath { get { return path; } }
+
+        public static void Load(string libraryPath)
+        {
+            path = libraryPath;
+            if (registered)
+            {
+                return;
+            }
+            Type nativeLibrary = typeof(object).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary");
+            Type resolverType = typeof(object).Assembly.GetType("System.Runtime.InteropServices.DllImportResolver");
+            if (nativeLibrary != null && resolverType != null)
+            {
+                MethodInfo set = nativeLibrary.GetMethod("SetDllImportResolver");
+                MethodInfo resolve = typeof(Loader).GetMethod("Resolve", BindingFlags.NonPublic | BindingFlags.Static);
+                set.Invoke(null, new object[] { typeof(NativeMethods).Assembly, Delegate.CreateDelegate(resolverType, resolve) });
+                registered = true;
+            }
+            else if (Environment.OSVersion.Platform == PlatformID.Win32NT && libraryPath != null)
+            {
+                if (LoadLibraryW(libraryPath) == IntPtr.Zero)
+                {
+                    throw new DllNotFoundException("cannot load " + libraryPath + " (error " + Marshal.GetLastWin32Error() + ")");
+                }
+                registered = true;
+            }
+            else if (Environment.OSVersion.Platform == PlatformID.Unix && libraryPath != null)
+            {
+                const int RTLD_NOW = 2;
+                if (DlOpen(libraryPath, RTLD_NOW) == IntPtr.Zero)
+                {
+                    throw new DllNotFoundException("cannot load " + libraryPath);
+                }
+                registered = true;
+            }
+        }
+
+        private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+        {
+            if (name != NativeMethods.Library || path == null)
+            {
+                return IntPtr.Zero;
+            }
+            Type nativeLibrary = typeof(object).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary");
+            MethodInfo load = nativeLibrary.GetMethod("Load", new Type[] { typeof(string) });
+            return (IntPtr)load.Invoke(null, new object[] { path });
+        }
+    }
+
+    /// <summary>Base of the handles: owns one native handle and frees it once.</summary>
+    public abstract class MsiHandle : SafeHandleZeroOrMinusOneIsInvalid
+    {
+        protected MsiHandle() : base(true)
+        {
+        }
+
+        internal void Adopt(IntPtr value)
+        {
+            SetHandle(value);
+        }
+    }
+
+    /// <summary>An MsiClient*; ReleaseHandle calls msi_client_free.</summary>
+    public sealed class ClientHandle : MsiHandle
+    {
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.msi_client_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>An MsiSettings*; ReleaseHandle calls msi_settings_free.</summary>
+    public sealed class SettingsHandle : MsiHandle
+    {
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.msi_settings_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>An MsiEmulator*; ReleaseHandle calls msi_emulator_free (which stops it).</summary>
+    public sealed class EmulatorHandle : MsiHandle
+    {
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.msi_emulator_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>An MsiManagedIdentityCredential*; ReleaseHandle calls msi_managed_identity_credential_free.</summary>
+    public sealed class CredentialHandle : MsiHandle
+    {
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.msi_managed_identity_credential_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>The C functions, one DllImport each, in header order.</summary>
+    internal static class NativeMethods
+    {
+        internal const string Library = "msi_identity";
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr msi_version();
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void msi_string_free(IntPtr s);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_error_result(IntPtr error);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr msi_error_kind(IntPtr error);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int msi_error_status(IntPtr error);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr msi_error_code(IntPtr error);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr msi_error_message(IntPtr error);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr msi_error_request_id(IntPtr error);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr msi_error_target(IntPtr error);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void msi_error_free(IntPtr error);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr msi_result_name(int result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_new(out IntPtr settings_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void msi_settings_free(IntPtr settings);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_endpoint(SettingsHandle settings, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_subscription_id(SettingsHandle settings, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_tenant_id(SettingsHandle settings, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_client_id(SettingsHandle settings, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_client_secret(SettingsHandle settings, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_authority(SettingsHandle settings, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_access_token(SettingsHandle settings, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_ca_cert_pem(SettingsHandle settings, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_settings_set_max_retries(SettingsHandle settings, uint max_retries, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_client_new(SettingsHandle settings, out IntPtr client_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_client_new_from_env(SettingsHandle settings, out IntPtr client_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void msi_client_free(IntPtr client);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_client_info(ClientHandle client, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_group_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string location, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_group_get(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_get(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_delete(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] out bool deleted_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_identity_show(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_identity_assign(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] bool system_assigned, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_identity_remove(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] bool system_assigned, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, [MarshalAs(UnmanagedType.U1)] bool all_user_assigned, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_identity_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string model_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_create_basic(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_extension_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string publisher, [MarshalAs(UnmanagedType.LPUTF8Str)] string type_handler_version, [MarshalAs(UnmanagedType.LPUTF8Str)] string settings_json, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_extension_get(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_extension_delete(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, [MarshalAs(UnmanagedType.U1)] out bool deleted_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_get(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_delete(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] out bool deleted_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_identity_show(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_identity_assign(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] bool system_assigned, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_identity_remove(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] bool system_assigned, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, [MarshalAs(UnmanagedType.U1)] bool all_user_assigned, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_identity_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string model_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_create_basic(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_extension_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string publisher, [MarshalAs(UnmanagedType.LPUTF8Str)] string type_handler_version, [MarshalAs(UnmanagedType.LPUTF8Str)] string settings_json, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_extension_get(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_extension_delete(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, [MarshalAs(UnmanagedType.U1)] out bool deleted_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_user_identity_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string location, [MarshalAs(UnmanagedType.LPUTF8Str)] string tags_json, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_user_identity_get(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_user_identity_list(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_user_identity_delete(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] out bool deleted_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_role_assignment_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string scope, [MarshalAs(UnmanagedType.LPUTF8Str)] string role, [MarshalAs(UnmanagedType.LPUTF8Str)] string principal_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string principal_type, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_role_assignment_list(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string scope, [MarshalAs(UnmanagedType.LPUTF8Str)] string principal_id, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_role_assignment_delete(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string id, [MarshalAs(UnmanagedType.U1)] out bool deleted_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_role_assignment_delete_matching(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string scope, [MarshalAs(UnmanagedType.LPUTF8Str)] string principal_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string role, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_managed_identity_credential_new_from_env([MarshalAs(UnmanagedType.LPUTF8Str)] string client_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string object_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_id, out IntPtr credential_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_managed_identity_credential_new_imds([MarshalAs(UnmanagedType.LPUTF8Str)] string base_url, [MarshalAs(UnmanagedType.LPUTF8Str)] string client_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string object_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_id, out IntPtr credential_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_managed_identity_credential_new_msi_extension([MarshalAs(UnmanagedType.LPUTF8Str)] string base_url, [MarshalAs(UnmanagedType.LPUTF8Str)] string client_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string object_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_id, out IntPtr credential_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_managed_identity_credential_new_app_service([MarshalAs(UnmanagedType.LPUTF8Str)] string endpoint, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_header, [MarshalAs(UnmanagedType.LPUTF8Str)] string client_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string object_id, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_id, out IntPtr credential_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_managed_identity_credential_get_token(CredentialHandle credential, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource, out IntPtr token_out, out long expires_on_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void msi_managed_identity_credential_free(IntPtr credential);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_emulator_start([MarshalAs(UnmanagedType.LPUTF8Str)] string data_dir, ushort port, ushort imds_port, [MarshalAs(UnmanagedType.U1)] bool enforce_rbac, out IntPtr emulator_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_emulator_info(EmulatorHandle emulator, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_emulator_imds_base_url(EmulatorHandle emulator, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_id, int instance, out IntPtr url_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_emulator_app_service_env(EmulatorHandle emulator, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_id, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_emulator_client_new(EmulatorHandle emulator, out IntPtr client_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern void msi_emulator_free(IntPtr emulator);
+    }
+
+    /// <summary>A client for the identity operations (the C MsiClient): thread-safe, disposable.</summary>
+    public sealed class MsiClient : IDisposable
+    {
+        internal readonly ClientHandle Handle;
+
+        internal MsiClient(IntPtr handle)
+        {
+            Handle = new ClientHandle();
+            Handle.Adopt(handle);
+        }
+
+        /// <summary>A client from settings; null values are unset. With fromEnvironment, unset values come from the
+        /// environment (MSI_ARM_ENDPOINT, AZURE_SUBSCRIPTION_ID, AZURE_TENANT_ID, AZURE_CLIENT_ID,
+        /// AZURE_CLIENT_SECRET, MSI_ACCESS_TOKEN, MSI_CA_CERT...). maxRetries below 0 keeps the library's default.</summary>
+        public static MsiClient Connect(string endpoint, string subscriptionId, string tenantId, string clientId,
+                                        string clientSecret, string accessToken, string caCertPem, string authority,
+                                        int maxRetries, bool fromEnvironment)
+        {
+            IntPtr raw, error;
+            Interop.Check(NativeMethods.msi_settings_new(out raw, out error), error);
+            using (SettingsHandle s = new SettingsHandle())
+            {
+                s.Adopt(raw);
+                Interop.Check(NativeMethods.msi_settings_set_endpoint(s, endpoint, out error), error);
+                Interop.Check(NativeMethods.msi_settings_set_subscription_id(s, subscriptionId, out error), error);
+                Interop.Check(NativeMethods.msi_settings_set_tenant_id(s, tenantId, out error), error);
+                Interop.Check(NativeMethods.msi_settings_set_client_id(s, clientId, out error), error);
+                Interop.Check(NativeMethods.msi_settings_set_client_secret(s, clientSecret, out error), error);
+                Interop.Check(NativeMethods.msi_settings_set_access_token(s, accessToken, out error), error);
+                Interop.Check(NativeMethods.msi_settings_set_ca_cert_pem(s, caCertPem, out error), error);
+                Interop.Check(NativeMethods.msi_settings_set_authority(s, authority, out error), error);
+                if (maxRetries >= 0)
+                {
+                    Interop.Check(NativeMethods.msi_settings_set_max_retries(s, (uint)maxRetries, out error), error);
+                }
+                IntPtr client;
+                MsiResult r = fromEnvironment
+                    ? NativeMethods.msi_client_new_from_env(s, out client, out error)
+                    : NativeMethods.msi_client_new(s, out client, out error);
+                Interop.Check(r, error);
+                return new MsiClient(client);
+            }
+        }
+
+        public void Dispose()
+        {
+            Handle.Dispose();
+        }
+
+        /// <summary>{"endpoint", "subscriptionId"}.</summary>
+        public string Info()
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_client_info(Handle, out json, out error), json, error);
+        }
+
+        public string GroupCreate(string name, string location)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_group_create(Handle, name, location, out json, out error), json, error);
+        }
+
+        public string GroupGet(string name)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_group_get(Handle, name, out json, out error), json, error);
+        }
+
+        // VMs and scale sets: resourceGroup null means `name` is a full resource ID.
+
+        public string ComputeGet(ComputeKind kind, string resourceGroup, string name)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_get(Handle, resourceGroup, name, out json, out error)
+                : NativeMethods.msi_vmss_get(Handle, resourceGroup, name, out json, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public bool ComputeDelete(ComputeKind kind, string resourceGroup, string name)
+        {
+            IntPtr error;
+            bool deleted;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_delete(Handle, resourceGroup, name, out deleted, out error)
+                : NativeMethods.msi_vmss_delete(Handle, resourceGroup, name, out deleted, out error);
+            Interop.Check(r, error);
+            return deleted;
+        }
+
+        public string IdentityShow(ComputeKind kind, string resourceGroup, string name)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_identity_show(Handle, resourceGroup, name, out json, out error)
+                : NativeMethods.msi_vmss_identity_show(Handle, resourceGroup, name, out json, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public string IdentityAssign(ComputeKind kind, string resourceGroup, string name, bool systemAssigned,
+                                     string identitiesJson, out bool changed)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_identity_assign(Handle, resourceGroup, name, systemAssigned, identitiesJson, out json, out changed, out error)
+                : NativeMethods.msi_vmss_identity_assign(Handle, resourceGroup, name, systemAssigned, identitiesJson, out json, out changed, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public string IdentityRemove(ComputeKind kind, string resourceGroup, string name, bool systemAssigned,
+                                     string identitiesJson, bool allUserAssigned, out bool changed)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_identity_remove(Handle, resourceGroup, name, systemAssigned, identitiesJson, allUserAssigned, out json, out changed, out error)
+                : NativeMethods.msi_vmss_identity_remove(Handle, resourceGroup, name, systemAssigned, identitiesJson, allUserAssigned, out json, out changed, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public string IdentitySet(ComputeKind kind, string resourceGroup, string name, string identityType,
+                                  string identitiesJson, out bool changed)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_identity_set(Handle, resourceGroup, name, identityType, identitiesJson, out json, out changed, out error)
+                : NativeMethods.msi_vmss_identity_set(Handle, resourceGroup, name, identityType, identitiesJson, out json, out changed, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public string Create(ComputeKind kind, string resourceGroup, string name, string modelJson,
+                             string identityType, string identitiesJson)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_create(Handle, resourceGroup, name, modelJson, identityType, identitiesJson, out json, out error)
+                : NativeMethods.msi_vmss_create(Handle, resourceGroup, name, modelJson, identityType, identitiesJson, out json, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public string CreateBasic(ComputeKind kind, string resourceGroup, string name, string optionsJson,
+                                  string identityType, string identitiesJson)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_create_basic(Handle, resourceGroup, name, optionsJson, identityType, identitiesJson, out json, out error)
+                : NativeMethods.msi_vmss_create_basic(Handle, resourceGroup, name, optionsJson, identityType, identitiesJson, out json, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public string ExtensionSet(ComputeKind kind, string resourceGroup, string name, string extensionName,
+                                   string extensionType, string publisher, string typeHandlerVersion,
+                                   string settingsJson)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_extension_set(Handle, resourceGroup, name, extensionName, extensionType, publisher, typeHandlerVersion, settingsJson, out json, out error)
+                : NativeMethods.msi_vmss_extension_set(Handle, resourceGroup, name, extensionName, extensionType, publisher, typeHandlerVersion, settingsJson, out json, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public string ExtensionGet(ComputeKind kind, string resourceGroup, string name, string extensionName)
+        {
+            IntPtr json, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_extension_get(Handle, resourceGroup, name, extensionName, out json, out error)
+                : NativeMethods.msi_vmss_extension_get(Handle, resourceGroup, name, extensionName, out json, out error);
+            return Interop.Json(r, json, error);
+        }
+
+        public bool ExtensionDelete(ComputeKind kind, string resourceGroup, string name, string extensionName)
+        {
+            IntPtr error;
+            bool deleted;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_extension_delete(Handle, resourceGroup, name, extensionName, out deleted, out error)
+                : NativeMethods.msi_vmss_extension_delete(Handle, resourceGroup, name, extensionName, out deleted, out error);
+            Interop.Check(r, error);
+            return deleted;
+        }
+
+        // User-assigned identities: resourceGroup null means `name` is the identity's resource ID.
+
+        public string UserIdentityCreate(string resourceGroup, string name, string location, string tagsJson)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_user_identity_create(Handle, resourceGroup, name, location, tagsJson, out json, out error), json, error);
+        }
+
+        public string UserIdentityGet(string resourceGroup, string name)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_user_identity_get(Handle, resourceGroup, name, out json, out error), json, error);
+        }
+
+        /// <summary>A JSON array; resourceGroup null lists the subscription.</summary>
+        public string UserIdentityList(string resourceGroup)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_user_identity_list(Handle, resourceGroup, out json, out error), json, error);
+        }
+
+        public bool UserIdentityDelete(string resourceGroup, string name)
+        {
+            IntPtr error;
+            bool deleted;
+            Interop.Check(NativeMethods.msi_user_identity_delete(Handle, resourceGroup, name, out deleted, out error), error);
+            return deleted;
+        }
+
+        // Role assignments: a null scope is the client's subscription.
+
+        public string RoleAssignmentCreate(string scope, string role, string principalId, string principalType)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_role_assignment_create(Handle, scope, role, principalId, principalType, out json, out error), json, error);
+        }
+
+        public string RoleAssignmentList(string scope, string principalId)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_role_assignment_list(Handle, scope, principalId, out json, out error), json, error);
+        }
+
+        public bool RoleAssignmentDelete(string id)
+        {
+            IntPtr error;
+            bool deleted;
+            Interop.Check(NativeMethods.msi_role_assignment_delete(Handle, id, out deleted, out error), error);
+            return deleted;
+        }
+
+        /// <summary>A JSON array of {"id", "deleted"}.</summary>
+        public string RoleAssignmentDeleteMatching(string scope, string principalId, string role)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_role_assignment_delete_matching(Handle, scope, principalId, role, out json, out error), json, error);
+        }
+    }
+
+    /// <summary>A managed identity's tokens (the C MsiManagedIdentityCredential): thread-safe, cached per resource.
+    /// At most one of clientId, objectId, resourceId selects a user-assigned identity.</summary>
+    public sealed class MsiManagedIdentityCredential : IDisposable
+    {
+        private readonly CredentialHandle handle;
+
+        private MsiManagedIdentityCredential(MsiResult result, IntPtr raw, IntPtr error)
+        {
+            Interop.Check(result, error);
+            handle = new CredentialHandle();
+            handle.Adopt(raw);
+        }
+
+        /// <summary>Source from the environment, as azure-identity chooses it.</summary>
+        public static MsiManagedIdentityCredential FromEnvironment(string clientId, string objectId, string resourceId)
+        {
+            IntPtr raw, error;
+            MsiResult r = NativeMethods.msi_managed_identity_credential_new_from_env(clientId, objectId, resourceId, out raw, out error);
+            return new MsiManagedIdentityCredential(r, raw, error);
+        }
+
+        /// <summary>IMDS at baseUrl (null: http://169.254.169.254).</summary>
+        public static MsiManagedIdentityCredential Imds(string baseUrl, string clientId, string objectId, string resourceId)
+        {
+            IntPtr raw, error;
+            MsiResult r = NativeMethods.msi_managed_identity_credential_new_imds(baseUrl, clientId, objectId, resourceId, out raw, out error);
+            return new MsiManagedIdentityCredential(r, raw, error);
+        }
+
+        /// <summary>The legacy MSI VM extension at baseUrl (null: http://localhost:50342).</summary>
+        public static MsiManagedIdentityCredential MsiExtension(string baseUrl, string clientId, string objectId, string resourceId)
+        {
+            IntPtr raw, error;
+            MsiResult r = NativeMethods.msi_managed_identity_credential_new_msi_extension(baseUrl, clientId, objectId, resourceId, out raw, out error);
+            return new MsiManagedIdentityCredential(r, raw, error);
+        }
+
+        /// <summary>The App Service identity endpoint with its secret header.</summary>
+        public static MsiManagedIdentityCredential AppService(string endpoint, string identityHeader, string clientId, string objectId, string resourceId)
+        {
+            IntPtr raw, error;
+            MsiResult r = NativeMethods.msi_managed_identity_credential_new_app_service(endpoint, identityHeader, clientId, objectId, resourceId, out raw, out error);
+            return new MsiManagedIdentityCredential(r, raw, error);
+        }
+
+        /// <summary>The bearer token for resource (a secret) and its expiry in Unix seconds.</summary>
+        public string GetToken(string resource, out long expiresOn)
+        {
+            IntPtr token, error;
+            MsiResult r = NativeMethods.msi_managed_identity_credential_get_token(handle, resource, out token, out expiresOn, out error);
+            Interop.Check(r, error);
+            return Interop.Take(token);
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+    }
+
+    /// <summary>An emulator in this process (the C MsiEmulator): Dispose (or Stop) stops it.</summary>
+    public sealed class MsiEmulator : IDisposable
+    {
+        private readonly EmulatorHandle handle;
+
+        private MsiEmulator(IntPtr raw)
+        {
+            handle = new EmulatorHandle();
+            handle.Adopt(raw);
+        }
+
+        /// <summary>Start on 127.0.0.1; dataDir null keeps it in memory; port 0 picks a free one.</summary>
+        public static MsiEmulator Start(string dataDir, ushort port, ushort imdsPort, bool enforceRbac)
+        {
+            IntPtr raw, error;
+            Interop.Check(NativeMethods.msi_emulator_start(dataDir, port, imdsPort, enforceRbac, out raw, out error), error);
+            return new MsiEmulator(raw);
+        }
+
+        /// <summary>JSON: endpoint, caCertPem, caCertPath, tenantId, subscriptionId, adminClientId,
+        /// adminClientSecret, imdsEndpoint, dataDir, env.</summary>
+        public string Info()
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_emulator_info(handle, out json, out error), json, error);
+        }
+
+        /// <summary>The IMDS base URL of a VM (instance -1) or scale-set instance.</summary>
+        public string ImdsBaseUrl(string resourceId, int instance)
+        {
+            IntPtr url, error;
+            return Interop.Json(NativeMethods.msi_emulator_imds_base_url(handle, resourceId, instance, out url, out error), url, error);
+        }
+
+        /// <summary>JSON {"IDENTITY_ENDPOINT", "IDENTITY_HEADER"} of a VM or scale set.</summary>
+        public string AppServiceEnv(string resourceId)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_emulator_app_service_env(handle, resourceId, out json, out error), json, error);
+        }
+
+        /// <summary>A client signed in as the emulator's admin (Owner of its subscription).</summary>
+        public MsiClient NewClient()
+        {
+            IntPtr client, error;
+            Interop.Check(NativeMethods.msi_emulator_client_new(handle, out client, out error), error);
+            return new MsiClient(client);
+        }
+
+        public bool IsRunning { get { return !handle.IsClosed; } }
+
+        public void Stop()
+        {
+            handle.Dispose();
+        }
+
+        public void Dispose()
+        {
+            handle.Dispose();
+        }
+    }
+}

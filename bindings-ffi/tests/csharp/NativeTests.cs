@@ -1,0 +1,297 @@
+// Drives the PowerShell module's native layer (powershell/MsiIdentity/MsiIdentity.Native.cs, compiled into this
+// program with mcs) against the real libmsi_identity and an emulator it starts itself. Run by bindings-ffi/test.sh
+// under Mono: `mcs -out:t.exe MsiIdentity.Native.cs NativeTests.cs && LD_LIBRARY_PATH=target/debug mono t.exe`.
+// The last line is "N passed, M failed".
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.RegularExpressions;
+using System.Threading;
+using MsiIdentity.Native;
+
+internal static class NativeTests
+{
+    private static int passed;
+    private static int failed;
+
+    private static void Check(bool ok, string what)
+    {
+        if (ok)
+        {
+            passed++;
+        }
+        else
+        {
+            failed++;
+            Console.Error.WriteLine("FAIL " + what);
+        }
+    }
+
+    private static void Test(string name, Action body)
+    {
+        int before = failed;
+        try
+        {
+            body();
+        }
+        catch (Exception e)
+        {
+            failed++;
+            Console.Error.WriteLine("FAIL " + name + ": " + e);
+        }
+        Console.Error.WriteLine((failed == before ? "ok   " : "FAIL ") + name);
+    }
+
+    private static MsiException Throws(Action body)
+    {
+        try
+        {
+            body();
+        }
+        catch (MsiException e)
+        {
+            return e;
+        }
+        return null;
+    }
+
+    /// <summary>The first string value of "key" in compact JSON (enough for these tests).</summary>
+    private static string Field(string json, string key)
+    {
+        Match m = Regex.Match(json ?? "", "\"" + Regex.Escape(key) + "\":\"((?:[^\"\\\\]|\\\\.)*)\"");
+        return m.Success ? Regex.Unescape(m.Groups[1].Value) : null;
+    }
+
+    private static string Snake(string pascal)
+    {
+        return Regex.Replace(pascal, "(?<=[a-z0-9])([A-Z])", "_$1").ToLowerInvariant();
+    }
+
+    private static int Main(string[] args)
+    {
+        Loader.Load(args.Length > 0 ? args[0] : null);
+        MsiEmulator emulator = MsiEmulator.Start(null, 0, 0, true);
+        string info = emulator.Info();
+        MsiClient client = emulator.NewClient();
+        string rg = "cs-rg";
+        client.GroupCreate(rg, "westus");
+
+        Test("result enum matches the library's names and numbers", delegate
+        {
+            foreach (MsiResult r in Enum.GetValues(typeof(MsiResult)))
+            {
+                string name = Interop.Utf8(NativeMethods.msi_result_name((int)r));
+                Check(name == Snake(r.ToString()), "msi_result_name(" + r + ") = " + name);
+            }
+            Check(NativeMethods.msi_result_name(999) == IntPtr.Zero, "unknown result has no name");
+            Check(Interop.Utf8(NativeMethods.msi_version()).Split('.').Length == 3, "version");
+        });
+
+        Test("emulator info", delegate
+        {
+            Check(Field(info, "endpoint").StartsWith("https://127.0.0.1:"), "endpoint");
+            Check(File.ReadAllText(Field(info, "caCertPath")).Contains("BEGIN CERTIFICATE"), "CA file");
+            Check(Field(info, "adminClientSecret") != null, "admin secret");
+            Check(emulator.IsRunning, "running");
+        });
+
+        Test("connect with settings, non-ASCII round trip", delegate
+        {
+            string pem = File.ReadAllText(Field(info, "caCertPath"));
+            using (MsiClient c = MsiClient.Connect(Field(info, "endpoint"), Field(info, "subscriptionId"),
+                                                   Field(info, "tenantId"), Field(info, "adminClientId"),
+                                                   Field(info, "adminClientSecret"), null, pem, null, 1, false))
+            {
+                Check(c.Info().Contains(Field(info, "subscriptionId")), "client info");
+                string group = "grüße-日本-cs";
+                string g = c.GroupCreate(group, "West US");
+                Check(Field(g, "name") == group, "non-ASCII name back: " + Field(g, "name"));
+                Check(Field(c.GroupGet(group), "location") == "westus", "normalised location");
+            }
+        });
+
+        Test("connect errors are MsiExceptions", delegate
+        {
+            MsiException e = Throws(delegate { MsiClient.Connect("https://127.0.0.1:1", null, null, null, null, null, null, null, 0, false); });
+            Check(e != null && e.Result == MsiResult.InvalidArgument && e.Kind == "invalid_argument", "no subscription");
+            e = Throws(delegate { MsiClient.Connect(null, "s", "t", "c", "secret-value", null, "not a pem", null, 0, false); });
+            Check(e != null && e.Result == MsiResult.InvalidArgument && !e.Message.Contains("secret-value"), "bad PEM");
+        });
+
+        Test("VM identity: create, assign, remove, desired state, extension", delegate
+        {
+            string uai = client.UserIdentityCreate(rg, "cs-uai", null, "{\"owner\":\"Zoë\"}");
+            string uaiId = Field(uai, "id");
+            Check(Field(uai, "owner") == "Zoë", "tags round trip");
+            string vm = client.CreateBasic(ComputeKind.VirtualMachine, rg, "vm1", "{\"image\":\"Win2016Datacenter\"}", "SystemAssigned", null);
+            Check(vm.Contains("\"type\":\"SystemAssigned\""), "created with system identity");
+            string vmId = Field(vm, "id");
+            bool changed;
+            string after = client.IdentityAssign(ComputeKind.VirtualMachine, rg, "vm1", false, "[\"cs-uai\"]", out changed);
+            Check(changed && after.Contains("\"type\":\"SystemAssigned, UserAssigned\""), "assign by name");
+            client.IdentityAssign(ComputeKind.VirtualMachine, null, vmId, false, "[\"" + uaiId + "\"]", out changed);
+            Check(!changed, "assign again: no change");
+            after = client.IdentityRemove(ComputeKind.VirtualMachine, rg, "vm1", false, "[\"cs-uai\"]", false, out changed);
+            Check(changed && after.Contains("\"type\":\"SystemAssigned\""), "remove");
+            client.IdentitySet(ComputeKind.VirtualMachine, rg, "vm1", "None", null, out changed);
+            Check(changed && client.IdentityShow(ComputeKind.VirtualMachine, rg, "vm1") == "null", "set None");
+            MsiException e = Throws(delegate { bool c; client.IdentitySet(ComputeKind.VirtualMachine, rg, "vm1", "UserAssigned", "[]", out c); });
+            Check(e != null && e.Result == MsiResult.InvalidArgument, "UserAssigned without identities");
+            string ext = client.ExtensionSet(ComputeKind.VirtualMachine, rg, "vm1", "ManagedIdentityExtensionForWindows",
+                                             "ManagedIdentityExtensionForWindows", "Microsoft.ManagedIdentity", "1.0", "{\"port\":43210}");
+            Check(ext.Contains("\"port\":43210"), "extension set");
+            Check(client.ExtensionGet(ComputeKind.VirtualMachine, rg, "vm1", "ManagedIdentityExtensionForWindows").Contains("Microsoft.ManagedIdentity"), "extension get");
+            Check(client.ExtensionDelete(ComputeKind.VirtualMachine, rg, "vm1", "ManagedIdentityExtensionForWindows"), "extension delete");
+            Check(!client.ExtensionDelete(ComputeKind.VirtualMachine, rg, "vm1", "ManagedIdentityExtensionForWindows"), "extension delete again");
+            Check(client.ComputeGet(ComputeKind.VirtualMachine, null, vmId).Contains("\"vmId\""), "get by id");
+            Check(client.ComputeDelete(ComputeKind.VirtualMachine, rg, "vm1"), "delete");
+            e = Throws(delegate { client.ComputeGet(ComputeKind.VirtualMachine, rg, "vm1"); });
+            Check(e != null && e.Result == MsiResult.NotFound && e.Status == 404 && e.ErrorCode == "ResourceNotFound" && e.RequestId != null, "not found fields");
+        });
+
+        Test("scale set with a whole model", delegate
+        {
+            string model = "{\"sku\":{\"name\":\"Standard_B1s\",\"capacity\":1},\"properties\":{\"upgradePolicy\":{\"mode\":\"Manual\"}}}";
+            string ss = client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss1", model, "UserAssigned", "[\"cs-uai\"]");
+            Check(ss.Contains("\"type\":\"UserAssigned\""), "vmss created");
+            MsiException e = Throws(delegate { client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss1", model, null, null); });
+            Check(e != null && e.Result == MsiResult.Conflict, "no overwrite");
+            e = Throws(delegate { client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss2", "{oops", null, null); });
+            Check(e != null && e.Result == MsiResult.InvalidJson && e.Kind == "invalid_json", "invalid JSON");
+            bool changed;
+            client.IdentityAssign(ComputeKind.VirtualMachineScaleSet, rg, "ss1", true, null, out changed);
+            Check(changed, "vmss assign system");
+            Check(client.ExtensionSet(ComputeKind.VirtualMachineScaleSet, rg, "ss1", "ManagedIdentityExtensionForLinux", null, null, null, null).Contains("ManagedIdentityExtensionForLinux"), "vmss extension");
+            Check(client.ComputeDelete(ComputeKind.VirtualMachineScaleSet, rg, "ss1"), "vmss delete");
+        });
+
+        Test("user identities and role assignments", delegate
+        {
+            string list = client.UserIdentityList(rg);
+            Check(list.StartsWith("[") && list.Contains("cs-uai"), "list in group");
+            Check(client.UserIdentityList(null).Contains("cs-uai"), "list in subscription");
+            string uai = client.UserIdentityGet(rg, "cs-uai");
+            string principal = Field(uai, "principalId");
+            string scope = "/subscriptions/" + Field(info, "subscriptionId") + "/resourceGroups/" + rg;
+            string ra = client.RoleAssignmentCreate(scope, "Reader", principal, null);
+            Check(ra.Contains("acdd72a7-3385-48ef-bd42-f606fba81ae7"), "Reader granted");
+            Check(client.RoleAssignmentList(scope, null).Contains(principal), "listed");
+            Check(client.RoleAssignmentDeleteMatching(scope, principal, "Reader").Contains("\"deleted\":true"), "deleted matching");
+            ra = client.RoleAssignmentCreate(scope, "Reader", principal, "ServicePrincipal");
+            Check(client.RoleAssignmentDelete(Field(ra, "id")), "deleted by id");
+            Check(client.UserIdentityDelete(null, Field(uai, "id")), "identity deleted by id");
+            Check(!client.UserIdentityDelete(rg, "cs-uai"), "identity delete again");
+        });
+
+        Test("managed-identity tokens", delegate
+        {
+            client.UserIdentityCreate(rg, "cs-uai-2", null, null);
+            string vm = client.CreateBasic(ComputeKind.VirtualMachine, rg, "vm-mi", null, null, "[\"[system]\",\"cs-uai-2\"]");
+            string vmId = Field(vm, "id");
+            string baseUrl = emulator.ImdsBaseUrl(vmId, -1);
+            long expires;
+            using (MsiManagedIdentityCredential c = MsiManagedIdentityCredential.Imds(baseUrl, null, null, null))
+            {
+                string token = c.GetToken("https://management.azure.com/", out expires);
+                Check(token.Split('.').Length == 3 && expires > 1700000000, "IMDS token");
+            }
+            string uaiClientId = Field(client.UserIdentityGet(rg, "cs-uai-2"), "clientId");
+            using (MsiManagedIdentityCredential c = MsiManagedIdentityCredential.Imds(baseUrl, uaiClientId, null, null))
+            {
+                Check(c.GetToken("https://vault.azure.net", out expires).Length > 100, "user-assigned by client id");
+            }
+            using (MsiManagedIdentityCredential c = MsiManagedIdentityCredential.Imds(baseUrl, "00000000-0000-0000-0000-000000000009", null, null))
+            {
+                MsiException e = Throws(delegate { long x; c.GetToken("https://management.azure.com/", out x); });
+                Check(e != null && e.Result == MsiResult.CredentialUnavailable && e.ErrorCode == "invalid_request" && e.Status == 400, "not assigned");
+            }
+            string env = emulator.AppServiceEnv(vmId);
+            using (MsiManagedIdentityCredential c = MsiManagedIdentityCredential.AppService(Field(env, "IDENTITY_ENDPOINT"), Field(env, "IDENTITY_HEADER"), null, null, null))
+            {
+                Check(c.GetToken("https://management.azure.com/", out expires).Length > 100, "App Service token");
+            }
+            using (MsiManagedIdentityCredential c = MsiManagedIdentityCredential.MsiExtension(baseUrl, null, null, null))
+            {
+                MsiException e = Throws(delegate { long x; c.GetToken("https://management.azure.com/", out x); });
+                Check(e != null && e.ErrorCode == "unauthorized_client", "no MSI extension yet");
+            }
+            MsiManagedIdentityCredential.FromEnvironment(null, null, null).Dispose();
+            MsiException two = Throws(delegate { MsiManagedIdentityCredential.Imds(baseUrl, "a", "b", null); });
+            Check(two != null && two.Result == MsiResult.InvalidArgument, "two selectors");
+        });
+
+        Test("null arguments through the DllImports", delegate
+        {
+            IntPtr json, error;
+            MsiResult r = NativeMethods.msi_group_get(client.Handle, null, out json, out error);
+            MsiException e = MsiException.Take(r, error);
+            Check(r == MsiResult.NullArgument && e.Kind == "null_argument" && e.Message.Contains("name"), "NULL name");
+            Check(NativeMethods.msi_error_result(IntPtr.Zero) == MsiResult.NullArgument, "NULL error object");
+            NativeMethods.msi_string_free(IntPtr.Zero);
+            NativeMethods.msi_error_free(IntPtr.Zero);
+        });
+
+        Test("one client, eight threads", delegate
+        {
+            int ok = 0;
+            List<Thread> threads = new List<Thread>();
+            for (int i = 0; i < 8; i++)
+            {
+                Thread t = new Thread(delegate ()
+                {
+                    for (int j = 0; j < 5; j++)
+                    {
+                        if (client.GroupGet(rg).Contains(rg))
+                        {
+                            Interlocked.Increment(ref ok);
+                        }
+                    }
+                });
+                threads.Add(t);
+                t.Start();
+            }
+            foreach (Thread t in threads)
+            {
+                t.Join();
+            }
+            Check(ok == 40, "40 reads, got " + ok);
+        });
+
+        Test("SafeHandles: dispose once, use after dispose is refused", delegate
+        {
+            MsiClient c = emulator.NewClient();
+            c.Dispose();
+            c.Dispose();
+            bool refused = false;
+            try
+            {
+                c.GroupGet(rg);
+            }
+            catch (ObjectDisposedException)
+            {
+                refused = true;
+            }
+            Check(refused, "ObjectDisposedException after Dispose");
+        });
+
+        Test("stop the emulator", delegate
+        {
+            MsiEmulator second = MsiEmulator.Start(null, 0, 0, false);
+            MsiClient c = MsiClient.Connect(Field(second.Info(), "endpoint"), Field(second.Info(), "subscriptionId"),
+                                            Field(second.Info(), "tenantId"), Field(second.Info(), "adminClientId"),
+                                            Field(second.Info(), "adminClientSecret"), null,
+                                            File.ReadAllText(Field(second.Info(), "caCertPath")), null, 0, false);
+            c.GroupCreate("g", "eastus");
+            second.Stop();
+            Check(!second.IsRunning, "stopped");
+            MsiException e = Throws(delegate { c.GroupGet("g"); });
+            Check(e != null && e.Result == MsiResult.Connection, "connection error after stop");
+            c.Dispose();
+        });
+
+        client.Dispose();
+        emulator.Dispose();
+        Console.WriteLine(passed + " passed, " + failed + " failed");
+        return failed == 0 ? 0 : 1;
+    }
+}
