@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 use std::ffi::c_char;
 
 fn scope_or_subscription(c: &MsiClient, scope: Option<&str>) -> String {
-    scope
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("/subscriptions/{}", c.inner.subscription_id()))
+    c.inner.scope_or_subscription(scope)
 }
 
 /// Grant `role` (a name such as Reader, a role definition GUID or ID) at `scope` to the principal `principal_id`

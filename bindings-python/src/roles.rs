@@ -61,7 +61,7 @@ impl RoleAssignment {
 
 /// The scope a call names, or the client's subscription.
 fn scope_or_subscription(c: &ArmClient, scope: Option<String>) -> String {
-    scope.unwrap_or_else(|| format!("/subscriptions/{}", c.subscription_id()))
+    c.scope_or_subscription(scope.as_deref())
 }
 
 pub async fn create(

@@ -792,7 +792,6 @@ async fn extension(
 }
 
 async fn role_assignment(client: &ArmClient, cmd: RoleAssignmentCmd) -> Result<Value, Error> {
-    let default_scope = || format!("/subscriptions/{}", client.subscription_id());
     match cmd {
         RoleAssignmentCmd::Create {
             assignee,
@@ -804,7 +803,7 @@ async fn role_assignment(client: &ArmClient, cmd: RoleAssignmentCmd) -> Result<V
             .await?
             .raw),
         RoleAssignmentCmd::List { scope, assignee } => {
-            let scope = scope.unwrap_or_else(default_scope);
+            let scope = client.scope_or_subscription(scope.as_deref());
             let list = client
                 .list_role_assignments(&scope, assignee.as_deref())
                 .await?;
@@ -817,7 +816,7 @@ async fn role_assignment(client: &ArmClient, cmd: RoleAssignmentCmd) -> Result<V
             scope,
         } => {
             if ids.is_empty() {
-                let scope = scope.unwrap_or_else(default_scope);
+                let scope = client.scope_or_subscription(scope.as_deref());
                 let deleted = client
                     .delete_role_assignments_matching(&scope, assignee.as_deref(), role.as_deref())
                     .await?;

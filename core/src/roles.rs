@@ -73,6 +73,13 @@ fn validate_scope(scope: &str) -> Result<String> {
 }
 
 impl ArmClient {
+    /// The scope a caller named, or the client's subscription (az's default for role assignment commands).
+    pub fn scope_or_subscription(&self, scope: Option<&str>) -> String {
+        scope
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("/subscriptions/{}", self.subscription))
+    }
+
     /// A role definition ID from a role name (`Reader`) or a GUID or full ID.
     pub async fn resolve_role(&self, scope: &str, role: &str) -> Result<String> {
         let scope = validate_scope(scope)?;
