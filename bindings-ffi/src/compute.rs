@@ -14,10 +14,7 @@ use crate::error::{FfiResult, MsiError, MsiResult, guard};
 use crate::runtime::block_on;
 use msi::compute::{BasicModel, MSI_EXTENSION_PUBLISHER, MSI_EXTENSION_VERSION};
 use msi::ids::{resolve_identity_refs, resolve_user_identity};
-use msi::{
-    ComputeKind, ComputeTarget, Error, Identity, IdentityChange, IdentityType, MsiExtension, Plan,
-    Secret, plan,
-};
+use msi::{ComputeKind, ComputeTarget, Error, IdentityChange, IdentityType, MsiExtension, Secret};
 use serde_json::Value;
 use std::ffi::c_char;
 
@@ -257,7 +254,7 @@ unsafe fn identity_set(
 }
 
 /// The identity to create a resource with: the az-style list, and when a type is given (`New-AzVMConfig
-/// -IdentityType`), that type, checked against the list by core's plan.
+/// -IdentityType`), that type, checked against the list by core.
 fn creation_identity(
     t: &ComputeTarget,
     identity_type: Option<&str>,
@@ -267,14 +264,11 @@ fn creation_identity(
     let Some(ty) = identity_type else {
         return Ok((listed, user));
     };
-    let ty = IdentityType::parse(ty)?;
-    let change = IdentityChange::Set {
-        identity_type: ty,
-        user: Some(user.clone()),
-    };
-    match plan(&Identity::none(), &change)? {
-        Plan::NoChange | Plan::Patch(_) => Ok((listed || ty.has_system(), user)),
-    }
+    Ok(msi::creation_identity(
+        Some(IdentityType::parse(ty)?),
+        listed,
+        user,
+    )?)
 }
 
 /// az-style basic options (`az vm create --image --size --admin-username ...`) to core's `BasicModel`.

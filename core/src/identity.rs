@@ -360,6 +360,31 @@ pub fn plan(current: &Identity, change: &IdentityChange) -> Result<Plan> {
     Ok(Plan::Patch(json!({ "identity": identity })))
 }
 
+/// The identity to create a resource with: the system-assigned one and/or user-assigned IDs, and optionally an
+/// explicit type (`New-AzVMConfig -IdentityType`), which must agree with them as a desired state would (a type
+/// with user-assigned identities needs at least one; a type without them takes none). Returns (system, user).
+pub fn creation_identity(
+    identity_type: Option<IdentityType>,
+    system: bool,
+    user: Vec<String>,
+) -> Result<(bool, Vec<String>)> {
+    let Some(ty) = identity_type else {
+        return Ok((system, user));
+    };
+    let change = IdentityChange::Set {
+        identity_type: ty,
+        user: Some(user),
+    };
+    plan(&Identity::none(), &change)?;
+    let IdentityChange::Set {
+        user: Some(user), ..
+    } = change
+    else {
+        unreachable!("built above")
+    };
+    Ok((system || ty.has_system(), dedup_ci(&user)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,6 +641,25 @@ mod tests {
             let e = plan(&cur, &change).unwrap_err();
             assert!(e.message().contains(msg), "{change:?}: {}", e.message());
         }
+    }
+
+    #[test]
+    fn creation_identity_checks_an_explicit_type() {
+        assert_eq!(
+            creation_identity(None, true, vec![]).unwrap(),
+            (true, vec![])
+        );
+        assert_eq!(
+            creation_identity(
+                Some(IdentityType::SystemAssignedUserAssigned),
+                false,
+                v(&[A, A])
+            )
+            .unwrap(),
+            (true, v(&[A]))
+        );
+        assert!(creation_identity(Some(IdentityType::UserAssigned), false, vec![]).is_err());
+        assert!(creation_identity(Some(IdentityType::SystemAssigned), false, v(&[A])).is_err());
     }
 
     #[test]

@@ -24,7 +24,9 @@ pub use credential::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use http::{HttpClient, RetryOptions};
-pub use identity::{Identity, IdentityChange, IdentityType, Plan, UserAssignedIdentity, plan};
+pub use identity::{
+    Identity, IdentityChange, IdentityType, Plan, UserAssignedIdentity, creation_identity, plan,
+};
 pub use ids::{ComputeKind, ComputeTarget, ResourceId};
 pub use managed_identity::{IdentitySelector, ManagedIdentityCredential, ManagedIdentitySource};
 pub use roles::RoleAssignment;
