@@ -64,7 +64,7 @@ async fn main() {
         ComputeKind::VirtualMachine,
     )
     .unwrap();
-    let model = msi_identity::compute::BasicModel::default()
+    let model = msi_identity::BasicModel::default()
         .to_model(&vm)
         .unwrap();
     arm.create_compute(&vm, model, true, &[]).await.expect("vm");

@@ -1,65 +1,15 @@
 //! `msi quickstart`: every step of the seed guides, run as real `msi` commands against an embedded emulator in
-//! a temporary directory. Also `msi emulator start`.
+//! a temporary directory.
 
-use crate::commands::{Cli, dispatch};
+use crate::args::{Cli, QuickstartArgs};
+use crate::commands::dispatch;
+use crate::emulator_cmd::emulator_error;
+use crate::output::Format;
 use clap::Parser;
 use msi_emulator::{Config, Emulator};
 use msi_identity::{Error, ErrorKind, Secret, Settings};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::time::Instant;
-
-fn emulator_error(e: impl std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::Service,
-        format!("the emulator could not start: {e}"),
-    )
-}
-
-/// `msi emulator start`: run in the foreground until Ctrl-C.
-pub async fn run_emulator(
-    mut config: Config,
-    data_dir: Option<PathBuf>,
-    in_memory: bool,
-) -> Result<(), Error> {
-    config.data_dir = if in_memory {
-        None
-    } else {
-        Some(
-            data_dir
-                .or_else(msi_emulator::default_data_dir)
-                .ok_or_else(|| {
-                    Error::invalid_argument("no data directory: pass --data-dir or --in-memory")
-                })?,
-        )
-    };
-    let emulator = Emulator::start(config).await.map_err(emulator_error)?;
-    println!("{}", emulator.banner());
-    if emulator.ca_cert_path().is_none() {
-        // In memory: clients still need the CA, so leave a copy where they can read it.
-        let port = emulator
-            .endpoint()
-            .rsplit(':')
-            .next()
-            .unwrap_or("0")
-            .to_string();
-        let path = std::env::temp_dir().join(format!("msi-emulator-ca-{port}.pem"));
-        std::fs::write(&path, emulator.ca_cert_pem()).map_err(|e| {
-            Error::new(
-                ErrorKind::Service,
-                format!("cannot write the CA to {}: {e}", path.display()),
-            )
-        })?;
-        println!(
-            "CA certificate written to {} (export MSI_CA_CERT={})",
-            path.display(),
-            path.display()
-        );
-    }
-    let _ = tokio::signal::ctrl_c().await;
-    emulator.shutdown().await;
-    Ok(())
-}
 
 /// Arguments as one would type them: quoted when they hold spaces or quotes.
 fn shell_words(args: &[String]) -> String {
@@ -372,7 +322,7 @@ fn pick(v: &Value, show: Show) -> Value {
 }
 
 /// The walkthrough.
-pub async fn run(args: crate::commands::QuickstartArgs) -> Result<(), Error> {
+pub async fn run(args: QuickstartArgs) -> Result<(), Error> {
     let started = Instant::now();
     let dir = tempfile::Builder::new()
         .prefix("msi-quickstart-")
@@ -419,7 +369,7 @@ pub async fn run(args: crate::commands::QuickstartArgs) -> Result<(), Error> {
         let outcome = if s.args.join(" ") == USE_IDENTITY {
             use_identity(&emulator, &client, &args.resource_group, "myVM2").await
         } else {
-            dispatch(&client, cli.cmd).await
+            dispatch(&client, cli.cmd, Format::Json).await
         };
         match outcome {
             Ok(v) => {

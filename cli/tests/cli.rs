@@ -1,62 +1,10 @@
 //! The `msi` binary against an in-process emulator over real HTTPS: flags, environment, output, exit codes.
 
-use msi_emulator::{Config, Emulator};
+mod common;
+
+use common::{Run, start};
 use serde_json::Value;
 use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-    fn err(&self) -> Value {
-        serde_json::from_str(&self.stderr)
-            .unwrap_or_else(|e| panic!("stderr is not JSON ({e}): {}", self.stderr))
-    }
-}
-
-struct Env {
-    emu: Emulator,
-    _dir: tempfile::TempDir,
-    ca: std::path::PathBuf,
-}
-
-async fn start() -> Env {
-    let emu = Emulator::start(Config::default()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, emu.ca_cert_pem()).unwrap();
-    Env { emu, _dir: dir, ca }
-}
-
-impl Env {
-    async fn msi(&self, args: &[&str]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msi"));
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("MSI_ARM_ENDPOINT", self.emu.endpoint())
-            .env("AZURE_SUBSCRIPTION_ID", self.emu.subscription_id())
-            .env("AZURE_TENANT_ID", self.emu.tenant_id())
-            .env("AZURE_CLIENT_ID", self.emu.admin_client_id())
-            .env("AZURE_CLIENT_SECRET", self.emu.admin_client_secret())
-            .env("MSI_CA_CERT", &self.ca);
-        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-            .await
-            .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_cli_steps_work_with_the_same_flags() {
@@ -298,6 +246,28 @@ async fn ids_run_many_resources_at_once() {
             .as_str()
             .is_some_and(|s| !s.is_empty())
     }));
+
+    // A partial failure: what succeeded is printed in the format asked for, the error goes to stderr, and the
+    // exit code is the error's.
+    let missing = ids[0].replace("/vm0", "/nosuchvm");
+    let r = env
+        .msi(&[
+            "vm", "show", "-o", "tsv", "--ids", &ids[1], &missing, &ids[2],
+        ])
+        .await;
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(
+        serde_json::from_str::<Value>(&r.stdout).is_err(),
+        "not JSON: {}",
+        r.stdout
+    );
+    assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("vm1") && r.stdout.contains("vm2"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.err()["error"]["code"], "ResourceNotFound");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,10 +2,11 @@
 
 use crate::credential::SharedCredential;
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, Pipeline, RetryOptions};
+use crate::http::{HttpClient, RetryOptions};
 use crate::ids::{
     ComputeKind, ComputeTarget, validate_location, validate_resource_group, validate_segment,
 };
+use crate::pipeline::Pipeline;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -34,6 +34,13 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// From a JSON string (a password in a create-options document); the value is never echoed in errors.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Secret, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
 impl From<String> for Secret {
     fn from(s: String) -> Secret {
         Secret(s)

@@ -34,6 +34,26 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in the order of the CLI's exit codes (2, 3, ...): the list the faces render, never copied.
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::InvalidArgument,
+        ErrorKind::BadRequest,
+        ErrorKind::NotFound,
+        ErrorKind::Conflict,
+        ErrorKind::Authentication,
+        ErrorKind::Authorization,
+        ErrorKind::Throttled,
+        ErrorKind::Service,
+        ErrorKind::Connection,
+        ErrorKind::Timeout,
+        ErrorKind::CredentialUnavailable,
+    ];
+
+    /// From its stable name (`not_found`), as [`ErrorKind::as_str`] writes it.
+    pub fn parse(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// Stable snake_case name used by every surface (`kind` field, Node `code`, CLI JSON).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,14 +1,13 @@
 //! HTTP transport: one reqwest client (rustls with ring), an extra trusted CA, and the ARM pipeline
 //! (bearer auth, request ids, retries, error envelopes, long-running operations, paging).
 
-use crate::credential::SharedCredential;
 use crate::error::{Error, ErrorKind, Result};
 use rand::Rng;
+use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Once;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Environment variable naming a PEM file of extra CA certificates to trust (the emulator prints its path).
 pub const CA_CERT_ENV: &str = "MSI_CA_CERT";
@@ -132,12 +131,12 @@ impl RetryOptions {
     }
 }
 
-fn retryable_status(status: u16) -> bool {
+pub(crate) fn retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429) || (500..600).contains(&status) && !matches!(status, 501 | 505)
 }
 
 /// `Retry-After` as integer seconds (ARM's form) or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = header(headers, "retry-after")?;
     if let Ok(secs) = v.trim().parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -203,231 +202,6 @@ pub(crate) fn error_from_response(
         .to_string()
     });
     Error::from_service(status, code, message, request_id).with_target(target)
-}
-
-/// Sends ARM requests: bearer token, `x-ms-client-request-id`, retries, error parsing.
-#[derive(Debug, Clone)]
-pub(crate) struct Pipeline {
-    pub http: HttpClient,
-    pub credential: SharedCredential,
-    /// `https://host[:port]`, no trailing slash.
-    pub endpoint: String,
-    pub scope: String,
-    pub retry: RetryOptions,
-    pub lro_timeout: Duration,
-}
-
-impl Pipeline {
-    /// An absolute URL for a path on the endpoint, or an absolute URL given by the service (then it must be on
-    /// the same origin: tokens go nowhere else).
-    fn url(&self, path_or_url: &str) -> Result<String> {
-        if path_or_url.starts_with('/') {
-            return Ok(format!("{}{}", self.endpoint, path_or_url));
-        }
-        let u = url::Url::parse(path_or_url).map_err(|e| {
-            Error::new(
-                ErrorKind::Service,
-                format!("the service gave an invalid URL: {e}"),
-            )
-        })?;
-        let ep = url::Url::parse(&self.endpoint)
-            .map_err(|e| Error::invalid_argument(format!("invalid endpoint: {e}")))?;
-        if u.origin() != ep.origin() {
-            return Err(Error::new(
-                ErrorKind::Service,
-                format!(
-                    "the service pointed to {}, which is not the endpoint {}; not sending credentials there",
-                    u.origin().ascii_serialization(),
-                    self.endpoint
-                ),
-            ));
-        }
-        Ok(path_or_url.to_string())
-    }
-
-    /// Send with retries; 2xx comes back as `Ok`, anything else as the parsed service error.
-    pub async fn send(
-        &self,
-        method: Method,
-        path_or_url: &str,
-        query: &[(&str, &str)],
-        body: Option<&Value>,
-        headers: &[(&str, String)],
-    ) -> Result<Response> {
-        let url = self.url(path_or_url)?;
-        let what = format!("{method} {}", url.split('?').next().unwrap_or(&url));
-        let mut attempt = 0u32;
-        loop {
-            let token = self.credential.get_token(&[self.scope.as_str()]).await?;
-            let mut req = self
-                .http
-                .inner()
-                .request(method.clone(), &url)
-                .query(query)
-                .bearer_auth(token.token.expose())
-                .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string())
-                .header("accept", "application/json");
-            for (k, v) in headers {
-                req = req.header(*k, v);
-            }
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let outcome = req.send().await;
-            let (delay, err) = match outcome {
-                Err(e) => {
-                    let err = transport_error(&url, e);
-                    (self.retry.backoff(attempt), err)
-                }
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let headers = resp.headers().clone();
-                    let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
-                    let body: Value = if bytes.is_empty() {
-                        Value::Null
-                    } else {
-                        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-                    };
-                    if (200..300).contains(&status) {
-                        return Ok(Response {
-                            status,
-                            headers,
-                            body,
-                        });
-                    }
-                    let err = error_from_response(status, &headers, &body, &what);
-                    if !retryable_status(status) {
-                        return Err(err);
-                    }
-                    let delay = match retry_after(&headers) {
-                        Some(d) if d > self.retry.max_retry_after => return Err(err),
-                        Some(d) => d,
-                        None => self.retry.backoff(attempt),
-                    };
-                    (delay, err)
-                }
-            };
-            if attempt >= self.retry.max_retries {
-                return Err(err);
-            }
-            attempt += 1;
-            tokio::time::sleep(delay).await;
-        }
-    }
-
-    /// Wait for a long-running operation started by `resp`: `Azure-AsyncOperation` first, then `Location`,
-    /// honouring `Retry-After` and otherwise backing off from a short first interval. No fixed sleeps.
-    pub async fn wait(&self, resp: &Response, api_version: &str) -> Result<()> {
-        let (url, async_op) = match (resp.header("azure-asyncoperation"), resp.header("location")) {
-            (Some(u), _) => (u, true),
-            (None, Some(u)) if resp.status == 202 || resp.status == 201 => (u, false),
-            _ => return Ok(()),
-        };
-        // The write itself may say it is already done.
-        if async_op
-            && resp.status != 202
-            && let Some(state) = resp
-                .body
-                .pointer("/properties/provisioningState")
-                .and_then(Value::as_str)
-            && is_terminal(state)
-        {
-            return check_terminal(state, &resp.body);
-        }
-        let start = Instant::now();
-        let mut delay = retry_after(&resp.headers).unwrap_or(Duration::ZERO);
-        let mut polls = 0u32;
-        loop {
-            if start.elapsed() > self.lro_timeout {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!(
-                        "the operation did not finish within {} s",
-                        self.lro_timeout.as_secs()
-                    ),
-                ));
-            }
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            // The status URLs carry their own api-version; add ours only when they do not.
-            let query: &[(&str, &str)] = if url.contains("api-version=") {
-                &[]
-            } else {
-                &[("api-version", api_version)]
-            };
-            let poll = self.send(Method::GET, &url, query, None, &[]).await?;
-            let next = retry_after(&poll.headers).unwrap_or_else(|| {
-                Duration::from_millis(250)
-                    .saturating_mul(1 << polls.min(5))
-                    .min(Duration::from_secs(10))
-            });
-            polls += 1;
-            if async_op {
-                let status = poll
-                    .body
-                    .get("status")
-                    .and_then(Value::as_str)
-                    .unwrap_or("InProgress");
-                if is_terminal(status) {
-                    return check_terminal(status, &poll.body);
-                }
-            } else if poll.status != 202 {
-                return Ok(());
-            }
-            delay = next;
-        }
-    }
-
-    /// GET every page of a list, following `nextLink`.
-    pub async fn list_all(&self, path: &str, api_version: &str) -> Result<Vec<Value>> {
-        let mut out = Vec::new();
-        let mut page = self
-            .send(
-                Method::GET,
-                path,
-                &[("api-version", api_version)],
-                None,
-                &[],
-            )
-            .await?;
-        loop {
-            if let Some(items) = page.body.get("value").and_then(Value::as_array) {
-                out.extend(items.iter().cloned());
-            }
-            match page.body.get("nextLink").and_then(Value::as_str) {
-                Some(next) if !next.is_empty() => {
-                    let next = next.to_string();
-                    page = self.send(Method::GET, &next, &[], None, &[]).await?;
-                }
-                _ => return Ok(out),
-            }
-        }
-    }
-}
-
-fn is_terminal(state: &str) -> bool {
-    ["succeeded", "failed", "canceled", "cancelled"].contains(&state.to_ascii_lowercase().as_str())
-}
-
-fn check_terminal(state: &str, body: &Value) -> Result<()> {
-    if state.eq_ignore_ascii_case("succeeded") {
-        return Ok(());
-    }
-    let code = body
-        .pointer("/error/code")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let message = body
-        .pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("the operation ended {state}"));
-    let mut e = Error::new(ErrorKind::Service, message);
-    if let Some(c) = code {
-        e = e.with_code(c);
-    }
-    Err(e)
 }
 
 #[cfg(test)]

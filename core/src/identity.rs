@@ -360,6 +360,36 @@ pub fn plan(current: &Identity, change: &IdentityChange) -> Result<Plan> {
     Ok(Plan::Patch(json!({ "identity": identity })))
 }
 
+/// The plan for a retry after another write got in first (412): that write may have been this change itself,
+/// sent by an attempt whose answer was lost. A state the change asked for is then success, not an error: the
+/// user-assigned identities a removal names that are gone already count as removed.
+pub fn replan(current: &Identity, change: &IdentityChange) -> Result<Plan> {
+    if let IdentityChange::Remove {
+        system,
+        user,
+        all_user,
+    } = change
+    {
+        let user: Vec<String> = user
+            .iter()
+            .filter(|id| current.has_user_identity(id))
+            .cloned()
+            .collect();
+        if !system && !all_user && user.is_empty() {
+            return Ok(Plan::NoChange);
+        }
+        return plan(
+            current,
+            &IdentityChange::Remove {
+                system: *system,
+                user,
+                all_user: *all_user,
+            },
+        );
+    }
+    plan(current, change)
+}
+
 /// The identity to create a resource with: the system-assigned one and/or user-assigned IDs, and optionally an
 /// explicit type (`New-AzVMConfig -IdentityType`), which must agree with them as a desired state would (a type
 /// with user-assigned identities needs at least one; a type without them takes none). Returns (system, user).
@@ -601,6 +631,38 @@ mod tests {
             covered.len(),
             currents.len(),
             "every current shape is in the table"
+        );
+    }
+
+    #[test]
+    fn a_retry_that_finds_its_removal_done_succeeds() {
+        let remove_a = IdentityChange::Remove {
+            system: false,
+            user: v(&[A]),
+            all_user: false,
+        };
+        assert!(plan(&ident(true, &[]), &remove_a).is_err());
+        assert_eq!(
+            replan(&ident(true, &[]), &remove_a).unwrap(),
+            Plan::NoChange
+        );
+        let remove_ab = IdentityChange::Remove {
+            system: false,
+            user: v(&[A, B]),
+            all_user: false,
+        };
+        assert_eq!(
+            replan(&ident(false, &[B]), &remove_ab).unwrap(),
+            patch("None", None)
+        );
+        let remove_sys_a = IdentityChange::Remove {
+            system: true,
+            user: v(&[A]),
+            all_user: false,
+        };
+        assert_eq!(
+            replan(&ident(true, &[]), &remove_sys_a).unwrap(),
+            patch("None", None)
         );
     }
 

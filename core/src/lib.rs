@@ -6,29 +6,38 @@
 
 pub mod client;
 pub mod compute;
+pub mod create;
 pub mod credential;
 pub mod error;
+pub mod extension;
 pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod managed_identity;
+mod pipeline;
+pub mod requests;
 pub mod roles;
+pub mod runtime;
 pub mod settings;
 pub mod user_identity;
 
 pub use client::{ArmClient, ClientOptions};
-pub use compute::{IdentityUpdate, MsiExtension, MsiExtensionOs};
+pub use compute::IdentityUpdate;
+pub use create::{BasicModel, CreateOptions};
 pub use credential::{
     AccessToken, ClientSecretCredential, Secret, SharedCredential, StaticTokenCredential,
     TokenCredential,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use extension::{MsiExtension, MsiExtensionOs, MsiExtensionSpec};
 pub use http::{HttpClient, RetryOptions};
 pub use identity::{
     Identity, IdentityChange, IdentityType, Plan, UserAssignedIdentity, creation_identity, plan,
+    replan,
 };
-pub use ids::{ComputeKind, ComputeTarget, ResourceId};
+pub use ids::{ComputeKind, ComputeTarget, ResourceId, SYSTEM_IDENTITY_REF};
 pub use managed_identity::{IdentitySelector, ManagedIdentityCredential, ManagedIdentitySource};
+pub use requests::{AssignOutcome, AssignRequest, RemoveRequest, SetRequest};
 pub use roles::RoleAssignment;
 pub use settings::Settings;
 pub use user_identity::UserIdentity;

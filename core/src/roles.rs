@@ -49,7 +49,7 @@ fn is_guid(s: &str) -> bool {
 }
 
 /// A scope is `/`, a subscription, a resource group or a resource ID.
-fn validate_scope(scope: &str) -> Result<String> {
+pub(crate) fn validate_scope(scope: &str) -> Result<String> {
     let scope = scope.trim_end_matches('/');
     if scope.is_empty() {
         return Ok(String::new());
@@ -74,7 +74,7 @@ fn validate_scope(scope: &str) -> Result<String> {
 
 impl ArmClient {
     /// The scope a caller named, or the client's subscription (az's default for role assignment commands).
-    pub fn scope_or_subscription(&self, scope: Option<&str>) -> String {
+    fn scope_or_subscription(&self, scope: Option<&str>) -> String {
         scope
             .map(str::to_string)
             .unwrap_or_else(|| format!("/subscriptions/{}", self.subscription))
@@ -141,7 +141,19 @@ impl ArmClient {
             )));
         }
         let role_id = self.resolve_role(&scope, role).await?;
-        let name = uuid::Uuid::new_v4().to_string();
+        // A name derived from what is granted, so that a retry whose first answer was lost finds its own
+        // assignment (`RoleAssignmentExists`, or the same PUT again) instead of making a second one.
+        let name = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!(
+                "{}|{}|{}",
+                scope.to_ascii_lowercase(),
+                role_id.to_ascii_lowercase(),
+                principal_id.to_ascii_lowercase()
+            )
+            .as_bytes(),
+        )
+        .to_string();
         let path = format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}");
         let body = json!({ "properties": {
             "roleDefinitionId": role_id,
@@ -169,7 +181,7 @@ impl ArmClient {
                 Err(e) if e.code() == Some("RoleAssignmentExists") => {
                     // Already granted: return the existing one.
                     let existing = self
-                        .list_role_assignments(&scope, Some(principal_id))
+                        .list_role_assignments(Some(&scope), Some(principal_id))
                         .await?;
                     return existing
                         .into_iter()
@@ -184,13 +196,14 @@ impl ArmClient {
         }
     }
 
-    /// Role assignments at and above `scope` (`az role assignment list --scope`), optionally for one principal.
+    /// Role assignments at and above `scope` (`az role assignment list --scope`; no scope: the client's
+    /// subscription, az's default), optionally for one principal.
     pub async fn list_role_assignments(
         &self,
-        scope: &str,
+        scope: Option<&str>,
         principal_id: Option<&str>,
     ) -> Result<Vec<RoleAssignment>> {
-        let scope = validate_scope(scope)?;
+        let scope = validate_scope(&self.scope_or_subscription(scope))?;
         let filter = match principal_id {
             Some(p) if is_guid(p) => format!("principalId eq '{p}'"),
             Some(p) => {
@@ -233,11 +246,11 @@ impl ArmClient {
     /// delete --assignee --role --scope`); returns the IDs deleted.
     pub async fn delete_role_assignments_matching(
         &self,
-        scope: &str,
+        scope: Option<&str>,
         principal_id: Option<&str>,
         role: Option<&str>,
     ) -> Result<Vec<String>> {
-        let scope = validate_scope(scope)?;
+        let scope = validate_scope(&self.scope_or_subscription(scope))?;
         if principal_id.is_none() && role.is_none() {
             return Err(Error::invalid_argument(
                 "name what to delete: an assignee and/or a role",
@@ -248,7 +261,10 @@ impl ArmClient {
             None => None,
         };
         let mut deleted = Vec::new();
-        for a in self.list_role_assignments(&scope, principal_id).await? {
+        for a in self
+            .list_role_assignments(Some(&scope), principal_id)
+            .await?
+        {
             let same_scope = a.scope.eq_ignore_ascii_case(&scope);
             let same_role = role_id
                 .as_ref()

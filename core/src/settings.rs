@@ -6,9 +6,11 @@ use crate::credential::{
     ClientSecretCredential, DEFAULT_AUTHORITY, Secret, SharedCredential, StaticTokenCredential,
 };
 use crate::error::{Error, Result};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, RetryOptions};
+use crate::managed_identity::{IdentitySelector, ManagedIdentityCredential};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Environment variable names (azure-identity's where one exists).
 pub mod env {
@@ -37,6 +39,12 @@ pub struct Settings {
     pub access_token: Option<Secret>,
     /// PEM text of an extra CA to trust.
     pub ca_cert_pem: Option<String>,
+    /// Retries of transient failures; `None`: [`RetryOptions::default`].
+    pub retry: Option<RetryOptions>,
+    /// Longest wait for a long-running operation; `None`: 30 minutes.
+    pub lro_timeout: Option<Duration>,
+    /// How often an identity change is re-read and re-planned after another writer won (412); `None`: 40.
+    pub max_conflict_retries: Option<u32>,
 }
 
 impl fmt::Debug for Settings {
@@ -50,6 +58,9 @@ impl fmt::Debug for Settings {
             .field("authority", &self.authority)
             .field("access_token", &self.access_token)
             .field("ca_cert_pem", &self.ca_cert_pem.as_ref().map(|_| "<pem>"))
+            .field("retry", &self.retry)
+            .field("lro_timeout", &self.lro_timeout)
+            .field("max_conflict_retries", &self.max_conflict_retries)
             .finish()
     }
 }
@@ -125,6 +136,42 @@ impl Settings {
         }
     }
 
+    /// The credential for a token request (`msi account get-access-token`): this machine's managed identity when
+    /// asked for (`identity`), when a selector names one (`object_id`, `resource_id`), or when no credential is
+    /// configured; then `client_id` selects a user-assigned identity (`az login --identity --client-id`, and
+    /// azure-identity's use of `AZURE_CLIENT_ID`). Otherwise the configured credential, as for ARM.
+    pub fn token_credential(
+        &self,
+        identity: bool,
+        object_id: Option<String>,
+        resource_id: Option<String>,
+    ) -> Result<SharedCredential> {
+        let http = self.http_client()?;
+        let configured = self.access_token.is_some() || self.client_secret.is_some();
+        if identity || object_id.is_some() || resource_id.is_some() || !configured {
+            let selector =
+                IdentitySelector::from_options(self.client_id.clone(), object_id, resource_id)?;
+            return Ok(Arc::new(ManagedIdentityCredential::from_env(
+                selector, http,
+            )?));
+        }
+        self.credential(&http)
+    }
+
+    /// A token for `resource` (az's `--resource`; default: ARM) from [`Settings::token_credential`].
+    pub async fn get_access_token(
+        &self,
+        resource: Option<&str>,
+        identity: bool,
+        object_id: Option<String>,
+        resource_id: Option<String>,
+    ) -> Result<crate::AccessToken> {
+        let resource = resource.unwrap_or(crate::client::ARM_AUDIENCE);
+        let scope = format!("{}/.default", resource.trim_end_matches('/'));
+        let credential = self.token_credential(identity, object_id, resource_id)?;
+        credential.get_token(&[scope.as_str()]).await
+    }
+
     /// Client options for these settings (endpoint, subscription, an HTTP client trusting the CA), for callers
     /// that bring their own credential or adjust retries.
     pub fn client_options(&self) -> Result<ClientOptions> {
@@ -136,6 +183,15 @@ impl Settings {
         })?;
         let mut options = ClientOptions::new(self.endpoint(), subscription);
         options.http = Some(self.http_client()?);
+        if let Some(r) = &self.retry {
+            options.retry = r.clone();
+        }
+        if let Some(t) = self.lro_timeout {
+            options.lro_timeout = t;
+        }
+        if let Some(n) = self.max_conflict_retries {
+            options.max_conflict_retries = n;
+        }
         Ok(options)
     }
 

@@ -1,4 +1,4 @@
-//! Conformance against real Azure: for every recording in `../shared/conformance/recordings/`, replay its
+//! Conformance against real Azure: for every recording in `tests/recordings/`, replay its
 //! identity writes (VM and scale set PUT/PATCH bodies, api-version as recorded) against a fresh in-memory
 //! emulator, starting from the recorded prior state, and check that the identity the emulator returns
 //! matches the recorded one: the type (parsed case- and space-insensitively) and the set of user-assigned
@@ -13,11 +13,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Beside the repository (CI checks `shared/` out next to it).
-const RECORDINGS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/conformance/recordings"
-);
+/// The project's copy of the recordings (see its README for where they come from).
+const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings");
 const ARM_SCOPE: &str = "https://management.azure.com/.default";
 const RESOURCES_API_VERSION: &str = "2022-09-01";
 const MSI_API_VERSION: &str = "2023-01-31";
@@ -30,7 +27,7 @@ fn recording_files() -> Vec<PathBuf> {
     let dir = Path::new(RECORDINGS);
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| {
         panic!(
-            "cannot read the conformance recordings at {} ({e}); the shared/ folder must sit beside the repository",
+            "cannot read the conformance recordings at {} ({e}); tests/recordings/ holds them",
             dir.display()
         )
     });

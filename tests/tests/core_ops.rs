@@ -5,7 +5,7 @@ mod common;
 use common::{Env, model, start, user_ids};
 use msi_identity::{
     ComputeKind, ComputeTarget, ErrorKind, IdentityChange, IdentityType, MsiExtension,
-    MsiExtensionOs,
+    MsiExtensionSpec,
 };
 use serde_json::json;
 
@@ -258,8 +258,12 @@ async fn identity_story(kind: ComputeKind) {
     assert_eq!(u.identity.identity_type, IdentityType::None);
 
     // The legacy MSI extension: add (custom port), read, remove; removing again reports it was not there.
-    let mut ext = MsiExtension::new(MsiExtensionOs::Linux);
-    ext.port = 50343;
+    let ext = MsiExtension::from_spec(&MsiExtensionSpec {
+        extension_type: Some("ManagedIdentityExtensionForLinux".into()),
+        port: Some(50343),
+        ..Default::default()
+    })
+    .unwrap();
     let e = c.set_msi_extension(&t, &ext).await.unwrap();
     assert_eq!(e["properties"]["publisher"], "Microsoft.ManagedIdentity");
     assert_eq!(e["properties"]["type"], "ManagedIdentityExtensionForLinux");

@@ -51,7 +51,11 @@ async fn a_restart_loses_nothing() {
     .unwrap();
     c.set_msi_extension(
         &vm,
-        &msi_identity::MsiExtension::new(msi_identity::MsiExtensionOs::Linux),
+        &msi_identity::MsiExtension::from_spec(&msi_identity::MsiExtensionSpec {
+            extension_type: Some("ManagedIdentityExtensionForLinux".into()),
+            ..Default::default()
+        })
+        .unwrap(),
     )
     .await
     .unwrap();

@@ -9,7 +9,7 @@ use msi_identity::managed_identity::{
 };
 use msi_identity::{
     ArmClient, ClientOptions, ComputeKind, ComputeTarget, ErrorKind, HttpClient, IdentityChange,
-    MsiExtension, MsiExtensionOs, TokenCredential,
+    MsiExtension, MsiExtensionSpec, TokenCredential,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -146,7 +146,7 @@ async fn a_vm_identity_reads_what_it_was_granted_and_nothing_more() {
     // The role assignment is listed and can be removed; then reads are refused again.
     let listed = env
         .client
-        .list_role_assignments(&rg_scope(&env, "app"), Some(&principal))
+        .list_role_assignments(Some(&rg_scope(&env, "app")), Some(&principal))
         .await
         .unwrap();
     assert!(listed.iter().any(|x| x.id == a.id));
@@ -179,8 +179,12 @@ async fn the_msi_extension_endpoint_serves_tokens_only_while_the_extension_exist
     );
     assert!(per_vm.get_token(&[ARM]).await.is_err());
 
-    let mut ext = MsiExtension::new(MsiExtensionOs::Linux);
-    ext.port = port;
+    let ext = MsiExtension::from_spec(&MsiExtensionSpec {
+        extension_type: Some("ManagedIdentityExtensionForLinux".into()),
+        port: Some(port.into()),
+        ..Default::default()
+    })
+    .unwrap();
     env.client.set_msi_extension(&vm, &ext).await.unwrap();
     for base_url in [format!("http://127.0.0.1:{port}"), base.clone()] {
         let cred = Arc::new(mi(

@@ -176,9 +176,7 @@ fn percent_encode(s: &str) -> String {
 /// A small VM or scale set model.
 pub fn model(kind: msi_identity::ComputeKind) -> Value {
     let t = msi_identity::ComputeTarget::new("s", "g", "n", kind).unwrap();
-    msi_identity::compute::BasicModel::default()
-        .to_model(&t)
-        .unwrap()
+    msi_identity::BasicModel::default().to_model(&t).unwrap()
 }
 
 /// The set of user-assigned IDs, lower-cased, sorted.

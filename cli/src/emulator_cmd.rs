@@ -1,0 +1,57 @@
+//! `msi emulator start`: the emulator in the foreground until Ctrl-C.
+
+use msi_emulator::{Config, Emulator};
+use msi_identity::{Error, ErrorKind};
+use std::path::PathBuf;
+
+pub(crate) fn emulator_error(e: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Service,
+        format!("the emulator could not start: {e}"),
+    )
+}
+
+/// `msi emulator start`: run in the foreground until Ctrl-C.
+pub async fn run_emulator(
+    mut config: Config,
+    data_dir: Option<PathBuf>,
+    in_memory: bool,
+) -> Result<(), Error> {
+    config.data_dir = if in_memory {
+        None
+    } else {
+        Some(
+            data_dir
+                .or_else(msi_emulator::default_data_dir)
+                .ok_or_else(|| {
+                    Error::invalid_argument("no data directory: pass --data-dir or --in-memory")
+                })?,
+        )
+    };
+    let emulator = Emulator::start(config).await.map_err(emulator_error)?;
+    println!("{}", emulator.banner());
+    if emulator.ca_cert_path().is_none() {
+        // In memory: clients still need the CA, so leave a copy where they can read it.
+        let port = emulator
+            .endpoint()
+            .rsplit(':')
+            .next()
+            .unwrap_or("0")
+            .to_string();
+        let path = std::env::temp_dir().join(format!("msi-emulator-ca-{port}.pem"));
+        std::fs::write(&path, emulator.ca_cert_pem()).map_err(|e| {
+            Error::new(
+                ErrorKind::Service,
+                format!("cannot write the CA to {}: {e}", path.display()),
+            )
+        })?;
+        println!(
+            "CA certificate written to {} (export MSI_CA_CERT={})",
+            path.display(),
+            path.display()
+        );
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    emulator.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! The top of the CLI: run a parsed command line (the emulator, the walkthrough, tokens, or an ARM command) and
+//! turn its outcome into output and an exit code.
+
+use crate::args::{AccountCmd, Cli, Cmd, EmulatorCmd, Global};
+use crate::commands::dispatch;
+use crate::output;
+use msi_identity::{Error, Secret, Settings};
+use serde_json::{Value, json};
+
+/// Run a parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> i32 {
+    let format = cli.global.output;
+    match execute(cli).await {
+        Ok(v) => {
+            let text = output::render(&v, format);
+            if !text.is_empty() {
+                println!("{text}");
+            }
+            0
+        }
+        Err(e) => {
+            output::print_error(&e);
+            output::exit_code(e.kind())
+        }
+    }
+}
+
+/// Execute a command; its result as JSON.
+pub async fn execute(cli: Cli) -> Result<Value, Error> {
+    match cli.cmd {
+        Cmd::Emulator(EmulatorCmd::Start {
+            data_dir,
+            in_memory,
+            port,
+            lro_delay_ms,
+            imds_port,
+            no_rbac,
+        }) => {
+            let config = msi_emulator::Config {
+                port,
+                lro_delay: std::time::Duration::from_millis(lro_delay_ms),
+                imds_port,
+                enforce_rbac: !no_rbac,
+                ..msi_emulator::Config::default()
+            };
+            crate::emulator_cmd::run_emulator(config, data_dir, in_memory).await?;
+            Ok(Value::Null)
+        }
+        Cmd::Quickstart(args) => {
+            crate::quickstart::run(args).await?;
+            Ok(Value::Null)
+        }
+        Cmd::Account(AccountCmd::GetAccessToken {
+            resource,
+            identity,
+            object_id,
+            msi_res_id,
+        }) => {
+            get_access_token(
+                &cli.global,
+                resource.as_deref(),
+                identity,
+                object_id,
+                msi_res_id,
+            )
+            .await
+        }
+        cmd => {
+            let client = settings(&cli.global)?.client()?;
+            dispatch(&client, cmd, cli.global.output).await
+        }
+    }
+}
+
+pub fn settings(g: &Global) -> Result<Settings, Error> {
+    let ca_cert_pem = match &g.ca_cert {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+            Error::invalid_argument(format!("cannot read --ca-cert {}: {e}", p.display()))
+        })?),
+        None => None,
+    };
+    Settings {
+        endpoint: g.endpoint.clone(),
+        subscription_id: g.subscription.clone(),
+        tenant_id: g.tenant.clone(),
+        client_id: g.client_id.clone(),
+        client_secret: g.client_secret.clone().map(Secret::new),
+        authority: g.authority.clone(),
+        access_token: g.access_token.clone().map(Secret::new),
+        ca_cert_pem,
+        ..Settings::default()
+    }
+    .with_env()
+}
+
+async fn get_access_token(
+    g: &Global,
+    resource: Option<&str>,
+    identity: bool,
+    object_id: Option<String>,
+    msi_res_id: Option<String>,
+) -> Result<Value, Error> {
+    let s = settings(g)?;
+    let token = s
+        .get_access_token(resource, identity, object_id, msi_res_id)
+        .await?;
+    let expires = chrono::DateTime::from_timestamp(token.expires_on, 0)
+        .map(|d| d.naive_local().format("%Y-%m-%d %H:%M:%S%.6f").to_string())
+        .unwrap_or_default();
+    Ok(json!({
+        "accessToken": token.token.expose(),
+        "expiresOn": expires,
+        "expires_on": token.expires_on,
+        "subscription": s.subscription_id,
+        "tenant": s.tenant_id,
+        "tokenType": "Bearer",
+    }))
+}
