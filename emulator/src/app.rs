@@ -1,7 +1,8 @@
 //! The composition root: opens (or creates) the state from a [`Config`] and builds what the
 //! listeners and handlers share ([`Shared`]), the TLS material and the CA file.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use rand::Rng;
@@ -20,11 +21,20 @@ use crate::state::shared::Shared;
 use crate::store::{Principal, Store};
 use crate::util;
 
+/// Where the CA certificate's PEM is on disk.
+enum CaFile {
+    /// `DIR/ca.pem` of the data directory.
+    DataDir(PathBuf),
+    /// A private temporary file (in-memory emulators), removed when dropped.
+    Temp(tempfile::TempPath),
+}
+
 pub struct App {
     pub shared: Arc<Shared>,
     pub tls: TlsMaterial,
     /// `DIR/ca.pem` when running with a data directory.
     pub ca_cert_path: Option<PathBuf>,
+    ca_file: CaFile,
 }
 
 fn random_secret() -> String {
@@ -161,10 +171,14 @@ impl App {
         })?;
 
         let keys = SigningKeys::from_pem(&key_pem)?;
-        if let Some(path) = &ca_cert_path {
-            std::fs::write(path, &tls.ca_cert_pem)
-                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-        }
+        let ca_file = match &ca_cert_path {
+            Some(path) => {
+                std::fs::write(path, &tls.ca_cert_pem)
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+                CaFile::DataDir(path.clone())
+            }
+            None => CaFile::Temp(write_temp_ca(&tls.ca_cert_pem)?),
+        };
         let shared = Shared {
             config,
             endpoint,
@@ -180,7 +194,16 @@ impl App {
             shared: Arc::new(shared),
             tls,
             ca_cert_path,
+            ca_file,
         })
+    }
+
+    /// A file holding the CA certificate's PEM: `DIR/ca.pem`, or a private temporary file.
+    pub fn ca_cert_file(&self) -> &Path {
+        match &self.ca_file {
+            CaFile::DataDir(p) => p,
+            CaFile::Temp(t) => t,
+        }
     }
 
     pub fn banner(&self) -> String {
@@ -227,6 +250,22 @@ impl App {
         }
         out
     }
+}
+
+/// Writes the CA of an in-memory emulator to a private (0600) temporary file.
+fn write_temp_ca(pem: &str) -> Result<tempfile::TempPath, Error> {
+    let io = |e| Error::io("cannot write the CA certificate to a temporary file", e);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("msi-emulator-ca-").suffix(".pem");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    let mut file = builder.tempfile_in(std::env::temp_dir()).map_err(io)?;
+    file.write_all(pem.as_bytes()).map_err(io)?;
+    file.flush().map_err(io)?;
+    Ok(file.into_temp_path())
 }
 
 #[cfg(unix)]

@@ -186,6 +186,13 @@ impl Emulator {
         self.app.ca_cert_path.as_deref()
     }
 
+    /// A file holding [`Emulator::ca_cert_pem`]: `DIR/ca.pem` with a data directory; in memory, a
+    /// private (owner-only) temporary file that is removed when the emulator is dropped or shut
+    /// down. For clients that take the CA as a path (`REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`).
+    pub fn ca_cert_file(&self) -> &Path {
+        self.app.ca_cert_file()
+    }
+
     /// The emulated tenant.
     pub fn tenant_id(&self) -> &str {
         &self.app.shared.seed.tenant_id
