@@ -1,51 +1,40 @@
-//! The emulator's shared state: configuration, store, keys, seeded identities, test hooks.
+//! The composition root: opens (or creates) the state from a [`Config`] and builds what the
+//! listeners and handlers share ([`Shared`]), the TLS material and the CA file.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
 
-use crate::arm::roles;
 use crate::auth::SigningKeys;
-use crate::faults::Hooks;
-use crate::imds::Limits;
-use crate::server::ports::ExtensionPorts;
+use crate::catalog::seed::{ADMIN_NAME, SUBSCRIPTION_NAME, Seed};
+use crate::config::Config;
+use crate::error::Error;
 use crate::server::tls::TlsMaterial;
+use crate::state::assignments;
+use crate::state::hooks::Hooks;
+use crate::state::limits::Limits;
+use crate::state::ports::ExtensionPorts;
+use crate::state::shared::Shared;
 use crate::store::{Principal, Store};
-use crate::{Config, Error, util};
+use crate::util;
 
-/// Display name of the seeded subscription.
-pub const SUBSCRIPTION_NAME: &str = "Emulator Subscription";
-/// Display name of the seeded admin service principal.
-pub const ADMIN_NAME: &str = "msi-emulator-admin";
-
-/// What was generated on first start and is kept across restarts.
-pub struct Seed {
-    pub tenant_id: String,
-    pub subscription_id: String,
-    pub admin_client_id: String,
-    pub admin_object_id: String,
-    pub admin_client_secret: String,
-    /// The `p` query parameter of compute operation URLs.
-    pub lro_p: String,
+/// Where the CA certificate's PEM is on disk.
+enum CaFile {
+    /// `DIR/ca.pem` of the data directory.
+    DataDir(PathBuf),
+    /// A private temporary file (in-memory emulators), removed when dropped.
+    Temp(tempfile::TempPath),
 }
 
 pub struct App {
-    pub config: Config,
-    pub endpoint: String,
-    /// `http://127.0.0.1:PORT` of the machines' token endpoints.
-    pub imds_endpoint: String,
-    /// Open MSI extension ports.
-    pub ports: ExtensionPorts,
-    /// Per-VM IMDS rate limits.
-    pub imds_limits: Limits,
-    pub store: Store,
+    pub shared: Arc<Shared>,
     pub tls: TlsMaterial,
-    pub keys: SigningKeys,
-    pub seed: Seed,
-    pub hooks: Hooks,
+    /// `DIR/ca.pem` when running with a data directory.
     pub ca_cert_path: Option<PathBuf>,
+    ca_file: CaFile,
 }
 
 fn random_secret() -> String {
@@ -175,38 +164,55 @@ impl App {
         // databases created before access control existed).
         store.tx(|t| -> Result<(), Error> {
             if t.meta_get("rbac_seeded")?.is_none() {
-                roles::seed_owner(t, &seed)?;
+                assignments::seed_owner(t, &seed)?;
                 t.meta_set("rbac_seeded", "1")?;
             }
             Ok(())
         })?;
 
         let keys = SigningKeys::from_pem(&key_pem)?;
-        if let Some(path) = &ca_cert_path {
-            std::fs::write(path, &tls.ca_cert_pem)
-                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-        }
-        Ok(App {
+        let ca_file = match &ca_cert_path {
+            Some(path) => {
+                std::fs::write(path, &tls.ca_cert_pem)
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+                CaFile::DataDir(path.clone())
+            }
+            None => CaFile::Temp(write_temp_ca(&tls.ca_cert_pem)?),
+        };
+        let shared = Shared {
             config,
             endpoint,
             imds_endpoint,
-            ports: ExtensionPorts::default(),
-            imds_limits: Limits::default(),
             store,
-            tls,
             keys,
             seed,
             hooks: Hooks::default(),
+            imds_limits: Limits::default(),
+            ports: ExtensionPorts::default(),
+        };
+        Ok(App {
+            shared: Arc::new(shared),
+            tls,
             ca_cert_path,
+            ca_file,
         })
     }
 
+    /// A file holding the CA certificate's PEM: `DIR/ca.pem`, or a private temporary file.
+    pub fn ca_cert_file(&self) -> &Path {
+        match &self.ca_file {
+            CaFile::DataDir(p) => p,
+            CaFile::Temp(t) => t,
+        }
+    }
+
     pub fn banner(&self) -> String {
+        let s = &self.shared;
         let ca = match &self.ca_cert_path {
             Some(p) => p.display().to_string(),
             None => "(in memory; not written to disk)".to_string(),
         };
-        let data = match &self.config.data_dir {
+        let data = match &s.config.data_dir {
             Some(d) => d.join("emulator.db").display().to_string(),
             None => "in memory (lost when the emulator stops)".to_string(),
         };
@@ -223,14 +229,14 @@ impl App {
              \n  IMDS (plain HTTP) {imds}/vm/{{vmId}} per VM, {imds}/vmss/{{uniqueId}}/{{instance}} per scale-set instance\
              \n  access control    {rbac}\
              \n  lro delay         {delay} ms\n",
-            ep = self.endpoint,
-            tenant = self.seed.tenant_id,
-            sub = self.seed.subscription_id,
-            cid = self.seed.admin_client_id,
-            secret = self.seed.admin_client_secret,
-            delay = self.config.lro_delay.as_millis(),
-            imds = self.imds_endpoint,
-            rbac = if self.config.enforce_rbac {
+            ep = s.endpoint,
+            tenant = s.seed.tenant_id,
+            sub = s.seed.subscription_id,
+            cid = s.seed.admin_client_id,
+            secret = s.seed.admin_client_secret,
+            delay = s.config.lro_delay.as_millis(),
+            imds = s.imds_endpoint,
+            rbac = if s.config.enforce_rbac {
                 "enforced (the admin is Owner of the subscription)"
             } else {
                 "off (--no-rbac): every authenticated caller may do anything"
@@ -244,6 +250,22 @@ impl App {
         }
         out
     }
+}
+
+/// Writes the CA of an in-memory emulator to a private (0600) temporary file.
+fn write_temp_ca(pem: &str) -> Result<tempfile::TempPath, Error> {
+    let io = |e| Error::io("cannot write the CA certificate to a temporary file", e);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("msi-emulator-ca-").suffix(".pem");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    let mut file = builder.tempfile_in(std::env::temp_dir()).map_err(io)?;
+    file.write_all(pem.as_bytes()).map_err(io)?;
+    file.flush().map_err(io)?;
+    Ok(file.into_temp_path())
 }
 
 #[cfg(unix)]

@@ -15,55 +15,40 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! The modules are layered, each importing only those below it:
+//!
+//! 1. `config`, `error`, `util`, `http`, `store`, `auth`, `catalog` (errors, api-versions, built-in
+//!    roles, seed) and `state` (what is stored per resource kind, its queries, and [`Shared`]);
+//! 2. `arm`: the ARM request context and response helpers;
+//! 3. `providers`: one module per emulated service, side by side;
+//! 4. `routing`, then `server` (listeners, the fault layer);
+//! 5. `app` (built from the [`Config`]) and this file's [`Emulator`].
+//!
+//! [`Shared`]: state::shared::Shared
+
 mod app;
 mod arm;
 mod auth;
-mod entra;
+mod catalog;
+mod config;
 mod error;
-mod faults;
 mod http;
-mod imds;
+mod providers;
+mod routing;
 mod server;
+mod state;
 mod store;
 mod util;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
 
+use crate::server::{https, plain, ports};
+use crate::state::ports::ServerHandle;
+
+pub use config::Config;
 pub use error::{Error, ErrorKind};
-
-/// How to run an emulator.
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// Where the database, CA and keys live. `None` keeps everything in memory.
-    pub data_dir: Option<PathBuf>,
-    /// TCP port on 127.0.0.1; 0 picks a free port.
-    pub port: u16,
-    /// How long compute long-running operations stay in progress.
-    pub lro_delay: Duration,
-    /// Page size of list operations (`nextLink` paging).
-    pub page_size: usize,
-    /// TCP port on 127.0.0.1 of the plain-HTTP listener serving every machine's token endpoints
-    /// (IMDS, MSI extension, App Service style); 0 picks a free port.
-    pub imds_port: u16,
-    /// Authorize every ARM request against the caller's role assignments (403 otherwise).
-    pub enforce_rbac: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            data_dir: None,
-            port: 0,
-            lro_delay: Duration::ZERO,
-            page_size: 100,
-            imds_port: 0,
-            enforce_rbac: true,
-        }
-    }
-}
 
 /// The default data directory: `msi-emulator` under the user's data directory
 /// (`$XDG_DATA_HOME`, `~/.local/share`, `~/Library/Application Support` or `%LOCALAPPDATA%`).
@@ -74,9 +59,9 @@ pub fn default_data_dir() -> Option<PathBuf> {
 /// A running emulator. Dropping it stops the listener; [`Emulator::shutdown`] also waits for the
 /// server to stop and flushes the database.
 pub struct Emulator {
-    app: Arc<app::App>,
-    server: Option<server::ServerHandle>,
-    imds_server: Option<server::ServerHandle>,
+    app: app::App,
+    server: Option<ServerHandle>,
+    imds_server: Option<ServerHandle>,
     imds_port: u16,
 }
 
@@ -84,7 +69,7 @@ impl Emulator {
     /// Opens (or creates) the state, binds `127.0.0.1:port` (HTTPS) and `127.0.0.1:imds_port` (plain
     /// HTTP) and starts serving; opens the ports of persisted MSI extensions.
     pub async fn start(config: Config) -> Result<Emulator, Error> {
-        server::install_crypto_provider();
+        server::tls::install_crypto_provider();
         let bind = |port: u16| async move {
             let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
                 .await
@@ -103,10 +88,10 @@ impl Emulator {
             tokio::task::spawn_blocking(move || app::App::open(config, endpoint, imds_endpoint))
                 .await
                 .map_err(|e| Error::other(format!("startup task failed: {e}")))??;
-        let app = Arc::new(app);
-        let server = server::serve(listener, app.clone())?;
-        let imds_server = server::serve_plain(imds_listener, app.clone(), server::Surface::Imds);
-        server::ports::reconcile_and_wait(&app).await;
+        let shared = app.shared.clone();
+        let server = https::serve(listener, shared.clone(), &app.tls)?;
+        let imds_server = plain::serve_imds(imds_listener, shared.clone());
+        ports::reconcile_and_wait(&shared).await;
         Ok(Emulator {
             app,
             server: Some(server),
@@ -122,7 +107,7 @@ impl Emulator {
 
     /// `http://127.0.0.1:IMDS_PORT`, without a trailing slash.
     pub fn imds_endpoint(&self) -> &str {
-        &self.app.imds_endpoint
+        &self.app.shared.imds_endpoint
     }
 
     /// The base URL a process "running on" a VM (or a scale-set instance) uses for IMDS and the MSI
@@ -135,13 +120,13 @@ impl Emulator {
         compute_resource_id: &str,
         instance: Option<u32>,
     ) -> Result<String, Error> {
-        imds::base_url_for(&self.app, compute_resource_id, instance)
+        providers::imds::api::base_url_for(&self.app.shared, compute_resource_id, instance)
     }
 
     /// `(IDENTITY_ENDPOINT, IDENTITY_HEADER)` of a VM or scale set, as App Service sets them: the App
     /// Service style token endpoint and its per-resource secret (made on first use, persisted).
     pub fn app_service_env(&self, compute_resource_id: &str) -> Result<(String, String), Error> {
-        imds::app_service_env_for(&self.app, compute_resource_id)
+        providers::imds::api::app_service_env_for(&self.app.shared, compute_resource_id)
     }
 
     /// Test hook: a token signed by the emulator for the principal `object_id` (the admin, a live
@@ -156,6 +141,7 @@ impl Emulator {
     ) -> Result<String, Error> {
         let principal = self
             .app
+            .shared
             .store
             .tx(|t| t.principal(object_id))?
             .ok_or_else(|| {
@@ -170,8 +156,8 @@ impl Emulator {
             auth::ClientAuth::Certificate
         };
         Ok(auth::sign_token(
-            &self.app.keys,
-            &self.app.seed.tenant_id,
+            &self.app.shared.keys,
+            &self.app.shared.seed.tenant_id,
             &principal,
             audience,
             client_auth,
@@ -182,12 +168,12 @@ impl Emulator {
 
     /// `(port, VM or scale set id)` of every open MSI extension port.
     pub fn msi_extension_ports(&self) -> Vec<(u16, String)> {
-        self.app.ports.open_ports()
+        self.app.shared.ports.open_ports()
     }
 
     /// `https://127.0.0.1:PORT`, without a trailing slash.
     pub fn endpoint(&self) -> &str {
-        &self.app.endpoint
+        &self.app.shared.endpoint
     }
 
     /// The PEM of the local CA that signed the server certificate.
@@ -200,24 +186,31 @@ impl Emulator {
         self.app.ca_cert_path.as_deref()
     }
 
+    /// A file holding [`Emulator::ca_cert_pem`]: `DIR/ca.pem` with a data directory; in memory, a
+    /// private (owner-only) temporary file that is removed when the emulator is dropped or shut
+    /// down. For clients that take the CA as a path (`REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`).
+    pub fn ca_cert_file(&self) -> &Path {
+        self.app.ca_cert_file()
+    }
+
     /// The emulated tenant.
     pub fn tenant_id(&self) -> &str {
-        &self.app.seed.tenant_id
+        &self.app.shared.seed.tenant_id
     }
 
     /// The default subscription.
     pub fn subscription_id(&self) -> &str {
-        &self.app.seed.subscription_id
+        &self.app.shared.seed.subscription_id
     }
 
     /// Client (application) id of the seeded admin service principal.
     pub fn admin_client_id(&self) -> &str {
-        &self.app.seed.admin_client_id
+        &self.app.shared.seed.admin_client_id
     }
 
     /// Client secret of the seeded admin service principal (an emulator-only credential).
     pub fn admin_client_secret(&self) -> &str {
-        &self.app.seed.admin_client_secret
+        &self.app.shared.seed.admin_client_secret
     }
 
     /// The text the binary prints when it starts.
@@ -227,21 +220,21 @@ impl Emulator {
 
     /// Stops the listeners and open connections and flushes the database.
     pub async fn shutdown(mut self) {
-        self.app.ports.stop_all();
+        self.app.shared.ports.stop_all();
         if let Some(server) = self.imds_server.take() {
             server.stop().await;
         }
         if let Some(server) = self.server.take() {
             server.stop().await;
         }
-        let app = self.app.clone();
-        let _ = tokio::task::spawn_blocking(move || app.store.flush()).await;
+        let shared = self.app.shared.clone();
+        let _ = tokio::task::spawn_blocking(move || shared.store.flush()).await;
     }
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        self.app.ports.stop_all();
+        self.app.shared.ports.stop_all();
         for server in [self.server.take(), self.imds_server.take()]
             .into_iter()
             .flatten()
@@ -260,7 +253,7 @@ impl fmt::Debug for Emulator {
             .field("subscription_id", &self.subscription_id())
             .field("admin_client_id", &self.admin_client_id())
             .field("admin_client_secret", &"<redacted>")
-            .field("data_dir", &self.app.config.data_dir)
+            .field("data_dir", &self.app.shared.config.data_dir)
             .finish()
     }
 }

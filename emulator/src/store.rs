@@ -11,7 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
-use crate::Error;
+use crate::error::Error;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (

@@ -34,6 +34,17 @@ pub fn routing_time() -> String {
     Utc::now().format("%Y%m%dT%H%M%SZ").to_string()
 }
 
+/// Microsoft.Authorization's timestamp format: `2023-05-25T16:35:47.9925151Z`.
+pub fn authorization_time() -> String {
+    let t = Utc::now();
+    use chrono::Timelike;
+    format!(
+        "{}.{:07}Z",
+        t.format("%Y-%m-%dT%H:%M:%S"),
+        t.nanosecond() / 100
+    )
+}
+
 /// AAD error timestamp: `2024-01-01 10:00:00Z`.
 pub fn aad_time() -> String {
     Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string()
@@ -101,6 +112,17 @@ pub fn remove_ci(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
         out = map.remove(&k);
     }
     out
+}
+
+/// Mutable access to a key matched case-insensitively.
+pub fn get_mut_ci<'a>(map: &'a mut Map<String, Value>, key: &str) -> Option<&'a mut Value> {
+    let actual = map.keys().find(|k| k.eq_ignore_ascii_case(key))?.clone();
+    map.get_mut(&actual)
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// ARM normalises locations: `West US` -> `westus`.

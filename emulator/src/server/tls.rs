@@ -9,7 +9,12 @@ use rcgen::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::Error;
+use crate::error::Error;
+
+/// Installs ring as the process-wide rustls provider (ignored when one is installed already).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 /// PEMs of the CA and of the server certificate; generated once and stored with the state.
 #[derive(Clone)]

@@ -1,78 +1,13 @@
-//! The `identity` of virtual machines and scale sets: parsing a request, applying it to the stored
-//! state, rendering it for an api-version.
-//!
-//! One canonical representation is stored (the system identity if enabled, the user-assigned
-//! identity ids in the casing first sent); it is rendered as the `identityIds` list before
-//! 2018-06-01 and as the `userAssignedIdentities` map from then on.
+//! The `identity` of virtual machines and scale sets on the wire: parsing a request, applying it to
+//! the stored state (`state::identity`), rendering it for an api-version. It is rendered as the
+//! `identityIds` list before 2018-06-01 and as the `userAssignedIdentities` map from then on.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::api_version;
-use super::errors::ArmError;
+use crate::catalog::api_version;
+use crate::catalog::errors::ArmError;
+use crate::state::identity::{IdentityType, StoredIdentity, SystemIdentity, UserIdentity};
 use crate::util;
-
-/// `identity.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IdentityType {
-    None,
-    SystemAssigned,
-    UserAssigned,
-    SystemAndUserAssigned,
-}
-
-impl IdentityType {
-    /// Case- and space-insensitive (`systemassigned,userassigned`, `None`, ...).
-    pub fn parse(s: &str) -> Option<IdentityType> {
-        let n: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        Some(match n.as_str() {
-            "none" => IdentityType::None,
-            "systemassigned" => IdentityType::SystemAssigned,
-            "userassigned" => IdentityType::UserAssigned,
-            "systemassigned,userassigned" | "userassigned,systemassigned" => {
-                IdentityType::SystemAndUserAssigned
-            }
-            _ => return None,
-        })
-    }
-
-    pub fn from_parts(system: bool, user: bool) -> IdentityType {
-        match (system, user) {
-            (false, false) => IdentityType::None,
-            (true, false) => IdentityType::SystemAssigned,
-            (false, true) => IdentityType::UserAssigned,
-            (true, true) => IdentityType::SystemAndUserAssigned,
-        }
-    }
-
-    /// Compute's spelling: `SystemAssigned, UserAssigned` with one space.
-    pub fn canonical(self) -> &'static str {
-        match self {
-            IdentityType::None => "None",
-            IdentityType::SystemAssigned => "SystemAssigned",
-            IdentityType::UserAssigned => "UserAssigned",
-            IdentityType::SystemAndUserAssigned => "SystemAssigned, UserAssigned",
-        }
-    }
-
-    pub fn system(self) -> bool {
-        matches!(
-            self,
-            IdentityType::SystemAssigned | IdentityType::SystemAndUserAssigned
-        )
-    }
-
-    pub fn user(self) -> bool {
-        matches!(
-            self,
-            IdentityType::UserAssigned | IdentityType::SystemAndUserAssigned
-        )
-    }
-}
 
 /// How user-assigned identities appear on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,45 +33,6 @@ impl Shape {
 pub enum Mode {
     Put,
     Patch,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredIdentity {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<SystemIdentity>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub user: Vec<UserIdentity>,
-    /// Ids the 2017-12-01 VM API keeps listing in `identityIds` after a full PUT switched the type
-    /// to `SystemAssigned` without naming them (recorded real behaviour); they are not assigned.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub legacy_ids: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SystemIdentity {
-    pub principal_id: String,
-    pub client_id: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct UserIdentity {
-    /// The id in the casing it was first sent.
-    pub id: String,
-    pub principal_id: String,
-    pub client_id: String,
-    /// The operation that added it (shown as `{}` until that operation completes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub added_by: Option<String>,
-}
-
-impl StoredIdentity {
-    pub fn kind(&self) -> IdentityType {
-        IdentityType::from_parts(self.system.is_some(), !self.user.is_empty())
-    }
-
-    pub fn has_user(&self, id: &str) -> bool {
-        self.user.iter().any(|u| u.id.eq_ignore_ascii_case(id))
-    }
 }
 
 /// What happens to the user-assigned identities.
@@ -490,20 +386,6 @@ mod tests {
                 .collect(),
             legacy_ids: Vec::new(),
         }
-    }
-
-    #[test]
-    fn type_parsing_is_tolerant() {
-        assert_eq!(
-            IdentityType::parse("systemassigned,userassigned"),
-            Some(IdentityType::SystemAndUserAssigned)
-        );
-        assert_eq!(
-            IdentityType::parse("SystemAssigned, UserAssigned"),
-            Some(IdentityType::SystemAndUserAssigned)
-        );
-        assert_eq!(IdentityType::parse("none"), Some(IdentityType::None));
-        assert_eq!(IdentityType::parse("Both"), None);
     }
 
     #[test]

@@ -52,6 +52,17 @@ impl Provider {
     }
 }
 
+/// The provider of a namespace (`Microsoft.Compute`, any casing).
+pub fn provider_of(ns: &str) -> Option<Provider> {
+    match ns.to_ascii_lowercase().as_str() {
+        "microsoft.compute" => Some(Provider::Compute),
+        "microsoft.managedidentity" => Some(Provider::ManagedIdentity),
+        "microsoft.resources" => Some(Provider::Resources),
+        "microsoft.authorization" => Some(Provider::Authorization),
+        _ => None,
+    }
+}
+
 /// `YYYY-MM-DD` with an optional `-preview` suffix.
 pub fn is_well_formed(v: &str) -> bool {
     let (date, rest) = v.split_at(v.len().min(10));

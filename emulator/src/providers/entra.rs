@@ -8,10 +8,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use crate::app::App;
 use crate::auth::{self, ClientAuth};
+use crate::http;
+use crate::state::shared::Shared;
 use crate::store::Principal;
-use crate::{http, util};
+use crate::util::{self, constant_time_eq};
 
 /// Scopes that are not resources (ignored in client-credentials requests).
 const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "offline_access", "email"];
@@ -48,7 +49,7 @@ impl EntraError {
         )
     }
 
-    fn into_response(self, app: &App, correlation: &str) -> Response {
+    fn into_response(self, shared: &Shared, correlation: &str) -> Response {
         let trace = util::new_guid();
         let ts = util::aad_time();
         let description = format!(
@@ -64,7 +65,7 @@ impl EntraError {
                 "timestamp": ts,
                 "trace_id": trace,
                 "correlation_id": correlation,
-                "error_uri": format!("{}/error?code={}", app.endpoint, self.code),
+                "error_uri": format!("{}/error?code={}", shared.endpoint, self.code),
             }),
         );
         http::set(r.headers_mut(), "x-ms-request-id", &trace);
@@ -87,7 +88,7 @@ fn with_request_id(mut r: Response, correlation: &str) -> Response {
 }
 
 /// Everything that is not ARM, metadata or a test hook.
-pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Response {
+pub fn handle(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
     let path = parts.uri.path();
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     let lower: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
@@ -96,7 +97,7 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Response {
         .map(str::to_string)
         .unwrap_or_else(util::new_guid);
     let tenant_ok = |t: &str| {
-        t.eq_ignore_ascii_case(&app.seed.tenant_id)
+        t.eq_ignore_ascii_case(&shared.seed.tenant_id)
             || ["common", "organizations"].contains(&t.to_ascii_lowercase().as_str())
     };
     if segs.is_empty() || !tenant_ok(segs[0]) {
@@ -110,12 +111,12 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Response {
                     segs[0]
                 ),
             )
-            .into_response(app, &correlation);
+            .into_response(shared, &correlation);
         }
         return not_found(path);
     }
-    let tenant = &app.seed.tenant_id;
-    let ep = &app.endpoint;
+    let tenant = &shared.seed.tenant_id;
+    let ep = &shared.endpoint;
     let resp = match &l[1..] {
         ["oauth2", "v2.0", "token"] | ["oauth2", "token"] => {
             let v1 = l.len() == 3;
@@ -126,7 +127,7 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Response {
                     900561,
                     "The endpoint only accepts POST requests. Received a GET request.",
                 )
-                .into_response(app, &correlation);
+                .into_response(shared, &correlation);
             }
             if !segs[0].eq_ignore_ascii_case(tenant) {
                 return EntraError::new(
@@ -138,11 +139,11 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Response {
                         segs[0]
                     ),
                 )
-                .into_response(app, &correlation);
+                .into_response(shared, &correlation);
             }
-            match token(app, parts, body, v1) {
+            match token(shared, parts, body, v1) {
                 Ok(r) => r,
-                Err(e) => return e.into_response(app, &correlation),
+                Err(e) => return e.into_response(shared, &correlation),
             }
         }
         ["v2.0", ".well-known", "openid-configuration"] => {
@@ -153,7 +154,7 @@ pub fn handle(app: &App, parts: &Parts, body: &[u8]) -> Response {
         }
         ["discovery", "v2.0", "keys"] | ["discovery", "keys"] => http::json(
             StatusCode::OK,
-            &app.keys.jwks(&format!("{ep}/{tenant}/v2.0")),
+            &shared.keys.jwks(&format!("{ep}/{tenant}/v2.0")),
         ),
         ["discovery", "instance"] => {
             let host = ep.trim_start_matches("https://");
@@ -213,7 +214,7 @@ fn openid_configuration(ep: &str, tenant: &str, v2: bool) -> Value {
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token` (scope) and `/{tenant}/oauth2/token` (v1, resource).
-fn token(app: &App, parts: &Parts, body: &[u8], v1: bool) -> Result<Response, EntraError> {
+fn token(shared: &Shared, parts: &Parts, body: &[u8], v1: bool) -> Result<Response, EntraError> {
     let form: Vec<(String, String)> = url::form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
@@ -264,7 +265,7 @@ fn token(app: &App, parts: &Parts, body: &[u8], v1: bool) -> Result<Response, En
         scope_to_audience(get("scope").ok_or_else(|| EntraError::missing("scope"))?)?
     };
 
-    let principal: Option<Principal> = app
+    let principal: Option<Principal> = shared
         .store
         .tx(|t| t.principal_by_client_id(&client_id))
         .ok()
@@ -277,7 +278,7 @@ fn token(app: &App, parts: &Parts, body: &[u8], v1: bool) -> Result<Response, En
             700016,
             format!(
                 "Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
-                app.seed.tenant_id
+                shared.seed.tenant_id
             ),
         ));
     };
@@ -289,8 +290,10 @@ fn token(app: &App, parts: &Parts, body: &[u8], v1: bool) -> Result<Response, En
             "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
         ));
     };
-    if !constant_time_eq(secret.as_bytes(), app.seed.admin_client_secret.as_bytes())
-        || principal.object_id != app.seed.admin_object_id
+    if !constant_time_eq(
+        secret.as_bytes(),
+        shared.seed.admin_client_secret.as_bytes(),
+    ) || principal.object_id != shared.seed.admin_object_id
     {
         return Err(EntraError::new(
             StatusCode::UNAUTHORIZED,
@@ -303,8 +306,8 @@ fn token(app: &App, parts: &Parts, body: &[u8], v1: bool) -> Result<Response, En
     }
 
     let issued = auth::issue(
-        &app.keys,
-        &app.seed.tenant_id,
+        &shared.keys,
+        &shared.seed.tenant_id,
         &principal,
         &audience,
         ClientAuth::Secret,
@@ -363,12 +366,8 @@ fn scope_to_audience(scope: &str) -> Result<String, EntraError> {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// `GET /metadata/endpoints?api-version=...`: one cloud object pointing at the emulator.
-pub fn metadata(app: &App, parts: &Parts) -> Response {
+pub fn metadata(shared: &Shared, parts: &Parts) -> Response {
     let segs: Vec<String> = parts
         .uri
         .path()
@@ -379,7 +378,7 @@ pub fn metadata(app: &App, parts: &Parts) -> Response {
     if segs != ["metadata", "endpoints"] || parts.method != Method::GET {
         return not_found(parts.uri.path());
     }
-    let ep = format!("{}/", app.endpoint);
+    let ep = format!("{}/", shared.endpoint);
     let body = json!({
         "galleryEndpoint": ep,
         "graphEndpoint": ep,

@@ -8,26 +8,19 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-use super::errors::ArmError;
-use super::rbac::{self, AssignmentDoc, Role};
-use super::{ArmResponse, Ctx, api_version, compute, msi, resources};
-use crate::app::Seed;
+use crate::arm::ctx::Ctx;
+use crate::arm::response::ArmResponse;
+use crate::catalog::api_version;
+use crate::catalog::errors::ArmError;
+use crate::catalog::roles::{self, Role};
+use crate::catalog::seed::Seed;
+use crate::state::assignments::{self, AssignmentDoc};
+use crate::state::{groups, identities, machines};
 use crate::store::Tx;
 use crate::util;
 
 const RA_TYPE: &str = "Microsoft.Authorization/roleAssignments";
 const RD_TYPE: &str = "Microsoft.Authorization/roleDefinitions";
-
-/// `2023-05-25T16:35:47.9925151Z`.
-fn timestamp() -> String {
-    let t = chrono::Utc::now();
-    use chrono::Timelike;
-    format!(
-        "{}.{:07}Z",
-        t.format("%Y-%m-%dT%H:%M:%S"),
-        t.nanosecond() / 100
-    )
-}
 
 /// The scope a request names (`/` for the root), from its decoded segments.
 pub fn scope_of(segs: &[String]) -> String {
@@ -122,10 +115,10 @@ pub fn definitions(
         return Err(ArmError::method_not_allowed(ctx.method.as_str()));
     }
     if let Some(id) = id {
-        let r = rbac::role(id).ok_or_else(|| role_not_found(StatusCode::NOT_FOUND, id))?;
+        let r = roles::role(id).ok_or_else(|| role_not_found(StatusCode::NOT_FOUND, id))?;
         return Ok(ArmResponse::ok(render_definition(ctx, scope_segs, r)));
     }
-    let mut keep: Vec<&Role> = rbac::BUILT_IN.iter().collect();
+    let mut keep: Vec<&Role> = roles::BUILT_IN.iter().collect();
     if let Some(filter) = ctx.query("$filter").filter(|f| !f.trim().is_empty()) {
         for term in filter_terms(filter) {
             if let Some(name) = eq_value(&term, "roleName") {
@@ -213,12 +206,12 @@ fn principal_not_found(principal: &str, tenant: &str) -> ArmError {
 fn require_scope(ctx: &Ctx<'_>, tx: &Tx<'_>, segs: &[String]) -> Result<(), ArmError> {
     let l: Vec<String> = segs.iter().map(|s| s.to_ascii_lowercase()).collect();
     let l: Vec<&str> = l.iter().map(String::as_str).collect();
-    let sub = &ctx.app.seed.subscription_id;
+    let sub = &ctx.shared.seed.subscription_id;
     match l.as_slice() {
         [] => Ok(()),
         ["subscriptions", _] => Ok(()),
         ["subscriptions", _, "resourcegroups", _] => {
-            resources::require_rg(tx, sub, &segs[3]).map(|_| ())
+            groups::require_rg(tx, sub, &segs[3]).map(|_| ())
         }
         [
             "subscriptions",
@@ -231,14 +224,14 @@ fn require_scope(ctx: &Ctx<'_>, tx: &Tx<'_>, segs: &[String]) -> Result<(), ArmE
             _,
             rest @ ..,
         ] if rest.len() % 2 == 0 => {
-            resources::require_rg(tx, sub, &segs[3])?;
+            groups::require_rg(tx, sub, &segs[3])?;
             let (rg, name) = (&segs[3], &segs[7]);
             let key = match (*ns, *ty) {
                 ("microsoft.compute", t) => {
-                    compute::ComputeKind::from_type(t).map(|k| compute::key(sub, rg, k, name))
+                    machines::ComputeKind::from_type(t).map(|k| machines::key(sub, rg, k, name))
                 }
                 ("microsoft.managedidentity", "userassignedidentities") => {
-                    Some(msi::key(sub, rg, name))
+                    Some(identities::key(sub, rg, name))
                 }
                 _ => None,
             };
@@ -262,8 +255,8 @@ fn require_scope(ctx: &Ctx<'_>, tx: &Tx<'_>, segs: &[String]) -> Result<(), ArmE
 
 /// How an assignment relates to the scope a list names.
 fn listed(assignment_key: &str, scope_key: &str, at_scope_only: bool) -> bool {
-    rbac::covers(assignment_key, scope_key)
-        || (!at_scope_only && rbac::covers(scope_key, assignment_key))
+    assignments::covers(assignment_key, scope_key)
+        || (!at_scope_only && assignments::covers(scope_key, assignment_key))
 }
 
 /// `{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]`.
@@ -273,7 +266,7 @@ pub fn assignments(
     name: Option<&str>,
 ) -> Result<ArmResponse, ArmError> {
     let scope = scope_of(scope_segs);
-    let scope_key = rbac::scope_key(&scope);
+    let scope_key = assignments::scope_key(&scope);
     let Some(name) = name else {
         if ctx.method != Method::GET {
             return Err(ArmError::method_not_allowed(ctx.method.as_str()));
@@ -281,17 +274,17 @@ pub fn assignments(
         return list(ctx, scope_segs, &scope_key);
     };
     match ctx.method {
-        Method::GET => ctx.app.store.tx(|tx| match tx.assignment(name)? {
+        Method::GET => ctx.shared.store.tx(|tx| match tx.assignment(name)? {
             Some(row) if row.scope_key == scope_key => Ok(ArmResponse::ok(render_assignment(
                 ctx,
-                &rbac::parse_assignment(&row.doc)?,
+                &assignments::parse_assignment(&row.doc)?,
                 false,
             ))),
             _ => Err(assignment_not_found(name)),
         }),
-        Method::DELETE => ctx.app.store.tx(|tx| match tx.assignment(name)? {
+        Method::DELETE => ctx.shared.store.tx(|tx| match tx.assignment(name)? {
             Some(row) if row.scope_key == scope_key => {
-                let doc = rbac::parse_assignment(&row.doc)?;
+                let doc = assignments::parse_assignment(&row.doc)?;
                 tx.assignment_delete(name)?;
                 Ok(ArmResponse::ok(render_assignment(ctx, &doc, false)))
             }
@@ -331,7 +324,7 @@ fn list(ctx: &Ctx<'_>, scope_segs: &[String], scope_key: &str) -> Result<ArmResp
             }
         }
     }
-    ctx.app.store.tx(|tx| {
+    ctx.shared.store.tx(|tx| {
         if !scope_segs.is_empty() {
             require_scope(ctx, tx, scope_segs)?;
         }
@@ -348,7 +341,7 @@ fn list(ctx: &Ctx<'_>, scope_segs: &[String], scope_key: &str) -> Result<ArmResp
             }
             value.push(render_assignment(
                 ctx,
-                &rbac::parse_assignment(&row.doc)?,
+                &assignments::parse_assignment(&row.doc)?,
                 false,
             ));
         }
@@ -397,9 +390,9 @@ fn put(
     let condition = text("condition");
     let condition_version = text("conditionVersion");
     let guid = role_guid(&role_id);
-    let role = rbac::role(guid).ok_or_else(|| role_not_found(StatusCode::BAD_REQUEST, guid))?;
-    let seed: &Seed = &ctx.app.seed;
-    ctx.app.store.tx(|tx| {
+    let role = roles::role(guid).ok_or_else(|| role_not_found(StatusCode::BAD_REQUEST, guid))?;
+    let seed: &Seed = &ctx.shared.seed;
+    ctx.shared.store.tx(|tx| {
         require_scope(ctx, tx, scope_segs)?;
         let principal = tx
             .principal(&principal_id)?
@@ -421,7 +414,7 @@ fn put(
                 && d.principal_id.eq_ignore_ascii_case(&principal_id)
         };
         if let Some(row) = tx.assignment(name)? {
-            let existing = rbac::parse_assignment(&row.doc)?;
+            let existing = assignments::parse_assignment(&row.doc)?;
             if same(&existing, &row.scope_key) {
                 // Retrying a PUT with the same name (as az does after a 504) is harmless.
                 return Ok(ArmResponse::new(
@@ -435,7 +428,7 @@ fn put(
             ));
         }
         for row in tx.assignments_of(&principal_id)? {
-            if same(&rbac::parse_assignment(&row.doc)?, &row.scope_key) {
+            if same(&assignments::parse_assignment(&row.doc)?, &row.scope_key) {
                 return Err(ArmError::new(
                     StatusCode::CONFLICT,
                     "RoleAssignmentExists",
@@ -443,7 +436,7 @@ fn put(
                 ));
             }
         }
-        let now = timestamp();
+        let now = util::authorization_time();
         let doc = AssignmentDoc {
             name: name.to_string(),
             scope: scope.to_string(),
@@ -464,35 +457,6 @@ fn put(
             render_assignment(ctx, &doc, true),
         ))
     })
-}
-
-/// The seeded admin principal's Owner assignment on the default subscription (first start).
-pub fn seed_owner(tx: &Tx<'_>, seed: &Seed) -> Result<(), rusqlite::Error> {
-    let scope = format!("/subscriptions/{}", seed.subscription_id);
-    let name = util::new_guid();
-    let now = timestamp();
-    let doc = AssignmentDoc {
-        name: name.clone(),
-        scope: scope.clone(),
-        role: rbac::OWNER.to_string(),
-        principal_id: seed.admin_object_id.clone(),
-        principal_type: "ServicePrincipal".into(),
-        created_on: now.clone(),
-        updated_on: now,
-        created_by: None,
-        updated_by: None,
-        description: Some(
-            "Seeded by msi-emulator: the admin service principal owns the subscription.".into(),
-        ),
-        condition: None,
-        condition_version: None,
-    };
-    tx.assignment_put(
-        &name,
-        &rbac::scope_key(&scope),
-        &seed.admin_object_id,
-        &json!(doc),
-    )
 }
 
 #[cfg(test)]

@@ -2,97 +2,26 @@
 //! Ids and `Location` use the lower-case `resourcegroups` segment, like the real service.
 
 use axum::http::{Method, StatusCode};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::errors::ArmError;
-use super::resources::{self, rg_key};
-use super::{ArmResponse, Ctx, api_version, compute};
-use crate::store::{Principal, Row, Tx};
+use crate::arm::ctx::Ctx;
+use crate::arm::response::ArmResponse;
+use crate::catalog::api_version;
+use crate::catalog::errors::ArmError;
+use crate::state::groups::{self, rg_key};
+use crate::state::identities::{
+    TYPE, UAI_KIND, UaiDoc, forget_principal, key, parse_doc, resource_id,
+};
+use crate::state::machines;
+use crate::store::Principal;
 use crate::util;
 
-pub const UAI_KIND: &str = "userAssignedIdentity";
-const TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
-
-/// A stored user-assigned identity.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct UaiDoc {
-    pub name: String,
-    /// Resource group name as created.
-    pub rg: String,
-    pub location: String,
-    #[serde(default)]
-    pub tags: Map<String, Value>,
-    pub principal_id: String,
-    pub client_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub isolation_scope: Option<String>,
-}
-
-pub fn key(sub: &str, rg: &str, name: &str) -> String {
-    format!(
-        "/subscriptions/{sub}/resourcegroups/{rg}/providers/microsoft.managedidentity/userassignedidentities/{name}"
-    )
-    .to_ascii_lowercase()
-}
-
-pub fn resource_id(sub: &str, rg: &str, name: &str) -> String {
-    format!("/subscriptions/{sub}/resourcegroups/{rg}/providers/{TYPE}/{name}")
-}
-
-fn parse_doc(row: &Row) -> Result<UaiDoc, ArmError> {
-    serde_json::from_value(row.doc.clone())
-        .map_err(|e| ArmError::internal(format!("stored identity is unreadable: {e}")))
-}
-
-/// The lower-cased store key of a user-assigned identity id, `None` when `id` is not one.
-pub fn key_of_id(id: &str) -> Option<String> {
-    let segs: Vec<&str> = id.trim_end_matches('/').split('/').collect();
-    match segs.as_slice() {
-        ["", s, sub, r, rg, p, ns, t, name]
-            if s.eq_ignore_ascii_case("subscriptions")
-                && r.eq_ignore_ascii_case("resourcegroups")
-                && p.eq_ignore_ascii_case("providers")
-                && ns.eq_ignore_ascii_case("Microsoft.ManagedIdentity")
-                && t.eq_ignore_ascii_case("userAssignedIdentities")
-                && !sub.is_empty()
-                && !rg.is_empty()
-                && !name.is_empty() =>
-        {
-            Some(key(sub, rg, name))
-        }
-        _ => None,
-    }
-}
-
-/// `(principalId, clientId)` of the identity `id`; `None` when it does not exist or is malformed.
-pub fn resolve(tx: &Tx<'_>, id: &str) -> Result<Option<(String, String)>, ArmError> {
-    let Some(k) = key_of_id(id) else {
-        return Ok(None);
-    };
-    match tx.get(&k)? {
-        Some(row) if row.kind == UAI_KIND => {
-            let d = parse_doc(&row)?;
-            Ok(Some((d.principal_id, d.client_id)))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// Drops the principal of a deleted identity.
-pub fn forget_principal(tx: &Tx<'_>, row: &Row) -> Result<(), ArmError> {
-    if row.kind == UAI_KIND {
-        tx.principal_delete(&parse_doc(row)?.principal_id)?;
-    }
-    Ok(())
-}
-
 fn render(ctx: &Ctx<'_>, doc: &UaiDoc) -> Value {
-    let sub = &ctx.app.seed.subscription_id;
+    let sub = &ctx.shared.seed.subscription_id;
     let id = resource_id(sub, &doc.rg, &doc.name);
     let api = &ctx.api_version;
     let mut props = Map::new();
-    props.insert("tenantId".into(), json!(ctx.app.seed.tenant_id));
+    props.insert("tenantId".into(), json!(ctx.shared.seed.tenant_id));
     props.insert("principalId".into(), json!(doc.principal_id));
     props.insert("clientId".into(), json!(doc.client_id));
     if !api_version::at_least(api, "2019-01-01") {
@@ -100,7 +29,7 @@ fn render(ctx: &Ctx<'_>, doc: &UaiDoc) -> Value {
             "clientSecretUrl".into(),
             json!(format!(
                 "{}{id}/credentials?tid={}&oid={}&aid={}",
-                ctx.app.endpoint, ctx.app.seed.tenant_id, doc.principal_id, doc.client_id
+                ctx.shared.endpoint, ctx.shared.seed.tenant_id, doc.principal_id, doc.client_id
             )),
         );
     }
@@ -168,13 +97,13 @@ pub fn handle(
     name: &str,
     rest: &[String],
 ) -> Result<ArmResponse, ArmError> {
-    let sub = ctx.app.seed.subscription_id.as_str();
+    let sub = ctx.shared.seed.subscription_id.as_str();
     let k = key(sub, rg, name);
     let rest_l: Vec<String> = rest.iter().map(|s| s.to_ascii_lowercase()).collect();
     let rest_l: Vec<&str> = rest_l.iter().map(String::as_str).collect();
     match (rest_l.as_slice(), &ctx.method) {
-        ([], &Method::GET) => ctx.app.store.tx(|tx| {
-            resources::require_rg(tx, sub, rg)?;
+        ([], &Method::GET) => ctx.shared.store.tx(|tx| {
+            groups::require_rg(tx, sub, rg)?;
             let row = tx.get(&k)?.ok_or_else(|| not_found(name, rg))?;
             Ok(ArmResponse::ok(render(ctx, &parse_doc(&row)?)))
         }),
@@ -183,8 +112,8 @@ pub fn handle(
             let body = ctx.body_object()?;
             let tags = tags_of(&body)?;
             let scope = isolation_scope_of(&body)?;
-            ctx.app.store.tx(|tx| {
-                resources::require_rg(tx, sub, rg)?;
+            ctx.shared.store.tx(|tx| {
+                groups::require_rg(tx, sub, rg)?;
                 let row = tx.get(&k)?.ok_or_else(|| not_found(name, rg))?;
                 let mut doc = parse_doc(&row)?;
                 if let Some(t) = tags {
@@ -197,8 +126,8 @@ pub fn handle(
                 Ok(ArmResponse::ok(render(ctx, &doc)))
             })
         }
-        ([], &Method::DELETE) => ctx.app.store.tx(|tx| {
-            resources::require_rg(tx, sub, rg)?;
+        ([], &Method::DELETE) => ctx.shared.store.tx(|tx| {
+            groups::require_rg(tx, sub, rg)?;
             match tx.get(&k)? {
                 Some(row) => {
                     forget_principal(tx, &row)?;
@@ -209,12 +138,12 @@ pub fn handle(
             }
         }),
         ([], m) => Err(ArmError::method_not_allowed(m.as_str())),
-        (["listassociatedresources"], &Method::POST) => ctx.app.store.tx(|tx| {
-            resources::require_rg(tx, sub, rg)?;
+        (["listassociatedresources"], &Method::POST) => ctx.shared.store.tx(|tx| {
+            groups::require_rg(tx, sub, rg)?;
             let row = tx.get(&k)?.ok_or_else(|| not_found(name, rg))?;
             let doc = parse_doc(&row)?;
             let id = resource_id(sub, &doc.rg, &doc.name);
-            let value = compute::associated_with(tx, ctx, &id)?;
+            let value = machines::associated_with(tx, sub, &id)?;
             Ok(ArmResponse::ok(
                 json!({"totalCount": value.len(), "value": value}),
             ))
@@ -229,7 +158,7 @@ pub fn handle(
 }
 
 fn put(ctx: &Ctx<'_>, rg: &str, name: &str, k: &str) -> Result<ArmResponse, ArmError> {
-    let sub = ctx.app.seed.subscription_id.as_str();
+    let sub = ctx.shared.seed.subscription_id.as_str();
     if !valid_name(name) {
         return Err(ArmError::bad_request(
             "InvalidResourceName",
@@ -251,8 +180,8 @@ fn put(ctx: &Ctx<'_>, rg: &str, name: &str, k: &str) -> Result<ArmResponse, ArmE
     };
     let tags = tags_of(&body)?;
     let scope = isolation_scope_of(&body)?;
-    ctx.app.store.tx(|tx| {
-        let group = resources::require_rg(tx, sub, rg)?;
+    ctx.shared.store.tx(|tx| {
+        let group = groups::require_rg(tx, sub, rg)?;
         let existing = tx.get(k)?.map(|r| parse_doc(&r)).transpose()?;
         let location = match (&existing, location) {
             (_, None) => return Err(ArmError::location_required()),
@@ -307,11 +236,11 @@ pub fn list(
     rg: Option<&str>,
     only_readable: Option<&str>,
 ) -> Result<ArmResponse, ArmError> {
-    let sub = ctx.app.seed.subscription_id.as_str();
-    ctx.app.store.tx(|tx| {
+    let sub = ctx.shared.seed.subscription_id.as_str();
+    ctx.shared.store.tx(|tx| {
         let rg_key = match rg {
             Some(rg) => {
-                resources::require_rg(tx, sub, rg)?;
+                groups::require_rg(tx, sub, rg)?;
                 Some(rg_key(sub, rg))
             }
             None => None,
@@ -341,25 +270,5 @@ mod tests {
         assert!(!valid_name("-abc"));
         assert!(!valid_name("a.bc"));
         assert!(!valid_name(&"a".repeat(129)));
-    }
-
-    #[test]
-    fn ids_parse_case_insensitively() {
-        let k = key_of_id(
-            "/subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ID1",
-        );
-        assert_eq!(
-            k.as_deref(),
-            Some(
-                "/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/userassignedidentities/id1"
-            )
-        );
-        assert!(
-            key_of_id(
-                "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/x"
-            )
-            .is_none()
-        );
-        assert!(key_of_id("not-an-id").is_none());
     }
 }

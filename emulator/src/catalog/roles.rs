@@ -1,17 +1,9 @@
-//! Access control: the built-in roles (azure-facts §5, real ids and actions), action matching, and the
-//! check every ARM request goes through (403 `AuthorizationFailed` / `LinkedAuthorizationFailed`, §4.2).
+//! The built-in role definitions (azure-facts §5, real ids and actions) and action matching.
 //!
-//! A principal may perform an action at a scope when one of its role assignments at that scope or an
-//! ancestor has a role with an action pattern that matches and no `notActions` pattern that matches
+//! A role grants an action when one of its action patterns matches and no `notActions` pattern does
 //! (Azure's union of `actions - notActions` per role). Patterns match case-insensitively; `*` matches
 //! any run of characters, `/` included, and `/*/` also matches a single `/` (so
 //! `userAssignedIdentities/*/assign/action` covers `userAssignedIdentities/assign/action`).
-
-use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-
-use super::errors::ArmError;
-use crate::store::Tx;
 
 /// The action that linking a user-assigned identity to a machine needs on the identity.
 pub const ASSIGN_ACTION: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action";
@@ -206,128 +198,6 @@ fn glob(p: &[u8], pi: usize, s: &[u8], si: usize) -> bool {
     si < s.len() && p[pi] == s[si] && glob(p, pi + 1, s, si + 1)
 }
 
-/// The comparison key of a scope: lower-cased, no trailing `/`, `/` for the root.
-pub fn scope_key(scope: &str) -> String {
-    let t = scope.trim().trim_end_matches('/').to_ascii_lowercase();
-    if t.is_empty() { "/".to_string() } else { t }
-}
-
-/// `ancestor` is `scope` or one of its parents (both keys).
-pub fn covers(ancestor: &str, scope: &str) -> bool {
-    ancestor == "/"
-        || ancestor == scope
-        || (scope.len() > ancestor.len()
-            && scope.starts_with(ancestor)
-            && scope.as_bytes()[ancestor.len()] == b'/')
-}
-
-/// A stored role assignment (`arm::roles` renders it).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct AssignmentDoc {
-    /// The name as sent (a GUID).
-    pub name: String,
-    /// The scope as sent, `/` for the root.
-    pub scope: String,
-    /// GUID of the role definition.
-    pub role: String,
-    pub principal_id: String,
-    pub principal_type: String,
-    pub created_on: String,
-    pub updated_on: String,
-    #[serde(default)]
-    pub created_by: Option<String>,
-    #[serde(default)]
-    pub updated_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub condition_version: Option<String>,
-}
-
-pub fn parse_assignment(doc: &serde_json::Value) -> Result<AssignmentDoc, ArmError> {
-    serde_json::from_value(doc.clone())
-        .map_err(|e| ArmError::internal(format!("stored role assignment is unreadable: {e}")))
-}
-
-/// The principal `oid` may perform `action` at `scope_key` (a [`scope_key`]).
-pub fn permits(tx: &Tx<'_>, oid: &str, action: &str, scope_key: &str) -> Result<bool, ArmError> {
-    for row in tx.assignments_of(oid)? {
-        if !covers(&row.scope_key, scope_key) {
-            continue;
-        }
-        let doc = parse_assignment(&row.doc)?;
-        if role(&doc.role).is_some_and(|r| r.allows(action)) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// The principal has some role assignment at, above or below `scope_key` (what makes a subscription
-/// visible to it).
-pub fn has_access_within(tx: &Tx<'_>, oid: &str, scope_key: &str) -> Result<bool, ArmError> {
-    Ok(tx
-        .assignments_of(oid)?
-        .iter()
-        .any(|a| covers(&a.scope_key, scope_key) || covers(scope_key, &a.scope_key)))
-}
-
-/// The principal has some role assignment strictly below `scope_key`.
-pub fn has_access_below(tx: &Tx<'_>, oid: &str, scope_key: &str) -> Result<bool, ArmError> {
-    Ok(tx
-        .assignments_of(oid)?
-        .iter()
-        .any(|a| a.scope_key != scope_key && covers(scope_key, &a.scope_key)))
-}
-
-/// 403 `AuthorizationFailed` (§4.2).
-pub fn authorization_failed(oid: &str, action: &str, scope: &str) -> ArmError {
-    ArmError::new(
-        StatusCode::FORBIDDEN,
-        "AuthorizationFailed",
-        format!(
-            "The client '{oid}' with object id '{oid}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials."
-        ),
-    )
-    .with_header("x-ms-failure-cause", "gateway")
-}
-
-/// An id with the lower-case `resourcegroups` segment linked scopes are reported with.
-pub fn lower_resourcegroups(id: &str) -> String {
-    id.split('/')
-        .map(|s| {
-            if s.eq_ignore_ascii_case("resourcegroups") {
-                "resourcegroups"
-            } else {
-                s
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// 403 `LinkedAuthorizationFailed` (§4.2): `action` on `scope` is allowed, `assign/action` on the
-/// `linked` identities is not.
-pub fn linked_authorization_failed(
-    oid: &str,
-    action: &str,
-    scope: &str,
-    linked: &[String],
-) -> ArmError {
-    let linked: Vec<String> = linked.iter().map(|l| lower_resourcegroups(l)).collect();
-    ArmError::new(
-        StatusCode::FORBIDDEN,
-        "LinkedAuthorizationFailed",
-        format!(
-            "The client '{oid}' with object id '{oid}' has permission to perform action '{action}' on scope '{scope}'; however, it does not have permission to perform action '{ASSIGN_ACTION}' on the linked scope(s) '{}' or the linked scope(s) are invalid.",
-            linked.join(",")
-        ),
-    )
-    .with_header("x-ms-failure-cause", "gateway")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,35 +249,5 @@ mod tests {
                 .unwrap()
                 .allows("Microsoft.Compute/virtualMachines/write")
         );
-    }
-
-    #[test]
-    fn scopes_nest() {
-        assert!(covers("/", "/subscriptions/s"));
-        assert!(covers(
-            "/subscriptions/s",
-            "/subscriptions/s/resourcegroups/rg"
-        ));
-        assert!(covers("/subscriptions/s", "/subscriptions/s"));
-        assert!(!covers("/subscriptions/s", "/subscriptions/s2"));
-        assert!(!covers(
-            "/subscriptions/s/resourcegroups/rg",
-            "/subscriptions/s"
-        ));
-        assert_eq!(scope_key("/Subscriptions/S/"), "/subscriptions/s");
-        assert_eq!(scope_key(""), "/");
-    }
-
-    #[test]
-    fn linked_scopes_use_lower_case_resourcegroups() {
-        let e = linked_authorization_failed(
-            "o",
-            "Microsoft.Compute/virtualMachines/write",
-            "/vm",
-            &["/subscriptions/s/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a".into(),
-              "/subscriptions/s/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/b".into()],
-        );
-        assert!(e.message.contains("'/subscriptions/s/resourcegroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a,/subscriptions/s/resourcegroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/b'"));
-        assert_eq!(e.status, StatusCode::FORBIDDEN);
     }
 }

@@ -1,51 +1,20 @@
 //! Microsoft.Resources: subscriptions, tenants, providers, resource groups.
 
 use axum::http::{Method, StatusCode};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::api_version::Provider;
-use super::errors::ArmError;
-use super::{ArmResponse, Ctx, forget_principals, lro};
-use crate::app::SUBSCRIPTION_NAME;
-use crate::store::Tx;
+use crate::arm::ctx::Ctx;
+use crate::arm::lro;
+use crate::arm::response::ArmResponse;
+use crate::catalog::api_version::{self, Provider};
+use crate::catalog::errors::ArmError;
+use crate::catalog::seed::SUBSCRIPTION_NAME;
+use crate::state::groups::{RG_KIND, RgDoc, load_rg, require_rg, rg_key};
+use crate::state::principals::forget_principals;
 use crate::util;
 
-pub const RG_KIND: &str = "resourceGroup";
-
-/// A stored resource group.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RgDoc {
-    /// The name as created.
-    pub name: String,
-    pub location: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub managed_by: Option<String>,
-}
-
-/// `/subscriptions/{sub}/resourcegroups/{rg}`, lower-cased.
-pub fn rg_key(sub: &str, rg: &str) -> String {
-    format!("/subscriptions/{sub}/resourcegroups/{rg}").to_ascii_lowercase()
-}
-
-pub fn load_rg(tx: &Tx<'_>, sub: &str, rg: &str) -> Result<Option<RgDoc>, ArmError> {
-    match tx.get(&rg_key(sub, rg))? {
-        Some(row) => Ok(Some(serde_json::from_value(row.doc).map_err(|e| {
-            ArmError::internal(format!("stored resource group is unreadable: {e}"))
-        })?)),
-        None => Ok(None),
-    }
-}
-
-/// The resource group, or 404 `ResourceGroupNotFound` naming it as the request did.
-pub fn require_rg(tx: &Tx<'_>, sub: &str, rg: &str) -> Result<RgDoc, ArmError> {
-    load_rg(tx, sub, rg)?.ok_or_else(|| ArmError::resource_group_not_found(rg))
-}
-
 fn subscription_body(ctx: &Ctx<'_>) -> Value {
-    let seed = &ctx.app.seed;
+    let seed = &ctx.shared.seed;
     json!({
         "id": format!("/subscriptions/{}", seed.subscription_id),
         "authorizationSource": "RoleBased",
@@ -74,9 +43,9 @@ pub fn list_subscriptions(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
     only_get(ctx)?;
     // Only the subscriptions the caller has some access in are listed.
     let visible = ctx
-        .app
+        .shared
         .store
-        .tx(|tx| ctx.sees_subscription(tx, &ctx.app.seed.subscription_id))?;
+        .tx(|tx| ctx.sees_subscription(tx, &ctx.shared.seed.subscription_id))?;
     let value: Vec<Value> = if visible {
         vec![subscription_body(ctx)]
     } else {
@@ -96,7 +65,7 @@ pub fn get_subscription(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
 
 pub fn list_tenants(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
     only_get(ctx)?;
-    let tid = &ctx.app.seed.tenant_id;
+    let tid = &ctx.shared.seed.tenant_id;
     Ok(ArmResponse::ok(json!({
         "value": [{
             "id": format!("/tenants/{tid}"),
@@ -120,7 +89,7 @@ fn provider_body(ctx: &Ctx<'_>, provider: Provider) -> Value {
             .rev()
             .collect()
     };
-    let locations: Vec<&str> = super::api_version::LOCATIONS.split(", ").collect();
+    let locations: Vec<&str> = api_version::LOCATIONS.split(", ").collect();
     let (ns, types): (&str, Vec<(&str, &str)>) = match provider {
         Provider::Compute => (
             "Microsoft.Compute",
@@ -160,7 +129,7 @@ fn provider_body(ctx: &Ctx<'_>, provider: Provider) -> Value {
         })
         .collect();
     json!({
-        "id": format!("/subscriptions/{}/providers/{ns}", ctx.app.seed.subscription_id),
+        "id": format!("/subscriptions/{}/providers/{ns}", ctx.shared.seed.subscription_id),
         "namespace": ns,
         "resourceTypes": resource_types,
         "registrationState": "Registered",
@@ -184,7 +153,7 @@ pub fn provider(ctx: &Ctx<'_>, ns: &str, register: bool) -> Result<ArmResponse, 
     if ctx.method != expected {
         return Err(ArmError::method_not_allowed(ctx.method.as_str()));
     }
-    let provider = super::provider_of(ns).ok_or_else(|| {
+    let provider = api_version::provider_of(ns).ok_or_else(|| {
         ArmError::new(
             StatusCode::NOT_FOUND,
             "InvalidResourceNamespace",
@@ -335,7 +304,7 @@ fn render_group(ctx: &Ctx<'_>, doc: &RgDoc) -> Value {
         "id".into(),
         json!(format!(
             "/subscriptions/{}/resourceGroups/{}",
-            ctx.app.seed.subscription_id, doc.name
+            ctx.shared.seed.subscription_id, doc.name
         )),
     );
     o.insert("name".into(), json!(doc.name));
@@ -357,7 +326,7 @@ fn render_group(ctx: &Ctx<'_>, doc: &RgDoc) -> Value {
 pub fn list_groups(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
     only_get(ctx)?;
     // ARM lists the groups the caller may read.
-    ctx.app.store.tx(|tx| {
+    ctx.shared.store.tx(|tx| {
         ctx.page_where(
             tx,
             RG_KIND,
@@ -391,10 +360,10 @@ fn tags_of(body: &Map<String, Value>) -> Result<Option<Option<Value>>, ArmError>
 
 /// `PUT|GET|HEAD|PATCH|DELETE /subscriptions/{sub}/resourcegroups/{rg}`.
 pub fn group(ctx: &Ctx<'_>, rg: &str) -> Result<ArmResponse, ArmError> {
-    let sub = ctx.app.seed.subscription_id.as_str();
+    let sub = ctx.shared.seed.subscription_id.as_str();
     let key = rg_key(sub, rg);
     match ctx.method {
-        Method::GET => ctx.app.store.tx(|tx| {
+        Method::GET => ctx.shared.store.tx(|tx| {
             let doc = require_rg(tx, sub, rg)?;
             Ok(ArmResponse::ok(render_group(ctx, &doc)))
         }),
@@ -423,7 +392,7 @@ pub fn group(ctx: &Ctx<'_>, rg: &str) -> Result<ArmResponse, ArmError> {
                     ),
                 ));
             }
-            ctx.app.store.tx(|tx| {
+            ctx.shared.store.tx(|tx| {
                 let existing = load_rg(tx, sub, rg)?;
                 if let Some(e) = existing.as_ref().filter(|e| e.location != location) {
                     return Err(ArmError::new(
@@ -453,7 +422,7 @@ pub fn group(ctx: &Ctx<'_>, rg: &str) -> Result<ArmResponse, ArmError> {
         Method::PATCH => {
             let body = ctx.body_object()?;
             let tags = tags_of(&body)?;
-            ctx.app.store.tx(|tx| {
+            ctx.shared.store.tx(|tx| {
                 let mut doc = require_rg(tx, sub, rg)?;
                 if let Some(t) = tags {
                     doc.tags = t;
@@ -465,7 +434,7 @@ pub fn group(ctx: &Ctx<'_>, rg: &str) -> Result<ArmResponse, ArmError> {
                 Ok(ArmResponse::ok(render_group(ctx, &doc)))
             })
         }
-        Method::DELETE => ctx.app.store.tx(|tx| {
+        Method::DELETE => ctx.shared.store.tx(|tx| {
             require_rg(tx, sub, rg)?;
             let removed = tx.delete_group_contents(&key)?;
             forget_principals(tx, &removed)?;

@@ -1,0 +1,8 @@
+//! The bottom layer's constants and catalogues: ARM's error messages, the api-versions of each
+//! resource provider, the built-in roles, and what is seeded on first start. Nothing here knows about
+//! requests or the store.
+
+pub mod api_version;
+pub mod errors;
+pub mod roles;
+pub mod seed;

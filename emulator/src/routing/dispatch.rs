@@ -1,0 +1,50 @@
+//! The HTTPS listener's routes, by the first path segment: test hooks, ARM, cloud metadata, and
+//! Entra ID for everything else.
+
+use axum::body::Bytes;
+use axum::http::Method;
+use axum::http::request::Parts;
+use axum::response::Response;
+
+use super::{arm, hooks};
+use crate::providers::entra;
+use crate::state::shared::Shared;
+
+/// Who answers a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    Hooks,
+    Arm,
+    Metadata,
+    Entra,
+}
+
+fn route_of(path: &str) -> Route {
+    let first = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match first.as_str() {
+        "_emulator" => Route::Hooks,
+        "subscriptions" | "tenants" | "providers" => Route::Arm,
+        "metadata" => Route::Metadata,
+        _ => Route::Entra,
+    }
+}
+
+/// Answers one request of the HTTPS listener.
+pub fn handle(shared: &Shared, parts: &Parts, body: Bytes) -> Response {
+    match route_of(parts.uri.path()) {
+        Route::Hooks => hooks::handle_hook(shared, parts, &body),
+        Route::Arm => arm::handle(shared, parts, body),
+        Route::Metadata => entra::metadata(shared, parts),
+        Route::Entra => entra::handle(shared, parts, &body),
+    }
+}
+
+/// The request is an ARM write: an MSI extension may have appeared or gone.
+pub fn is_arm_write(parts: &Parts) -> bool {
+    route_of(parts.uri.path()) == Route::Arm && !matches!(parts.method, Method::GET | Method::HEAD)
+}
