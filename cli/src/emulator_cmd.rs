@@ -31,25 +31,9 @@ pub async fn run_emulator(
     let emulator = Emulator::start(config).await.map_err(emulator_error)?;
     println!("{}", emulator.banner());
     if emulator.ca_cert_path().is_none() {
-        // In memory: clients still need the CA, so leave a copy where they can read it.
-        let port = emulator
-            .endpoint()
-            .rsplit(':')
-            .next()
-            .unwrap_or("0")
-            .to_string();
-        let path = std::env::temp_dir().join(format!("msi-emulator-ca-{port}.pem"));
-        std::fs::write(&path, emulator.ca_cert_pem()).map_err(|e| {
-            Error::new(
-                ErrorKind::Service,
-                format!("cannot write the CA to {}: {e}", path.display()),
-            )
-        })?;
-        println!(
-            "CA certificate written to {} (export MSI_CA_CERT={})",
-            path.display(),
-            path.display()
-        );
+        // In memory: clients still need the CA; the emulator keeps a copy in a file while it runs.
+        let path = emulator.ca_cert_file().display();
+        println!("CA certificate written to {path} (export MSI_CA_CERT={path})");
     }
     let _ = tokio::signal::ctrl_c().await;
     emulator.shutdown().await;
