@@ -566,3 +566,42 @@ async fn role_assignments_and_a_token_from_imds() {
         "the VM-scope grant stays"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_endpoints_and_empty_resources_are_refused_before_anything_is_sent() {
+    let env = start().await;
+    // A plain-HTTP ARM endpoint would carry the client secret and bearer tokens in the clear.
+    let r = env
+        .msi(&[
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "group",
+            "show",
+            "-n",
+            "rg",
+        ])
+        .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.err()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("https")
+    );
+    // Nothing listens there: exit 2 (refused here), not 10 (tried to connect).
+    let r = env
+        .msi(&[
+            "--authority",
+            "http://127.0.0.1:9",
+            "group",
+            "show",
+            "-n",
+            "rg",
+        ])
+        .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = env
+        .msi(&["account", "get-access-token", "--resource", ""])
+        .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

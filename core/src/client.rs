@@ -63,13 +63,7 @@ pub struct ArmClient {
 impl ArmClient {
     pub fn new(credential: SharedCredential, options: ClientOptions) -> Result<ArmClient> {
         let endpoint = options.endpoint.trim_end_matches('/').to_string();
-        let u = url::Url::parse(&endpoint)
-            .map_err(|e| Error::invalid_argument(format!("invalid endpoint '{endpoint}': {e}")))?;
-        if u.scheme() != "https" && u.scheme() != "http" {
-            return Err(Error::invalid_argument(format!(
-                "invalid endpoint '{endpoint}': the scheme must be https"
-            )));
-        }
+        let u = crate::http::require_https("endpoint", &endpoint)?;
         if u.path() != "/" || u.query().is_some() {
             return Err(Error::invalid_argument(format!(
                 "invalid endpoint '{endpoint}': give only scheme, host and port"

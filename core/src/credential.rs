@@ -3,7 +3,7 @@
 //! Tokens are [`Secret`]s: their `Debug` and `Display` never show the value.
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::HttpClient;
+use crate::http::{HttpClient, RetryOptions};
 use serde_json::Value;
 use std::fmt;
 use std::future::Future;
@@ -108,6 +108,7 @@ pub struct ClientSecretCredential {
     client_id: String,
     client_secret: Secret,
     http: HttpClient,
+    retry: RetryOptions,
     /// Cached tokens by scope; the lock also makes concurrent callers share one request.
     cache: Mutex<Vec<(String, AccessToken)>>,
 }
@@ -142,20 +143,50 @@ impl ClientSecretCredential {
         if client_secret.expose().is_empty() {
             return Err(Error::invalid_argument("client secret must not be empty"));
         }
-        url::Url::parse(authority).map_err(|e| {
-            Error::invalid_argument(format!("invalid authority '{authority}': {e}"))
-        })?;
+        crate::http::require_https("authority", authority)?;
         Ok(ClientSecretCredential {
             authority: authority.trim_end_matches('/').to_string(),
             tenant_id: tenant_id.to_string(),
             client_id: client_id.to_string(),
             client_secret,
             http,
+            retry: RetryOptions::default(),
             cache: Mutex::new(Vec::new()),
         })
     }
 
+    /// The retry policy of token requests (default: the same as ARM requests).
+    pub fn with_retry(mut self, retry: RetryOptions) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The token request, retried as azure-identity retries it: connection failures and transient statuses
+    /// (408, 429, 5xx) with capped exponential backoff, honouring `Retry-After`; never another 4xx.
     async fn request(&self, scope: &str) -> Result<AccessToken> {
+        let mut attempt = 0u32;
+        loop {
+            match self.request_once(scope).await {
+                Ok(t) => return Ok(t),
+                Err(Failed {
+                    error,
+                    retryable: true,
+                    retry_after,
+                }) if attempt < self.retry.max_retries => {
+                    let delay = match retry_after {
+                        Some(d) if d > self.retry.max_retry_after => return Err(error),
+                        Some(d) => d,
+                        None => self.retry.backoff(attempt),
+                    };
+                    attempt += 1;
+                    tokio::time::sleep(delay).await;
+                }
+                Err(f) => return Err(f.error),
+            }
+        }
+    }
+
+    async fn request_once(&self, scope: &str) -> std::result::Result<AccessToken, Failed> {
         let url = format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant_id);
         let form = [
             ("grant_type", "client_credentials"),
@@ -170,9 +201,14 @@ impl ClientSecretCredential {
             .form(&form)
             .send()
             .await
-            .map_err(|e| crate::http::transport_error(&url, e))?;
+            .map_err(|e| Failed {
+                error: crate::http::transport_error(&url, e),
+                retryable: true,
+                retry_after: None,
+            })?;
         let status = resp.status().as_u16();
         let request_id = crate::http::header(resp.headers(), "x-ms-request-id");
+        let retry_after = crate::http::retry_after(resp.headers());
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if status != 200 {
             let code = body
@@ -183,23 +219,34 @@ impl ClientSecretCredential {
                 .get("error_description")
                 .and_then(Value::as_str)
                 .unwrap_or("the token request failed");
-            // Entra answers a bad client with 400 or 401: for callers both are authentication failures.
-            return Err(Error::from_service(
+            let retryable = crate::http::retryable_status(status);
+            let mut error = Error::from_service(
                 status,
                 code,
                 format!("client secret credential: {desc}"),
                 request_id,
-            )
-            .with_kind(ErrorKind::Authentication));
+            );
+            // Entra answers a bad client with 400 or 401: for callers both are authentication failures. A
+            // transient failure that outlived the retries keeps its own kind (throttled, service).
+            if !retryable {
+                error = error.with_kind(ErrorKind::Authentication);
+            }
+            return Err(Failed {
+                error,
+                retryable,
+                retry_after,
+            });
         }
         let token = body
             .get("access_token")
             .and_then(Value::as_str)
-            .ok_or_else(|| {
-                Error::new(
+            .ok_or_else(|| Failed {
+                error: Error::new(
                     ErrorKind::Authentication,
                     "token response has no access_token",
-                )
+                ),
+                retryable: false,
+                retry_after: None,
             })?;
         let expires_in = body
             .get("expires_in")
@@ -213,6 +260,13 @@ impl ClientSecretCredential {
             expires_on: now_secs() + expires_in,
         })
     }
+}
+
+/// A failed token request attempt, and whether another may succeed.
+struct Failed {
+    error: Error,
+    retryable: bool,
+    retry_after: Option<std::time::Duration>,
 }
 
 impl TokenCredential for ClientSecretCredential {

@@ -100,6 +100,42 @@ pub(crate) fn transport_error(url: &str, e: reqwest::Error) -> Error {
     Error::new(kind, msg)
 }
 
+/// Secrets travel over TLS only: an ARM or Entra ID endpoint must be `https` (azure-core's bearer-token policy
+/// refuses plain HTTP the same way).
+pub(crate) fn require_https(what: &str, url: &str) -> Result<url::Url> {
+    let u = url::Url::parse(url)
+        .map_err(|e| Error::invalid_argument(format!("invalid {what} '{url}': {e}")))?;
+    if u.scheme() != "https" {
+        return Err(Error::invalid_argument(format!(
+            "invalid {what} '{url}': the scheme must be https (credentials are never sent over plain HTTP)"
+        )));
+    }
+    Ok(u)
+}
+
+/// Managed-identity token endpoints (IMDS, the MSI extension, App Service) are plain HTTP by design, but only on
+/// this machine: loopback, or the link-local address IMDS has on every Azure VM. Anywhere else, `https`.
+pub(crate) fn require_local_unless_https(what: &str, url: &str) -> Result<url::Url> {
+    let u = url::Url::parse(url)
+        .map_err(|e| Error::invalid_argument(format!("invalid {what} '{url}': {e}")))?;
+    let local = match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_link_local(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || (ip.segments()[0] & 0xffc0) == 0xfe80,
+        None => false,
+    };
+    match u.scheme() {
+        "https" => Ok(u),
+        "http" if local => Ok(u),
+        "http" => Err(Error::invalid_argument(format!(
+            "invalid {what} '{url}': plain HTTP is allowed only on loopback or link-local addresses; use https"
+        ))),
+        other => Err(Error::invalid_argument(format!(
+            "invalid {what} '{url}': unsupported scheme '{other}'"
+        ))),
+    }
+}
+
 /// Retries for transient failures: 408, 429 (honouring `Retry-After`), 5xx and connection failures, with capped
 /// exponential backoff and jitter. Other 4xx are never retried.
 #[derive(Debug, Clone)]
@@ -207,6 +243,29 @@ pub(crate) fn error_from_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_need_tls_except_on_this_machine() {
+        assert!(require_https("endpoint", "https://management.azure.com").is_ok());
+        let e = require_https("endpoint", "http://management.azure.com").unwrap_err();
+        assert!(e.message().contains("must be https"), "{e}");
+        for ok in [
+            "http://169.254.169.254",
+            "http://127.0.0.1:50342",
+            "http://localhost:50342",
+            "http://[::1]:1",
+            "http://[fe80::1]:1",
+            "https://example.com",
+        ] {
+            assert!(require_local_unless_https("IMDS URL", ok).is_ok(), "{ok}");
+        }
+        for bad in ["http://10.0.0.4", "http://example.com", "ftp://127.0.0.1"] {
+            assert!(
+                require_local_unless_https("IMDS URL", bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn which_statuses_retry() {

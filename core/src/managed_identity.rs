@@ -83,6 +83,23 @@ impl ManagedIdentitySource {
         }
     }
 
+    /// IMDS at `base_url`, or at [`IMDS_DEFAULT_BASE`] (every Azure VM's address) when none is given.
+    pub fn imds_at(base_url: Option<String>) -> ManagedIdentitySource {
+        ManagedIdentitySource::Imds {
+            base_url: base_url.unwrap_or_else(|| IMDS_DEFAULT_BASE.to_string()),
+        }
+    }
+
+    /// The legacy extension at `base_url`, or on localhost at its default port when none is given.
+    pub fn msi_extension_at(base_url: Option<String>) -> ManagedIdentitySource {
+        match base_url {
+            Some(base_url) => ManagedIdentitySource::MsiExtension { base_url },
+            None => {
+                ManagedIdentitySource::msi_extension(crate::extension::MSI_EXTENSION_DEFAULT_PORT)
+            }
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             ManagedIdentitySource::Imds { .. } => "IMDS",
@@ -220,9 +237,7 @@ impl ManagedIdentityCredential {
             | ManagedIdentitySource::MsiExtension { base_url } => base_url,
             ManagedIdentitySource::AppService { endpoint, .. } => endpoint,
         };
-        url::Url::parse(url).map_err(|e| {
-            Error::invalid_argument(format!("invalid {} URL '{url}': {e}", source.name()))
-        })?;
+        crate::http::require_local_unless_https(&format!("{} URL", source.name()), url)?;
         Ok(ManagedIdentityCredential {
             source,
             selector,

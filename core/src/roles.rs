@@ -196,6 +196,20 @@ impl ArmClient {
         }
     }
 
+    /// [`ArmClient::create_role_assignment`] at `scope`, or with no scope at the client's subscription (the default
+    /// of `New-AzRoleAssignment` without `-Scope`, as for list and delete): faces pass the caller's scope through.
+    pub async fn create_role_assignment_at(
+        &self,
+        scope: Option<&str>,
+        role: &str,
+        principal_id: &str,
+        principal_type: Option<&str>,
+    ) -> Result<RoleAssignment> {
+        let scope = self.scope_or_subscription(scope);
+        self.create_role_assignment(&scope, role, principal_id, principal_type)
+            .await
+    }
+
     /// Role assignments at and above `scope` (`az role assignment list --scope`; no scope: the client's
     /// subscription, az's default), optionally for one principal.
     pub async fn list_role_assignments(

@@ -117,15 +117,16 @@ impl Settings {
             return Ok(Arc::new(StaticTokenCredential::new(t.expose())));
         }
         match (&self.tenant_id, &self.client_id, &self.client_secret) {
-            (Some(tenant), Some(client), Some(secret)) => {
-                Ok(Arc::new(ClientSecretCredential::new(
+            (Some(tenant), Some(client), Some(secret)) => Ok(Arc::new(
+                ClientSecretCredential::new(
                     &self.authority(),
                     tenant,
                     client,
                     secret.clone(),
                     http.clone(),
-                )?))
-            }
+                )?
+                .with_retry(self.retry.clone().unwrap_or_default()),
+            )),
             _ => Err(Error::invalid_argument(format!(
                 "no credential: set an access token ({}) or a service principal (tenant, client id and client secret: {}, {}, {})",
                 env::ACCESS_TOKEN,
@@ -167,6 +168,11 @@ impl Settings {
         resource_id: Option<String>,
     ) -> Result<crate::AccessToken> {
         let resource = resource.unwrap_or(crate::client::ARM_AUDIENCE);
+        if resource.trim().is_empty() {
+            return Err(Error::invalid_argument(
+                "--resource must name a resource, e.g. https://management.azure.com/",
+            ));
+        }
         let scope = format!("{}/.default", resource.trim_end_matches('/'));
         let credential = self.token_credential(identity, object_id, resource_id)?;
         credential.get_token(&[scope.as_str()]).await

@@ -55,6 +55,10 @@ pub async fn intercept(
         let method = req.method().as_str().to_string();
         shared.hooks.record(&method, &path);
         if let Some(fault) = shared.hooks.take_fault(&method, &path) {
+            if fault.drop_after_answer {
+                let _answered = router.oneshot(req.map(Body::new)).await;
+                return Err(DropConnection);
+            }
             if fault.drop_connection {
                 return Err(DropConnection);
             }

@@ -45,6 +45,9 @@ pub struct Fault {
     /// Close the connection without answering.
     #[serde(default)]
     pub drop_connection: bool,
+    /// Carry the request out, then close the connection without answering: an answer lost on the way back.
+    #[serde(default)]
+    pub drop_after_answer: bool,
 }
 
 impl Fault {
@@ -155,6 +158,7 @@ mod tests {
             retry_after: Some(1),
             body: None,
             drop_connection: false,
+            drop_after_answer: false,
         });
         assert!(h.take_fault("GET", "/x/virtualmachines/vm1").is_none());
         assert!(h.take_fault("PATCH", "/x/virtualmachines/vm1").is_some());

@@ -17,6 +17,9 @@ pub struct Env {
     pub emu: Emulator,
     pub http: HttpClient,
     pub client: ArmClient,
+    /// The admin credential of the test's own raw requests (one token, cached, so that counting the
+    /// emulator's token requests counts only the code under test).
+    admin: Arc<ClientSecretCredential>,
 }
 
 /// Retries fast enough for tests; the policy itself is the production one.
@@ -37,7 +40,13 @@ pub async fn start_with(config: Config) -> Env {
     let emu = Emulator::start(config).await.expect("emulator starts");
     let http = HttpClient::new(Some(emu.ca_cert_pem())).expect("http client");
     let client = client_for(&emu, &http);
-    Env { emu, http, client }
+    let admin = credential(&emu, &http);
+    Env {
+        emu,
+        http,
+        client,
+        admin,
+    }
 }
 
 pub fn credential(emu: &Emulator, http: &HttpClient) -> Arc<ClientSecretCredential> {
@@ -63,7 +72,7 @@ pub fn client_for(emu: &Emulator, http: &HttpClient) -> ArmClient {
 
 impl Env {
     pub async fn token(&self) -> String {
-        credential(&self.emu, &self.http)
+        self.admin
             .get_token(&[ARM_SCOPE])
             .await
             .expect("token")
@@ -116,8 +125,19 @@ impl Env {
     }
 
     pub async fn drop_connections(&self, method: &str, path_contains: &str, count: u32) {
+        self.drop(method, path_contains, count, "drop_connection")
+            .await
+    }
+
+    /// The next `count` matching requests are carried out, but their answers are lost (the connection closes).
+    pub async fn lose_answers(&self, method: &str, path_contains: &str, count: u32) {
+        self.drop(method, path_contains, count, "drop_after_answer")
+            .await
+    }
+
+    async fn drop(&self, method: &str, path_contains: &str, count: u32, how: &str) {
         let spec = serde_json::json!({
-            "method": method, "path_contains": path_contains, "count": count, "drop_connection": true, "status": 500,
+            "method": method, "path_contains": path_contains, "count": count, how: true, "status": 500,
         });
         let (s, body) = self
             .raw("POST", "/_emulator/faults", Some(&spec.to_string()))
