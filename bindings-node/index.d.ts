@@ -11,6 +11,20 @@ export interface TokenCredential {
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null>
 }
 
+/** Core's error kinds (`errorKinds()` lists them at run time), as the `kind` field of every error carries them. */
+export type ErrorKind =
+  | 'invalid_argument'
+  | 'bad_request'
+  | 'not_found'
+  | 'conflict'
+  | 'authentication'
+  | 'authorization'
+  | 'throttled'
+  | 'service'
+  | 'connection'
+  | 'timeout'
+  | 'credential_unavailable'
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -110,14 +124,20 @@ export declare class MsiClient {
   getResourceGroup(name: string): Promise<Record<string, any>>
   /** The identity of a VM (`az vm identity show`). */
   showVmIdentity(resourceGroup: string, name: string): Promise<Identity>
-  /** Enable the system-assigned identity and/or attach user-assigned ones (`az vm identity assign`). */
-  assignVmIdentity(resourceGroup: string, name: string, options: AssignIdentityOptions): Promise<IdentityUpdate>
-  /** Disable the system-assigned identity and/or detach user-assigned ones (`az vm identity remove`). */
-  removeVmIdentity(resourceGroup: string, name: string, options: RemoveIdentityOptions): Promise<IdentityUpdate>
+  /**
+   * Enable the system-assigned identity and/or attach user-assigned ones, and optionally grant the
+   * system-assigned identity a role (`az vm identity assign`). No options: the system-assigned identity.
+   */
+  assignVmIdentity(resourceGroup: string, name: string, options?: AssignIdentityOptions | undefined | null): Promise<AssignIdentityUpdate>
+  /**
+   * Disable the system-assigned identity and/or detach user-assigned ones (`az vm identity remove`). No
+   * options: the system-assigned identity.
+   */
+  removeVmIdentity(resourceGroup: string, name: string, options?: RemoveIdentityOptions | undefined | null): Promise<IdentityUpdate>
   /** Make the identity exactly this (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType`). */
   setVmIdentity(resourceGroup: string, name: string, options: SetIdentityOptions): Promise<IdentityUpdate>
-  /** Create a VM (never overwrites: an existing one is a conflict) with the given identity. */
-  createVm(resourceGroup: string, name: string, options: CreateComputeOptions): Promise<Record<string, any>>
+  /** Create a VM (never overwrites: an existing one is a conflict) with the given identity (`az vm create`). */
+  createVm(resourceGroup: string, name: string, options?: CreateComputeOptions | undefined | null): Promise<Record<string, any>>
   /** The whole VM resource. */
   getVm(resourceGroup: string, name: string): Promise<Record<string, any>>
   /** Delete a VM; `false` when it did not exist. */
@@ -130,14 +150,14 @@ export declare class MsiClient {
   deleteVmExtension(resourceGroup: string, vmName: string, name: string): Promise<boolean>
   /** The identity of a scale set (`az vmss identity show`). */
   showVmssIdentity(resourceGroup: string, name: string): Promise<Identity>
-  /** `az vmss identity assign`. */
-  assignVmssIdentity(resourceGroup: string, name: string, options: AssignIdentityOptions): Promise<IdentityUpdate>
-  /** `az vmss identity remove`. */
-  removeVmssIdentity(resourceGroup: string, name: string, options: RemoveIdentityOptions): Promise<IdentityUpdate>
-  /** `az vmss update --set identity.type=...`. */
+  /** `az vmss identity assign`: as `assignVmIdentity`. */
+  assignVmssIdentity(resourceGroup: string, name: string, options?: AssignIdentityOptions | undefined | null): Promise<AssignIdentityUpdate>
+  /** `az vmss identity remove`: as `removeVmIdentity`. */
+  removeVmssIdentity(resourceGroup: string, name: string, options?: RemoveIdentityOptions | undefined | null): Promise<IdentityUpdate>
+  /** `az vmss update --set identity.type=...`, `Update-AzVmss -IdentityType`. */
   setVmssIdentity(resourceGroup: string, name: string, options: SetIdentityOptions): Promise<IdentityUpdate>
-  /** Create a scale set (never overwrites) with the given identity. */
-  createVmss(resourceGroup: string, name: string, options: CreateComputeOptions): Promise<Record<string, any>>
+  /** Create a scale set (never overwrites) with the given identity (`az vmss create`). */
+  createVmss(resourceGroup: string, name: string, options?: CreateComputeOptions | undefined | null): Promise<Record<string, any>>
   /** The whole scale set resource. */
   getVmss(resourceGroup: string, name: string): Promise<Record<string, any>>
   /** Delete a scale set; `false` when it did not exist. */
@@ -150,20 +170,27 @@ export declare class MsiClient {
   deleteVmssExtension(resourceGroup: string, vmssName: string, name: string): Promise<boolean>
   /** Grant `role` at `scope` to a principal. */
   createRoleAssignment(options: CreateRoleAssignmentOptions): Promise<RoleAssignment>
-  /** Role assignments at and above `scope`, optionally for one principal (`az role assignment list`). */
-  listRoleAssignments(scope: string, principalId?: string | undefined | null): Promise<Array<RoleAssignment>>
+  /**
+   * Role assignments at and above `scope` (default: the client's subscription, as az does), optionally for one
+   * principal (`az role assignment list`).
+   */
+  listRoleAssignments(scope?: string | undefined | null, principalId?: string | undefined | null): Promise<Array<RoleAssignment>>
   /** Delete one role assignment by its ID; `false` when it did not exist. */
   deleteRoleAssignment(id: string): Promise<boolean>
   /** Delete the matching assignments (`az role assignment delete`); resolves to the IDs deleted. */
   deleteRoleAssignments(options: DeleteRoleAssignmentsOptions): Promise<Array<string>>
   /** Create (or update the tags of) a user-assigned identity (`az identity create`). */
   createUserIdentity(resourceGroup: string, name: string, options?: CreateUserIdentityOptions | undefined | null): Promise<UserIdentity>
-  /** Read a user-assigned identity (`az identity show`). */
+  /** Read a user-assigned identity (`az identity show -g -n`). */
   getUserIdentity(resourceGroup: string, name: string): Promise<UserIdentity>
+  /** Read a user-assigned identity by its ARM ID, in whatever subscription it is (`az identity show --ids`). */
+  getUserIdentityById(id: string): Promise<UserIdentity>
   /** User-assigned identities in a resource group, or in the whole subscription (`az identity list`). */
   listUserIdentities(resourceGroup?: string | undefined | null): Promise<Array<UserIdentity>>
-  /** Delete a user-assigned identity (`az identity delete`); `false` when it did not exist. */
+  /** Delete a user-assigned identity (`az identity delete -g -n`); `false` when it did not exist. */
   deleteUserIdentity(resourceGroup: string, name: string): Promise<boolean>
+  /** Delete a user-assigned identity by its ARM ID (`az identity delete --ids`); `false` when it did not exist. */
+  deleteUserIdentityById(id: string): Promise<boolean>
 }
 
 /** A token as `@azure/core-auth` shapes it. */
@@ -179,12 +206,36 @@ export interface AppServiceEnv {
   IDENTITY_HEADER: string
 }
 
-/** Add identities (`az vm identity assign`, the portal's Status On / Add). */
+/**
+ * Add identities (`az vm identity assign`, the portal's Status On / Add). With nothing named, the
+ * system-assigned identity (az's default).
+ */
 export interface AssignIdentityOptions {
-  /** Enable the system-assigned identity. */
-  systemAssigned?: boolean
-  /** User-assigned identities to attach: names (looked up in the resource's group, as az does) or ARM IDs. */
+  /**
+   * az's `--identities`: user-assigned identities by name (looked up in the resource's group) or ARM ID, and
+   * `[system]` for the system-assigned one.
+   */
+  identities?: Array<string>
+  /** The same list as `identities` (both may be given: they are joined). */
   userAssigned?: Array<string>
+  /** `true`: enable the system-assigned identity; `false`: leave it as it is, whatever the list says. */
+  systemAssigned?: boolean
+  /** A role to grant the system-assigned identity at `scope` (az's `--role`); give both or neither. */
+  role?: string
+  /** Where `role` is granted (az's `--scope`): `/subscriptions/<id>[/resourceGroups/<group>[/...]]`. */
+  scope?: string
+}
+
+/** The result of an assign: the identity change, and the role assignment `role`/`scope` asked for. */
+export interface AssignIdentityUpdate {
+  /** False when the resource already was as asked (no write was sent). */
+  changed: boolean
+  /** The identity after the change. */
+  identity: Identity
+  /** The whole resource as last read. */
+  resource: Record<string, any>
+  /** The role granted to the system-assigned identity, when `role` and `scope` were given. */
+  roleAssignment?: RoleAssignment
 }
 
 /** Where to connect and as whom. Unset fields stay unset (see `MsiClient.fromEnv` for the environment). */
@@ -208,9 +259,18 @@ export interface ClientSettings {
   accessToken?: string
   /** An extra CA to trust: PEM text, or the path of a PEM file (`MSI_CA_CERT`). */
   caCert?: string
+  /** Retries of transient failures. */
+  retry?: RetrySettings
+  /** Longest wait for a long-running operation, in milliseconds (default 30 minutes). */
+  lroTimeoutMs?: number
+  /** How often an identity change is re-read and re-planned after another writer won (412). */
+  maxConflictRetries?: number
 }
 
-/** Create a VM or scale set with an identity: either a whole ARM `model`, or the az-style basic options. */
+/**
+ * Create a VM or scale set (`az vm create` / `az vmss create`): a whole ARM `model`, or the az-style basic
+ * options, and the identity to create it with.
+ */
 export interface CreateComputeOptions {
   /** The whole ARM model (`az vm create --model`); excludes the basic options below. */
   model?: Record<string, any>
@@ -221,13 +281,25 @@ export interface CreateComputeOptions {
   size?: string
   adminUsername?: string
   adminPassword?: string
+  /** az's `--ssh-key-value`: OpenSSH public key text, or the path of a file holding one. */
+  sshKeyValue?: string
+  /** The same as `sshKeyValue` (give one of them). */
   sshPublicKey?: string
+  /** az's `--generate-ssh-keys`: use `~/.ssh/id_rsa.pub` when it exists. */
+  generateSshKeys?: boolean
   /** Scale sets only. */
   instanceCount?: number
-  /** Enable the system-assigned identity at creation. */
-  systemAssigned?: boolean
-  /** Attach these user-assigned identities at creation (names or IDs). */
+  /**
+   * az's `--assign-identity`: names (in the resource's group), ARM IDs and `[system]`; an empty list is the
+   * system-assigned identity (az's bare `--assign-identity`).
+   */
+  assignIdentity?: Array<string>
+  /** The same list as `assignIdentity` (both may be given: they are joined). */
   userAssigned?: Array<string>
+  /** `true`: enable the system-assigned identity; `false`: do not, whatever the list says. */
+  systemAssigned?: boolean
+  /** An explicit type (`New-AzVMConfig -IdentityType`) the identities must agree with. */
+  identityType?: string
 }
 
 /** Grant a role (`az role assignment create --assignee-object-id`). */
@@ -250,11 +322,11 @@ export interface CreateUserIdentityOptions {
 }
 
 /**
- * Which assignments `deleteRoleAssignments` removes: those made exactly at `scope` to `principalId` and/or of
- * `role`.
+ * Which assignments `deleteRoleAssignments` removes: those made exactly at `scope` (default: the client's
+ * subscription, as az does) to `principalId` and/or of `role`.
  */
 export interface DeleteRoleAssignmentsOptions {
-  scope: string
+  scope?: string
   principalId?: string
   role?: string
 }
@@ -289,6 +361,12 @@ export interface EmulatorOptions {
   /** Authorize every ARM request against the caller's role assignments (403 otherwise); default true. */
   enforceRbac?: boolean
 }
+
+/**
+ * Every error kind core has, by its stable name (`invalid_argument`, `not_found`, ...), in the order of the
+ * CLI's exit codes: the `kind` field of every error, and one error class each in `lib/errors.js`.
+ */
+export declare function errorKinds(): ErrorKind[]
 
 /** The identity of a VM or scale set. */
 export interface Identity {
@@ -344,26 +422,55 @@ export interface MsiClientOptions {
   caCert?: string
   /** Token audience (the scope asked for is `{audience}/.default`); default `https://management.azure.com`. */
   audience?: string
+  /** Retries of transient failures. */
+  retry?: RetrySettings
+  /** Longest wait for a long-running operation, in milliseconds (default 30 minutes). */
+  lroTimeoutMs?: number
+  /** How often an identity change is re-read and re-planned after another writer won (412). */
+  maxConflictRetries?: number
 }
 
-/** The legacy MSI extension as the seed documents set it. */
+/** The legacy MSI extension (`az vm extension set`, `Set-AzVMExtension`). */
 export interface MsiExtensionOptions {
-  /** `ManagedIdentityExtensionForWindows` or `ManagedIdentityExtensionForLinux`. */
-  type: string
+  /** `ManagedIdentityExtensionForWindows` or `ManagedIdentityExtensionForLinux`; default: the name. */
+  type?: string
   /** Extension resource name; default: the type. */
   name?: string
+  /** Default `Microsoft.ManagedIdentity`. */
+  publisher?: string
+  /** `typeHandlerVersion`; default `1.0`. */
+  version?: string
+  /** `{ port }` as az's `--settings` gives it. */
+  settings?: Record<string, any>
   /** Token endpoint port; default 50342. */
   port?: number
 }
 
-/** Remove identities (`az vm identity remove`, the portal's Status Off / Remove). */
+/**
+ * Remove identities (`az vm identity remove`, the portal's Status Off / Remove). With nothing named, the
+ * system-assigned identity (az's default).
+ */
 export interface RemoveIdentityOptions {
-  /** Disable the system-assigned identity. */
-  systemAssigned?: boolean
-  /** User-assigned identities to detach: names or ARM IDs. */
+  /** User-assigned identities to detach (names or ARM IDs), and `[system]` for the system-assigned one. */
+  identities?: Array<string>
+  /** The same list as `identities` (both may be given: they are joined). */
   userAssigned?: Array<string>
+  /** `true`: disable the system-assigned identity; `false`: keep it, whatever the list says. */
+  systemAssigned?: boolean
   /** Detach every user-assigned identity. */
   allUserAssigned?: boolean
+}
+
+/** Retries of transient failures (408, 429, 5xx, connection failures); every field defaults to core's. */
+export interface RetrySettings {
+  /** Retries after the first attempt. */
+  maxRetries?: number
+  /** First backoff delay, in milliseconds. */
+  initialDelayMs?: number
+  /** Longest backoff delay, in milliseconds. */
+  maxDelayMs?: number
+  /** Longest `Retry-After` honoured, in milliseconds (a longer one is an error). */
+  maxRetryAfterMs?: number
 }
 
 /** A role assignment as the service returns it. */
@@ -378,7 +485,7 @@ export interface RoleAssignment {
   raw: Record<string, any>
 }
 
-/** Desired state (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType`). */
+/** Desired state (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType -IdentityId`). */
 export interface SetIdentityOptions {
   /** `None`, `SystemAssigned`, `UserAssigned` or `SystemAssigned, UserAssigned` (case and spaces do not matter). */
   type: string
@@ -386,6 +493,8 @@ export interface SetIdentityOptions {
    * Exactly these user-assigned identities (names or IDs); omitted: keep the current ones when the type has
    * them.
    */
+  identities?: Array<string>
+  /** The same list as `identities` (both may be given: they are joined). */
   userAssigned?: Array<string>
 }
 

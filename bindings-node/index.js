@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.Emulator = nativeBinding.Emulator
 module.exports.ManagedIdentityCredential = nativeBinding.ManagedIdentityCredential
 module.exports.MsiClient = nativeBinding.MsiClient
+module.exports.errorKinds = nativeBinding.errorKinds

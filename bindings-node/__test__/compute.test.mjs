@@ -51,3 +51,38 @@ test('MSI extension on a scale set: set, get, delete', async () => {
   await assert.rejects(client.getVmssExtension(rg, 'ssx', 'ManagedIdentityExtensionForLinux'), msi.ResourceNotFoundError)
   await assert.rejects(client.setVmMsiExtension(rg, 'nosuchvm', { type: 'ManagedIdentityExtensionForLinux' }), msi.ResourceNotFoundError)
 })
+
+test("az's defaults are core's: nothing named is the system-assigned identity; [system]; role and scope", async () => {
+  await client.createVm(rg, 'azDefaults', { model: vmModel() })
+  let u = await client.assignVmIdentity(rg, 'azDefaults')
+  assert.equal(u.identity.type, 'SystemAssigned')
+  assert.equal(u.roleAssignment ?? null, null)
+  u = await client.removeVmIdentity(rg, 'azDefaults')
+  assert.equal(u.identity.type, 'None')
+  const scope = `/subscriptions/${emulator.subscriptionId}/resourceGroups/${rg}`
+  await assert.rejects(client.assignVmIdentity(rg, 'azDefaults', { scope }), msi.InvalidArgumentError)
+  assert.equal((await client.showVmIdentity(rg, 'azDefaults')).type, 'None')
+  u = await client.assignVmIdentity(rg, 'azDefaults', { identities: ['[system]', 'uai1'], role: 'Reader', scope })
+  assert.equal(u.identity.type, 'SystemAssigned, UserAssigned')
+  assert.equal(u.roleAssignment.principalId, u.identity.principalId)
+  assert.equal(u.roleAssignment.scope, scope)
+  // userAssigned is the same list as identities
+  u = await client.removeVmIdentity(rg, 'azDefaults', { userAssigned: ['[system]'], identities: [u1.id] })
+  assert.equal(u.identity.type, 'None')
+})
+
+test('create with az options: a bare --assign-identity, identityType, sshKeyValue', async () => {
+  const ss = await client.createVmss(rg, 'azCreate', { assignIdentity: [], instanceCount: 1 })
+  assert.equal(ss.identity.type, 'SystemAssigned')
+  await assert.rejects(client.createVm(rg, 'azCreate2', { identityType: 'UserAssigned' }), msi.InvalidArgumentError)
+  const vm = await client.createVm(rg, 'azCreate3', { sshKeyValue: 'ssh-rsa AAAAB3NzaC1yc2E test', identityType: 'UserAssigned', assignIdentity: ['uai2'] })
+  assert.equal(vm.identity.type, 'UserAssigned')
+  assert.equal(vm.properties.osProfile.linuxConfiguration.ssh.publicKeys[0].keyData, 'ssh-rsa AAAAB3NzaC1yc2E test')
+})
+
+test('MSI extension options as az gives them: name only, settings.port', async () => {
+  await client.createVm(rg, 'azExt', { image: 'UbuntuLTS' })
+  const e = await client.setVmMsiExtension(rg, 'azExt', { name: 'ManagedIdentityExtensionForLinux', settings: { port: '50344' } })
+  assert.deepEqual([e.name, e.properties.type, e.properties.settings.port], ['ManagedIdentityExtensionForLinux', 'ManagedIdentityExtensionForLinux', 50344])
+  await assert.rejects(client.setVmMsiExtension(rg, 'azExt', { name: 'ManagedIdentityExtensionForLinux', version: '2.0' }), msi.InvalidArgumentError)
+})

@@ -156,4 +156,17 @@ test('429 after the retries: ThrottledError; 5xx: ServiceError', async () => {
   // and a transient one is retried away
   await hook(emulator, 'POST', '/_emulator/faults', { method: 'GET', path_contains: `/${vm}`, status: 503, count: 1, retry_after: 0 })
   assert.equal((await client.getVm(rg, vm)).name, vm)
+  // unless the client's retry settings say not to retry
+  const noRetry = msi.MsiClient.fromSettings({
+    endpoint: emulator.endpoint,
+    subscriptionId: emulator.subscriptionId,
+    tenantId: emulator.tenantId,
+    clientId: emulator.adminClientId,
+    clientSecret: emulator.adminClientSecret,
+    caCert: emulator.caCertPem,
+    retry: { maxRetries: 0 },
+  })
+  await hook(emulator, 'POST', '/_emulator/faults', { method: 'GET', path_contains: `/${vm}`, status: 503, count: 1, retry_after: 0 })
+  assert.ok((await noRetry.getVm(rg, vm).catch((e) => e)) instanceof msi.ServiceError)
+  await hook(emulator, 'DELETE', '/_emulator/faults')
 })

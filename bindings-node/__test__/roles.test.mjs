@@ -29,6 +29,10 @@ test('grant a VM identity access to a resource group, list it, delete it', async
   assert.equal(deleted.length, 1)
   await assert.rejects(client.createRoleAssignment({ scope, role: 'Reader', principalId: 'not-a-guid' }), msi.InvalidArgumentError)
   await assert.rejects(client.listRoleAssignments('not/a/scope'), msi.InvalidArgumentError)
+  // no scope: the client's subscription (core's default, as az's)
+  const all = await client.listRoleAssignments()
+  assert.ok(all.length >= 1)
+  assert.deepEqual(await client.listRoleAssignments(null, principalId), [])
 })
 
 test('403: AuthorizationError keeps AuthorizationFailed vs LinkedAuthorizationFailed', async () => {

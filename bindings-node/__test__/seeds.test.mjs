@@ -1,4 +1,4 @@
-// Every step of the seed guides (/work/shared/seeds: portal VM, portal VMSS, PowerShell VM, Azure CLI VM)
+// Every step of the seed guides (shared/seeds: portal VM, portal VMSS, PowerShell VM, Azure CLI VM)
 // through the addon against an in-process emulator.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'

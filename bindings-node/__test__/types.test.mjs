@@ -25,3 +25,17 @@ test('the native classes are the generated ones, with typed errors', () => {
   }
   assert.throws(() => new msi.MsiClient(null, { subscriptionId: 's' }), msi.InvalidArgumentError)
 })
+
+test('the ErrorKind type and the error classes follow the kinds of core (errorKinds())', () => {
+  const kinds = msi.errorKinds()
+  assert.ok(kinds.includes('not_found') && kinds.includes('invalid_argument'))
+  const text = fs.readFileSync(path.join(pkgDir, 'index.d.ts'), 'utf8')
+  const union = text.match(/export type ErrorKind =((?:\s*\|\s*'\w+')+)/)
+  assert.ok(union, 'index.d.ts declares ErrorKind')
+  assert.deepEqual([...union[1].matchAll(/'(\w+)'/g)].map((m) => m[1]).sort(), [...kinds].sort())
+  for (const kind of kinds) {
+    const classes = Object.values(msi).filter((C) => typeof C === 'function' && C.kind === kind && C.prototype instanceof msi.MsiIdentityError)
+    assert.equal(new Set(classes).size, 1, kind)
+    assert.equal(classes[0].code, `MSI_${kind.toUpperCase()}`)
+  }
+})

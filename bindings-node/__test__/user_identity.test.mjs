@@ -29,3 +29,15 @@ test('create, get, list by group and subscription across pages, delete', async (
   await assert.rejects(client.getUserIdentity(rg, 'id-b'), msi.ResourceNotFoundError)
   await assert.rejects(client.createUserIdentity(rg, 'bad.name'), msi.InvalidArgumentError)
 })
+
+test('by ID: get and delete, the ID followed into its own subscription', async () => {
+  const rg = unique('rg')
+  await client.createResourceGroup(rg, 'westus')
+  const a = await client.createUserIdentity(rg, 'id-byid')
+  assert.equal((await client.getUserIdentityById(a.id)).clientId, a.clientId)
+  const elsewhere = a.id.replace(emulator.subscriptionId, '00000000-0000-4000-8000-0000000000aa')
+  await assert.rejects(client.getUserIdentityById(elsewhere), msi.ResourceNotFoundError)
+  await assert.rejects(client.getUserIdentityById(`/subscriptions/${emulator.subscriptionId}/resourceGroups/${rg}`), msi.InvalidArgumentError)
+  assert.equal(await client.deleteUserIdentityById(a.id), true)
+  assert.equal(await client.deleteUserIdentityById(a.id), false)
+})

@@ -3,6 +3,12 @@
 // the JSON of core's error (src/error.rs); `remap` turns it into one of the classes below. Every class carries
 // the same fields as core's error model: a stable `code` per kind, `kind`, `statusCode`, `errorCode` (the
 // service's code, e.g. `AuthorizationFailed` vs `LinkedAuthorizationFailed`), `requestId` and `target`.
+//
+// There is one class per kind of core's error, made at load time from the addon's `errorKinds()` (core's
+// `ErrorKind::ALL`): `not_found` -> `ResourceNotFoundError` (azure-core's name), any other `some_kind` ->
+// `SomeKindError`, with the code `MSI_SOME_KIND`. lib/index.d.ts declares them for TypeScript.
+
+const { errorKinds } = require('../index.js')
 
 const PAYLOAD_PREFIX = 'MSI_IDENTITY_ERROR '
 
@@ -27,54 +33,24 @@ class MsiIdentityError extends Error {
 MsiIdentityError.code = 'MSI_ERROR'
 MsiIdentityError.kind = undefined
 
-function kindClass(name, kind, code, base = MsiIdentityError) {
-  const C = { [name]: class extends base {} }[name]
+/** Class names that are not the kind's own (the azure-core names users know). */
+const CLASS_NAMES = { not_found: 'ResourceNotFoundError' }
+
+function className(kind) {
+  return CLASS_NAMES[kind] ?? `${kind.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('')}Error`
+}
+
+function kindClass(kind) {
+  const name = className(kind)
+  const C = { [name]: class extends MsiIdentityError {} }[name]
   C.kind = kind
-  C.code = code
+  C.code = `MSI_${kind.toUpperCase()}`
   return C
 }
 
-/** Client-side validation failed; nothing was sent. */
-const InvalidArgumentError = kindClass('InvalidArgumentError', 'invalid_argument', 'MSI_INVALID_ARGUMENT')
-/** The service rejected the request as invalid (HTTP 400, e.g. `FailedIdentityOperation`). */
-const BadRequestError = kindClass('BadRequestError', 'bad_request', 'MSI_BAD_REQUEST')
-/** HTTP 404. */
-const ResourceNotFoundError = kindClass('ResourceNotFoundError', 'not_found', 'MSI_NOT_FOUND')
-/** HTTP 409 or 412: the resource exists, or changed under us. */
-const ConflictError = kindClass('ConflictError', 'conflict', 'MSI_CONFLICT')
-/** HTTP 401, or a credential could not get a token. */
-const AuthenticationError = kindClass('AuthenticationError', 'authentication', 'MSI_AUTHENTICATION')
-/** HTTP 403; `errorCode` keeps `AuthorizationFailed` vs `LinkedAuthorizationFailed`. */
-const AuthorizationError = kindClass('AuthorizationError', 'authorization', 'MSI_AUTHORIZATION')
-/** No managed identity here: not assigned to this resource (IMDS 400), or no token endpoint answers. */
-const CredentialUnavailableError = kindClass(
-  'CredentialUnavailableError',
-  'credential_unavailable',
-  'MSI_CREDENTIAL_UNAVAILABLE',
-)
-/** HTTP 429 after the retries ran out. */
-const ThrottledError = kindClass('ThrottledError', 'throttled', 'MSI_THROTTLED')
-/** HTTP 5xx after the retries ran out, or an unexpected answer. */
-const ServiceError = kindClass('ServiceError', 'service', 'MSI_SERVICE')
-/** No connection could be made, or it broke. */
-const ConnectionError = kindClass('ConnectionError', 'connection', 'MSI_CONNECTION')
-/** The request or a long-running operation took too long. */
-const TimeoutError = kindClass('TimeoutError', 'timeout', 'MSI_TIMEOUT')
-
-const CLASSES = [
-  InvalidArgumentError,
-  BadRequestError,
-  ResourceNotFoundError,
-  ConflictError,
-  AuthenticationError,
-  AuthorizationError,
-  CredentialUnavailableError,
-  ThrottledError,
-  ServiceError,
-  ConnectionError,
-  TimeoutError,
-]
-const BY_KIND = new Map(CLASSES.map((C) => [C.kind, C]))
+/** Kind name -> its class, in core's order. */
+const BY_KIND = new Map(errorKinds().map((kind) => [kind, kindClass(kind)]))
+const CLASSES = Object.fromEntries([...BY_KIND.values()].map((C) => [C.name, C]))
 
 // napi's own argument-conversion failures (a string where a number was expected, ...): invalid arguments.
 const NAPI_ARGUMENT_STATUSES = new Set([
@@ -112,7 +88,7 @@ function remap(e) {
     return err
   }
   if (NAPI_ARGUMENT_STATUSES.has(e.code)) {
-    return new InvalidArgumentError(message, { kind: 'invalid_argument', errorCode: e.code, cause: e })
+    return new CLASSES.InvalidArgumentError(message, { kind: 'invalid_argument', errorCode: e.code, cause: e })
   }
   return e
 }
@@ -121,16 +97,6 @@ module.exports = {
   PAYLOAD_PREFIX,
   remap,
   MsiIdentityError,
-  InvalidArgumentError,
-  BadRequestError,
-  ResourceNotFoundError,
-  ConflictError,
-  ResourceExistsError: ConflictError,
-  AuthenticationError,
-  AuthorizationError,
-  CredentialUnavailableError,
-  ThrottledError,
-  ServiceError,
-  ConnectionError,
-  TimeoutError,
+  ...CLASSES,
+  ResourceExistsError: CLASSES.ConflictError,
 }

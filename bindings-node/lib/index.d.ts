@@ -3,20 +3,7 @@
 // with lib/index.js.
 
 export * from '../index'
-
-/** Core's error kinds, as the `kind` field carries them. */
-export type ErrorKind =
-  | 'invalid_argument'
-  | 'bad_request'
-  | 'not_found'
-  | 'conflict'
-  | 'authentication'
-  | 'authorization'
-  | 'credential_unavailable'
-  | 'throttled'
-  | 'service'
-  | 'connection'
-  | 'timeout'
+import type { ErrorKind } from '../index'
 
 /** The stable `code` of each error class. */
 export type MsiErrorCode =

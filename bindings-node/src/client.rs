@@ -3,9 +3,8 @@
 
 use crate::credential;
 use crate::error::IntoNapi;
-use crate::settings::{ClientSettings, ca_pem};
-use msi_identity::client::DEFAULT_ENDPOINT;
-use msi_identity::{ArmClient, ClientOptions, HttpClient};
+use crate::settings::{ClientSettings, RetrySettings};
+use msi_identity::{ArmClient, ClientOptions, Settings};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
@@ -20,6 +19,12 @@ pub struct MsiClientOptions {
     pub ca_cert: Option<String>,
     /// Token audience (the scope asked for is `{audience}/.default`); default `https://management.azure.com`.
     pub audience: Option<String>,
+    /// Retries of transient failures.
+    pub retry: Option<RetrySettings>,
+    /// Longest wait for a long-running operation, in milliseconds (default 30 minutes).
+    pub lro_timeout_ms: Option<u32>,
+    /// How often an identity change is re-read and re-planned after another writer won (412).
+    pub max_conflict_retries: Option<u32>,
 }
 
 /// Client for the managed-identity operations on VMs, scale sets, user-assigned identities, extensions, role
@@ -37,17 +42,23 @@ impl MsiClient {
 }
 
 fn options_to_core(options: MsiClientOptions) -> Result<ClientOptions> {
-    let mut o = ClientOptions::new(
-        options
-            .endpoint
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string()),
-        options.subscription_id,
-    );
+    let mut settings = ClientSettings {
+        endpoint: options.endpoint,
+        subscription_id: Some(options.subscription_id),
+        ca_cert: options.ca_cert,
+        retry: options.retry,
+        lro_timeout_ms: options.lro_timeout_ms,
+        max_conflict_retries: options.max_conflict_retries,
+        ..Default::default()
+    }
+    .into_core()?;
+    // The CA given, else the one `MSI_CA_CERT` names, read by core; nothing else comes from the environment.
+    if settings.ca_cert_pem.is_none() {
+        settings.ca_cert_pem = Settings::default().with_env().napi()?.ca_cert_pem;
+    }
+    let mut o = settings.client_options().napi()?;
     if let Some(a) = options.audience {
         o.audience = a;
-    }
-    if let Some(pem) = ca_pem(options.ca_cert)? {
-        o.http = Some(HttpClient::new(Some(&pem)).napi()?);
     }
     Ok(o)
 }
@@ -94,14 +105,7 @@ impl MsiClient {
         let inner = match credential {
             None => s.client().napi()?,
             Some(c) => {
-                let subscription = s.subscription_id.clone().ok_or_else(|| {
-                    crate::error::invalid(
-                        "no subscription: pass subscriptionId or set AZURE_SUBSCRIPTION_ID",
-                    )
-                })?;
-                let mut o = ClientOptions::new(s.endpoint(), subscription);
-                o.http = Some(s.http_client().napi()?);
-                ArmClient::new(credential::shared(&env, c)?, o).napi()?
+                ArmClient::new(credential::shared(&env, c)?, s.client_options().napi()?).napi()?
             }
         };
         Ok(MsiClient { inner })

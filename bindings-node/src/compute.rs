@@ -1,37 +1,54 @@
-//! VM and scale set identity, creation with an identity, the legacy MSI extension: core's `compute` module
-//! (and the change types of `identity`). Every decision is core's: this file converts arguments and results.
+//! VM and scale set identity, creation with an identity, the legacy MSI extension: core's `requests`, `create`
+//! and `extension` modules. Every decision is core's (what no identities means, `[system]`, name resolution,
+//! role and scope, the create and extension defaults): this file converts JS options into core's request types
+//! and core's results into JS objects. Each operation has one body, `kind` telling a VM from a scale set.
 
 use crate::client::MsiClient;
-use crate::error::{IntoNapi, invalid};
+use crate::error::IntoNapi;
 use crate::identity::{Identity, IdentityUpdate};
-use msi_identity::compute::{BasicModel, MsiExtension, MsiExtensionOs};
-use msi_identity::ids::resolve_user_identity;
-use msi_identity::{ArmClient, ComputeKind, ComputeTarget, IdentityChange, IdentityType, Secret};
+use crate::roles::RoleAssignment;
+use msi_identity::{
+    ArmClient, AssignOutcome, AssignRequest, ComputeKind, ComputeTarget, CreateOptions,
+    MsiExtension, MsiExtensionSpec, RemoveRequest, Secret, SetRequest,
+};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
-/// Add identities (`az vm identity assign`, the portal's Status On / Add).
+/// Add identities (`az vm identity assign`, the portal's Status On / Add). With nothing named, the
+/// system-assigned identity (az's default).
 #[napi(object)]
+#[derive(Default)]
 pub struct AssignIdentityOptions {
-    /// Enable the system-assigned identity.
-    pub system_assigned: Option<bool>,
-    /// User-assigned identities to attach: names (looked up in the resource's group, as az does) or ARM IDs.
+    /// az's `--identities`: user-assigned identities by name (looked up in the resource's group) or ARM ID, and
+    /// `[system]` for the system-assigned one.
+    pub identities: Option<Vec<String>>,
+    /// The same list as `identities` (both may be given: they are joined).
     pub user_assigned: Option<Vec<String>>,
+    /// `true`: enable the system-assigned identity; `false`: leave it as it is, whatever the list says.
+    pub system_assigned: Option<bool>,
+    /// A role to grant the system-assigned identity at `scope` (az's `--role`); give both or neither.
+    pub role: Option<String>,
+    /// Where `role` is granted (az's `--scope`): `/subscriptions/<id>[/resourceGroups/<group>[/...]]`.
+    pub scope: Option<String>,
 }
 
-/// Remove identities (`az vm identity remove`, the portal's Status Off / Remove).
+/// Remove identities (`az vm identity remove`, the portal's Status Off / Remove). With nothing named, the
+/// system-assigned identity (az's default).
 #[napi(object)]
+#[derive(Default)]
 pub struct RemoveIdentityOptions {
-    /// Disable the system-assigned identity.
-    pub system_assigned: Option<bool>,
-    /// User-assigned identities to detach: names or ARM IDs.
+    /// User-assigned identities to detach (names or ARM IDs), and `[system]` for the system-assigned one.
+    pub identities: Option<Vec<String>>,
+    /// The same list as `identities` (both may be given: they are joined).
     pub user_assigned: Option<Vec<String>>,
+    /// `true`: disable the system-assigned identity; `false`: keep it, whatever the list says.
+    pub system_assigned: Option<bool>,
     /// Detach every user-assigned identity.
     pub all_user_assigned: Option<bool>,
 }
 
-/// Desired state (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType`).
+/// Desired state (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType -IdentityId`).
 #[napi(object)]
 pub struct SetIdentityOptions {
     /// `None`, `SystemAssigned`, `UserAssigned` or `SystemAssigned, UserAssigned` (case and spaces do not matter).
@@ -39,11 +56,15 @@ pub struct SetIdentityOptions {
     pub identity_type: String,
     /// Exactly these user-assigned identities (names or IDs); omitted: keep the current ones when the type has
     /// them.
+    pub identities: Option<Vec<String>>,
+    /// The same list as `identities` (both may be given: they are joined).
     pub user_assigned: Option<Vec<String>>,
 }
 
-/// Create a VM or scale set with an identity: either a whole ARM `model`, or the az-style basic options.
+/// Create a VM or scale set (`az vm create` / `az vmss create`): a whole ARM `model`, or the az-style basic
+/// options, and the identity to create it with.
 #[napi(object)]
+#[derive(Default)]
 pub struct CreateComputeOptions {
     /// The whole ARM model (`az vm create --model`); excludes the basic options below.
     #[napi(ts_type = "Record<string, any>")]
@@ -55,36 +76,143 @@ pub struct CreateComputeOptions {
     pub size: Option<String>,
     pub admin_username: Option<String>,
     pub admin_password: Option<String>,
+    /// az's `--ssh-key-value`: OpenSSH public key text, or the path of a file holding one.
+    pub ssh_key_value: Option<String>,
+    /// The same as `sshKeyValue` (give one of them).
     pub ssh_public_key: Option<String>,
+    /// az's `--generate-ssh-keys`: use `~/.ssh/id_rsa.pub` when it exists.
+    pub generate_ssh_keys: Option<bool>,
     /// Scale sets only.
     pub instance_count: Option<u32>,
-    /// Enable the system-assigned identity at creation.
-    pub system_assigned: Option<bool>,
-    /// Attach these user-assigned identities at creation (names or IDs).
+    /// az's `--assign-identity`: names (in the resource's group), ARM IDs and `[system]`; an empty list is the
+    /// system-assigned identity (az's bare `--assign-identity`).
+    pub assign_identity: Option<Vec<String>>,
+    /// The same list as `assignIdentity` (both may be given: they are joined).
     pub user_assigned: Option<Vec<String>>,
+    /// `true`: enable the system-assigned identity; `false`: do not, whatever the list says.
+    pub system_assigned: Option<bool>,
+    /// An explicit type (`New-AzVMConfig -IdentityType`) the identities must agree with.
+    pub identity_type: Option<String>,
 }
 
-/// The legacy MSI extension as the seed documents set it.
+/// The legacy MSI extension (`az vm extension set`, `Set-AzVMExtension`).
 #[napi(object)]
+#[derive(Default)]
 pub struct MsiExtensionOptions {
-    /// `ManagedIdentityExtensionForWindows` or `ManagedIdentityExtensionForLinux`.
+    /// `ManagedIdentityExtensionForWindows` or `ManagedIdentityExtensionForLinux`; default: the name.
     #[napi(js_name = "type")]
-    pub extension_type: String,
+    pub extension_type: Option<String>,
     /// Extension resource name; default: the type.
     pub name: Option<String>,
+    /// Default `Microsoft.ManagedIdentity`.
+    pub publisher: Option<String>,
+    /// `typeHandlerVersion`; default `1.0`.
+    pub version: Option<String>,
+    /// `{ port }` as az's `--settings` gives it.
+    #[napi(ts_type = "Record<string, any>")]
+    pub settings: Option<Value>,
     /// Token endpoint port; default 50342.
     pub port: Option<u32>,
 }
 
-fn target(c: &ArmClient, kind: ComputeKind, rg: &str, name: &str) -> Result<ComputeTarget> {
-    ComputeTarget::new(c.subscription_id(), rg, name, kind).napi()
+/// The result of an assign: the identity change, and the role assignment `role`/`scope` asked for.
+#[napi(object)]
+pub struct AssignIdentityUpdate {
+    /// False when the resource already was as asked (no write was sent).
+    pub changed: bool,
+    /// The identity after the change.
+    pub identity: Identity,
+    /// The whole resource as last read.
+    #[napi(ts_type = "Record<string, any>")]
+    pub resource: Value,
+    /// The role granted to the system-assigned identity, when `role` and `scope` were given.
+    pub role_assignment: Option<RoleAssignment>,
 }
 
-fn resolve_all(ids: Option<Vec<String>>, t: &ComputeTarget) -> Result<Vec<String>> {
-    ids.unwrap_or_default()
-        .iter()
-        .map(|r| resolve_user_identity(r, &t.subscription, &t.resource_group).napi())
-        .collect()
+impl From<AssignOutcome> for AssignIdentityUpdate {
+    fn from(o: AssignOutcome) -> Self {
+        let u = IdentityUpdate::from(o.update);
+        AssignIdentityUpdate {
+            changed: u.changed,
+            identity: u.identity,
+            resource: u.resource,
+            role_assignment: o.role_assignment.map(Into::into),
+        }
+    }
+}
+
+/// Two spellings of one list: both joined, in order.
+fn joined(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.into_iter().chain(b).flatten().collect()),
+    }
+}
+
+impl From<AssignIdentityOptions> for AssignRequest {
+    fn from(o: AssignIdentityOptions) -> Self {
+        AssignRequest {
+            identities: joined(o.identities, o.user_assigned).unwrap_or_default(),
+            system_assigned: o.system_assigned,
+            role: o.role,
+            scope: o.scope,
+        }
+    }
+}
+
+impl From<RemoveIdentityOptions> for RemoveRequest {
+    fn from(o: RemoveIdentityOptions) -> Self {
+        RemoveRequest {
+            identities: joined(o.identities, o.user_assigned).unwrap_or_default(),
+            system_assigned: o.system_assigned,
+            all_user_assigned: o.all_user_assigned.unwrap_or_default(),
+        }
+    }
+}
+
+impl From<SetIdentityOptions> for SetRequest {
+    fn from(o: SetIdentityOptions) -> Self {
+        SetRequest {
+            identity_type: o.identity_type,
+            identities: joined(o.identities, o.user_assigned),
+        }
+    }
+}
+
+impl From<CreateComputeOptions> for CreateOptions {
+    fn from(o: CreateComputeOptions) -> Self {
+        CreateOptions {
+            model: o.model,
+            image: o.image,
+            size: o.size,
+            location: o.location,
+            admin_username: o.admin_username,
+            admin_password: o.admin_password.map(Secret::new),
+            ssh_key_value: o.ssh_key_value.or(o.ssh_public_key),
+            generate_ssh_keys: o.generate_ssh_keys.unwrap_or_default(),
+            instance_count: o.instance_count,
+            assign_identity: joined(o.assign_identity, o.user_assigned),
+            system_assigned: o.system_assigned,
+            identity_type: o.identity_type,
+        }
+    }
+}
+
+impl From<MsiExtensionOptions> for MsiExtensionSpec {
+    fn from(o: MsiExtensionOptions) -> Self {
+        MsiExtensionSpec {
+            name: o.name,
+            extension_type: o.extension_type,
+            publisher: o.publisher,
+            version: o.version,
+            settings: o.settings,
+            port: o.port.map(u64::from),
+        }
+    }
+}
+
+fn target(c: &ArmClient, kind: ComputeKind, rg: &str, name: &str) -> Result<ComputeTarget> {
+    c.target(Some(kind), Some(rg), Some(name), None).napi()
 }
 
 async fn show(c: ArmClient, kind: ComputeKind, rg: String, name: String) -> Result<Identity> {
@@ -102,32 +230,16 @@ async fn delete(c: ArmClient, kind: ComputeKind, rg: String, name: String) -> Re
     c.delete_compute(&t).await.napi()
 }
 
-async fn change(
-    c: ArmClient,
-    kind: ComputeKind,
-    rg: String,
-    name: String,
-    change: impl FnOnce(&ComputeTarget) -> Result<IdentityChange>,
-) -> Result<IdentityUpdate> {
-    let t = target(&c, kind, &rg, &name)?;
-    let change = change(&t)?;
-    Ok(c.update_identity(&t, &change).await.napi()?.into())
-}
-
 async fn assign(
     c: ArmClient,
     kind: ComputeKind,
     rg: String,
     name: String,
-    o: AssignIdentityOptions,
-) -> Result<IdentityUpdate> {
-    change(c, kind, rg, name, |t| {
-        Ok(IdentityChange::Assign {
-            system: o.system_assigned.unwrap_or(false),
-            user: resolve_all(o.user_assigned, t)?,
-        })
-    })
-    .await
+    o: Option<AssignIdentityOptions>,
+) -> Result<AssignIdentityUpdate> {
+    let t = target(&c, kind, &rg, &name)?;
+    let request = AssignRequest::from(o.unwrap_or_default());
+    Ok(c.assign_identity(&t, &request).await.napi()?.into())
 }
 
 async fn remove(
@@ -135,16 +247,11 @@ async fn remove(
     kind: ComputeKind,
     rg: String,
     name: String,
-    o: RemoveIdentityOptions,
+    o: Option<RemoveIdentityOptions>,
 ) -> Result<IdentityUpdate> {
-    change(c, kind, rg, name, |t| {
-        Ok(IdentityChange::Remove {
-            system: o.system_assigned.unwrap_or(false),
-            user: resolve_all(o.user_assigned, t)?,
-            all_user: o.all_user_assigned.unwrap_or(false),
-        })
-    })
-    .await
+    let t = target(&c, kind, &rg, &name)?;
+    let request = RemoveRequest::from(o.unwrap_or_default());
+    Ok(c.remove_identity(&t, &request).await.napi()?.into())
 }
 
 async fn set(
@@ -154,17 +261,8 @@ async fn set(
     name: String,
     o: SetIdentityOptions,
 ) -> Result<IdentityUpdate> {
-    change(c, kind, rg, name, |t| {
-        let user = match o.user_assigned {
-            Some(ids) => Some(resolve_all(Some(ids), t)?),
-            None => None,
-        };
-        Ok(IdentityChange::Set {
-            identity_type: IdentityType::parse(&o.identity_type).napi()?,
-            user,
-        })
-    })
-    .await
+    let t = target(&c, kind, &rg, &name)?;
+    Ok(c.set_identity(&t, &o.into()).await.napi()?.into())
 }
 
 async fn create(
@@ -172,43 +270,11 @@ async fn create(
     kind: ComputeKind,
     rg: String,
     name: String,
-    o: CreateComputeOptions,
+    o: Option<CreateComputeOptions>,
 ) -> Result<Value> {
     let t = target(&c, kind, &rg, &name)?;
-    let basic = o.location.is_some()
-        || o.image.is_some()
-        || o.size.is_some()
-        || o.admin_username.is_some()
-        || o.admin_password.is_some()
-        || o.ssh_public_key.is_some()
-        || o.instance_count.is_some();
-    let model = match o.model {
-        Some(m) if basic => {
-            let _ = m;
-            return Err(invalid(
-                "give either a model or the basic options (location, image, size, adminUsername, ...), not both",
-            ));
-        }
-        Some(m) => m,
-        None => {
-            let d = BasicModel::default();
-            BasicModel {
-                location: o.location,
-                image: o.image.unwrap_or(d.image),
-                size: o.size.unwrap_or(d.size),
-                admin_username: o.admin_username.unwrap_or(d.admin_username),
-                admin_password: o.admin_password.map(Secret::new),
-                ssh_public_key: o.ssh_public_key,
-                instance_count: o.instance_count.unwrap_or(d.instance_count),
-            }
-            .to_model(&t)
-            .napi()?
-        }
-    };
-    let user = resolve_all(o.user_assigned, &t)?;
-    c.create_compute(&t, model, o.system_assigned.unwrap_or(false), &user)
-        .await
-        .napi()
+    let options = CreateOptions::from(o.unwrap_or_default());
+    c.create(&t, &options).await.napi()
 }
 
 async fn set_extension(
@@ -219,14 +285,7 @@ async fn set_extension(
     o: MsiExtensionOptions,
 ) -> Result<Value> {
     let t = target(&c, kind, &rg, &name)?;
-    let mut ext = MsiExtension::new(MsiExtensionOs::from_type(&o.extension_type).napi()?);
-    if let Some(n) = o.name {
-        ext.name = n;
-    }
-    if let Some(p) = o.port {
-        ext.port = u16::try_from(p)
-            .map_err(|_| invalid(format!("port must be between 1 and 65535, not {p}")))?;
-    }
+    let ext = MsiExtension::from_spec(&o.into()).napi()?;
     c.set_msi_extension(&t, &ext).await.napi()
 }
 
@@ -263,24 +322,26 @@ impl MsiClient {
         show(self.inner.clone(), VM, resource_group, name).await
     }
 
-    /// Enable the system-assigned identity and/or attach user-assigned ones (`az vm identity assign`).
+    /// Enable the system-assigned identity and/or attach user-assigned ones, and optionally grant the
+    /// system-assigned identity a role (`az vm identity assign`). No options: the system-assigned identity.
     #[napi]
     pub async fn assign_vm_identity(
         &self,
         resource_group: String,
         name: String,
-        options: AssignIdentityOptions,
-    ) -> Result<IdentityUpdate> {
+        options: Option<AssignIdentityOptions>,
+    ) -> Result<AssignIdentityUpdate> {
         assign(self.inner.clone(), VM, resource_group, name, options).await
     }
 
-    /// Disable the system-assigned identity and/or detach user-assigned ones (`az vm identity remove`).
+    /// Disable the system-assigned identity and/or detach user-assigned ones (`az vm identity remove`). No
+    /// options: the system-assigned identity.
     #[napi]
     pub async fn remove_vm_identity(
         &self,
         resource_group: String,
         name: String,
-        options: RemoveIdentityOptions,
+        options: Option<RemoveIdentityOptions>,
     ) -> Result<IdentityUpdate> {
         remove(self.inner.clone(), VM, resource_group, name, options).await
     }
@@ -296,13 +357,13 @@ impl MsiClient {
         set(self.inner.clone(), VM, resource_group, name, options).await
     }
 
-    /// Create a VM (never overwrites: an existing one is a conflict) with the given identity.
+    /// Create a VM (never overwrites: an existing one is a conflict) with the given identity (`az vm create`).
     #[napi(ts_return_type = "Promise<Record<string, any>>")]
     pub async fn create_vm(
         &self,
         resource_group: String,
         name: String,
-        options: CreateComputeOptions,
+        options: Option<CreateComputeOptions>,
     ) -> Result<Value> {
         create(self.inner.clone(), VM, resource_group, name, options).await
     }
@@ -362,29 +423,29 @@ impl MsiClient {
         show(self.inner.clone(), VMSS, resource_group, name).await
     }
 
-    /// `az vmss identity assign`.
+    /// `az vmss identity assign`: as `assignVmIdentity`.
     #[napi]
     pub async fn assign_vmss_identity(
         &self,
         resource_group: String,
         name: String,
-        options: AssignIdentityOptions,
-    ) -> Result<IdentityUpdate> {
+        options: Option<AssignIdentityOptions>,
+    ) -> Result<AssignIdentityUpdate> {
         assign(self.inner.clone(), VMSS, resource_group, name, options).await
     }
 
-    /// `az vmss identity remove`.
+    /// `az vmss identity remove`: as `removeVmIdentity`.
     #[napi]
     pub async fn remove_vmss_identity(
         &self,
         resource_group: String,
         name: String,
-        options: RemoveIdentityOptions,
+        options: Option<RemoveIdentityOptions>,
     ) -> Result<IdentityUpdate> {
         remove(self.inner.clone(), VMSS, resource_group, name, options).await
     }
 
-    /// `az vmss update --set identity.type=...`.
+    /// `az vmss update --set identity.type=...`, `Update-AzVmss -IdentityType`.
     #[napi]
     pub async fn set_vmss_identity(
         &self,
@@ -395,13 +456,13 @@ impl MsiClient {
         set(self.inner.clone(), VMSS, resource_group, name, options).await
     }
 
-    /// Create a scale set (never overwrites) with the given identity.
+    /// Create a scale set (never overwrites) with the given identity (`az vmss create`).
     #[napi(ts_return_type = "Promise<Record<string, any>>")]
     pub async fn create_vmss(
         &self,
         resource_group: String,
         name: String,
-        options: CreateComputeOptions,
+        options: Option<CreateComputeOptions>,
     ) -> Result<Value> {
         create(self.inner.clone(), VMSS, resource_group, name, options).await
     }

@@ -116,25 +116,6 @@ fn token_from(env: &Env, v: Unknown) -> msi_identity::Result<CoreAccessToken> {
     }
 }
 
-fn kind_named(name: &str) -> Option<ErrorKind> {
-    use ErrorKind::*;
-    [
-        InvalidArgument,
-        BadRequest,
-        NotFound,
-        Conflict,
-        Authentication,
-        Authorization,
-        CredentialUnavailable,
-        Throttled,
-        Service,
-        Connection,
-        Timeout,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == name)
-}
-
 /// A rejection (or throw) of the JS credential. One of our own errors keeps its fields; azure-identity's
 /// `CredentialUnavailableError` keeps its meaning; anything else is an authentication failure.
 fn rejection(env: &Env, v: Unknown) -> CoreError {
@@ -153,7 +134,7 @@ fn rejection(env: &Env, v: Unknown) -> CoreError {
     let s = |k: &str| o.get::<String>(k).ok().flatten();
     let message = s("message").unwrap_or_else(|| "getToken failed".into());
     let name = s("name").unwrap_or_default();
-    if let Some(kind) = s("kind").as_deref().and_then(kind_named) {
+    if let Some(kind) = s("kind").as_deref().and_then(ErrorKind::parse) {
         // One of ours (e.g. a ManagedIdentityCredential of this package): keep every field.
         let status = o.get::<u32>("statusCode").ok().flatten();
         let mut e = match status {

@@ -10,3 +10,17 @@ export interface GetTokenOptions {
 export interface TokenCredential {
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null>
 }
+
+/** Core's error kinds (`errorKinds()` lists them at run time), as the `kind` field of every error carries them. */
+export type ErrorKind =
+  | 'invalid_argument'
+  | 'bad_request'
+  | 'not_found'
+  | 'conflict'
+  | 'authentication'
+  | 'authorization'
+  | 'throttled'
+  | 'service'
+  | 'connection'
+  | 'timeout'
+  | 'credential_unavailable'

@@ -6,7 +6,6 @@ use crate::error::{IntoNapi, emulator_error};
 use msi_identity::{Secret, Settings};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -76,8 +75,6 @@ pub struct Emulator {
     subscription_id: String,
     admin_client_id: String,
     admin_client_secret: String,
-    /// In memory mode, the CA written to a temporary file (removed on `stop()` or when collected).
-    ca_file: Mutex<Option<tempfile::TempPath>>,
 }
 
 impl Emulator {
@@ -92,16 +89,6 @@ impl Emulator {
             None => Err(crate::error::invalid("the emulator is stopped")),
         }
     }
-}
-
-fn ca_temp_file(pem: &str) -> std::io::Result<tempfile::TempPath> {
-    let mut f = tempfile::Builder::new()
-        .prefix("msi-emulator-ca-")
-        .suffix(".pem")
-        .tempfile()?;
-    f.write_all(pem.as_bytes())?;
-    f.flush()?;
-    Ok(f.into_temp_path())
 }
 
 #[napi]
@@ -126,20 +113,8 @@ impl Emulator {
         let e = msi_emulator::Emulator::start(config)
             .await
             .map_err(emulator_error)?;
-        let (ca_cert_path, ca_file) = match e.ca_cert_path() {
-            Some(p) => (p.to_string_lossy().into_owned(), None),
-            None => {
-                let t = ca_temp_file(e.ca_cert_pem()).map_err(|err| {
-                    crate::error::to_napi(msi_identity::Error::new(
-                        msi_identity::ErrorKind::Service,
-                        format!(
-                            "cannot write the emulator's CA certificate to a temporary file: {err}"
-                        ),
-                    ))
-                })?;
-                (t.to_string_lossy().into_owned(), Some(t))
-            }
-        };
+        // `DIR/ca.pem`, or in memory mode a private temporary file the emulator removes when it stops.
+        let ca_cert_path = e.ca_cert_file().to_string_lossy().into_owned();
         Ok(Emulator {
             endpoint: e.endpoint().to_string(),
             ca_cert_pem: e.ca_cert_pem().to_string(),
@@ -149,7 +124,6 @@ impl Emulator {
             admin_client_id: e.admin_client_id().to_string(),
             admin_client_secret: e.admin_client_secret().to_string(),
             inner: Mutex::new(Some(e)),
-            ca_file: Mutex::new(ca_file),
         })
     }
 
@@ -273,10 +247,6 @@ impl Emulator {
         if let Some(e) = e {
             e.shutdown().await;
         }
-        self.ca_file
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
         Ok(())
     }
 }

@@ -3,11 +3,21 @@
 //! A napi `async fn` can only reject with a plain `Error` whose `code` is napi's status, so the whole core error
 //! travels in the message: `PAYLOAD_PREFIX` followed by a JSON object with the fields of core's error (kind,
 //! status, service code, message, target, request id). `lib/errors.js` turns it back into a typed error class
-//! (`ResourceNotFoundError`, ...) with a stable `code`. The prefix and the field names are the contract between
-//! the two files: change them together.
+//! (`ResourceNotFoundError`, ...) with a stable `code`; it builds its classes at load time from `errorKinds()`,
+//! core's `ErrorKind::ALL`. The prefix and the field names are the contract between the two files: change them
+//! together.
 
 use msi_identity::{Error, ErrorKind};
 use serde_json::{Map, Value};
+
+/// Every error kind core has, by its stable name (`invalid_argument`, `not_found`, ...), in the order of the
+/// CLI's exit codes: the `kind` field of every error, and one error class each in `lib/errors.js`.
+#[napi_derive::napi(ts_return_type = "ErrorKind[]")]
+// napi registers free functions only outside `cfg(test)`.
+#[cfg_attr(test, allow(dead_code))]
+pub fn error_kinds() -> Vec<&'static str> {
+    ErrorKind::ALL.iter().map(|k| k.as_str()).collect()
+}
 
 /// Marks a message that carries an error payload (read by `lib/errors.js`).
 pub const PAYLOAD_PREFIX: &str = "MSI_IDENTITY_ERROR ";

@@ -1,4 +1,4 @@
-//! Node bindings for msi-identity (napi-rs). Each file wraps the core module of the same name and holds only
+//! Node bindings for msi-identity (napi-rs). Each file wraps the core module(s) it is named after and holds only
 //! argument conversion, error mapping and runtime bridging; every Azure semantic is core's.
 //!
 //! The generated `index.js`/`index.d.ts` are the native layer; the package's entry is `lib/index.js`, which

@@ -4,7 +4,6 @@
 use crate::credential::AccessToken;
 use crate::error::{IntoNapi, invalid};
 use crate::settings::ca_pem;
-use msi_identity::managed_identity::IMDS_DEFAULT_BASE;
 use msi_identity::{
     HttpClient, IdentitySelector, ManagedIdentityCredential as CoreCredential,
     ManagedIdentitySource, Secret, TokenCredential,
@@ -46,18 +45,14 @@ fn source(o: &ManagedIdentityCredentialOptions) -> Result<Option<ManagedIdentity
             ));
         }
         None => None,
-        Some("imds") => Some(ManagedIdentitySource::Imds {
-            base_url: endpoint.unwrap_or_else(|| IMDS_DEFAULT_BASE.to_string()),
-        }),
+        Some("imds") => Some(ManagedIdentitySource::imds_at(endpoint)),
         Some("msiExtension") => Some(match (endpoint, o.port) {
-            (Some(base_url), _) => ManagedIdentitySource::MsiExtension { base_url },
-            (None, port) => {
-                let port = port.unwrap_or(msi_identity::compute::MSI_EXTENSION_DEFAULT_PORT as u32);
-                let port = u16::try_from(port).map_err(|_| {
+            (None, Some(port)) => {
+                ManagedIdentitySource::msi_extension(u16::try_from(port).map_err(|_| {
                     invalid(format!("port must be between 1 and 65535, not {port}"))
-                })?;
-                ManagedIdentitySource::msi_extension(port)
+                })?)
             }
+            (endpoint, _) => ManagedIdentitySource::msi_extension_at(endpoint),
         }),
         Some("appService") => match (endpoint, o.identity_header.clone()) {
             (Some(endpoint), Some(h)) => Some(ManagedIdentitySource::AppService {

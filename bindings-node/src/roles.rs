@@ -48,11 +48,11 @@ pub struct CreateRoleAssignmentOptions {
     pub principal_type: Option<String>,
 }
 
-/// Which assignments `deleteRoleAssignments` removes: those made exactly at `scope` to `principalId` and/or of
-/// `role`.
+/// Which assignments `deleteRoleAssignments` removes: those made exactly at `scope` (default: the client's
+/// subscription, as az does) to `principalId` and/or of `role`.
 #[napi(object)]
 pub struct DeleteRoleAssignmentsOptions {
-    pub scope: String,
+    pub scope: Option<String>,
     pub principal_id: Option<String>,
     pub role: Option<String>,
 }
@@ -77,20 +77,23 @@ impl MsiClient {
         .into())
     }
 
-    /// Role assignments at and above `scope`, optionally for one principal (`az role assignment list`).
+    /// Role assignments at and above `scope` (default: the client's subscription, as az does), optionally for one
+    /// principal (`az role assignment list`).
     #[napi]
     pub async fn list_role_assignments(
         &self,
-        scope: String,
+        scope: Option<String>,
         principal_id: Option<String>,
     ) -> Result<Vec<RoleAssignment>> {
         let c = self.inner.clone();
-        Ok(c.list_role_assignments(&scope, principal_id.as_deref())
-            .await
-            .napi()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(
+            c.list_role_assignments(scope.as_deref(), principal_id.as_deref())
+                .await
+                .napi()?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        )
     }
 
     /// Delete one role assignment by its ID; `false` when it did not exist.
@@ -108,7 +111,7 @@ impl MsiClient {
     ) -> Result<Vec<String>> {
         let c = self.inner.clone();
         c.delete_role_assignments_matching(
-            &options.scope,
+            options.scope.as_deref(),
             options.principal_id.as_deref(),
             options.role.as_deref(),
         )

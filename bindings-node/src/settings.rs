@@ -1,8 +1,39 @@
 //! Connection settings from JS: explicit values, or the environment through core's `Settings::with_env`.
 
 use crate::error::{IntoNapi, invalid};
-use msi_identity::{Secret, Settings};
+use msi_identity::{RetryOptions, Secret, Settings};
 use napi_derive::napi;
+use std::time::Duration;
+
+/// Retries of transient failures (408, 429, 5xx, connection failures); every field defaults to core's.
+#[napi(object)]
+#[derive(Default, Clone)]
+pub struct RetrySettings {
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    /// First backoff delay, in milliseconds.
+    pub initial_delay_ms: Option<u32>,
+    /// Longest backoff delay, in milliseconds.
+    pub max_delay_ms: Option<u32>,
+    /// Longest `Retry-After` honoured, in milliseconds (a longer one is an error).
+    pub max_retry_after_ms: Option<u32>,
+}
+
+fn ms(v: u32) -> Duration {
+    Duration::from_millis(v.into())
+}
+
+impl From<RetrySettings> for RetryOptions {
+    fn from(r: RetrySettings) -> Self {
+        let d = RetryOptions::default();
+        RetryOptions {
+            max_retries: r.max_retries.unwrap_or(d.max_retries),
+            initial_delay: r.initial_delay_ms.map_or(d.initial_delay, ms),
+            max_delay: r.max_delay_ms.map_or(d.max_delay, ms),
+            max_retry_after: r.max_retry_after_ms.map_or(d.max_retry_after, ms),
+        }
+    }
+}
 
 /// Where to connect and as whom. Unset fields stay unset (see `MsiClient.fromEnv` for the environment).
 #[napi(object)]
@@ -25,6 +56,12 @@ pub struct ClientSettings {
     pub access_token: Option<String>,
     /// An extra CA to trust: PEM text, or the path of a PEM file (`MSI_CA_CERT`).
     pub ca_cert: Option<String>,
+    /// Retries of transient failures.
+    pub retry: Option<RetrySettings>,
+    /// Longest wait for a long-running operation, in milliseconds (default 30 minutes).
+    pub lro_timeout_ms: Option<u32>,
+    /// How often an identity change is re-read and re-planned after another writer won (412).
+    pub max_conflict_retries: Option<u32>,
 }
 
 /// PEM text as is, else the contents of the file it names.
@@ -49,6 +86,9 @@ impl ClientSettings {
             authority: self.authority_host,
             access_token: self.access_token.map(Secret::new),
             ca_cert_pem: ca_pem(self.ca_cert)?,
+            retry: self.retry.map(Into::into),
+            lro_timeout: self.lro_timeout_ms.map(ms),
+            max_conflict_retries: self.max_conflict_retries,
         })
     }
 

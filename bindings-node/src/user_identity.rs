@@ -2,7 +2,7 @@
 
 use crate::client::MsiClient;
 use crate::error::IntoNapi;
-use msi_identity::UserIdentity as CoreUserIdentity;
+use msi_identity::{ArmClient, UserIdentity as CoreUserIdentity};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
@@ -45,6 +45,31 @@ pub struct CreateUserIdentityOptions {
     pub tags: Option<std::collections::HashMap<String, String>>,
 }
 
+/// The identity named by group and name or by ID, as core resolves it, then read.
+async fn get(
+    c: ArmClient,
+    rg: Option<String>,
+    name: Option<String>,
+    id: Option<String>,
+) -> Result<UserIdentity> {
+    let id = c
+        .user_identity_ref(rg.as_deref(), name.as_deref(), id.as_deref())
+        .napi()?;
+    Ok(c.get_user_identity_by_id(&id).await.napi()?.into())
+}
+
+async fn delete(
+    c: ArmClient,
+    rg: Option<String>,
+    name: Option<String>,
+    id: Option<String>,
+) -> Result<bool> {
+    let id = c
+        .user_identity_ref(rg.as_deref(), name.as_deref(), id.as_deref())
+        .napi()?;
+    c.delete_user_identity_by_id(&id).await.napi()
+}
+
 #[napi]
 impl MsiClient {
     /// Create (or update the tags of) a user-assigned identity (`az identity create`).
@@ -68,18 +93,20 @@ impl MsiClient {
         )
     }
 
-    /// Read a user-assigned identity (`az identity show`).
+    /// Read a user-assigned identity (`az identity show -g -n`).
     #[napi]
     pub async fn get_user_identity(
         &self,
         resource_group: String,
         name: String,
     ) -> Result<UserIdentity> {
-        let c = self.inner.clone();
-        Ok(c.get_user_identity(&resource_group, &name)
-            .await
-            .napi()?
-            .into())
+        get(self.inner.clone(), Some(resource_group), Some(name), None).await
+    }
+
+    /// Read a user-assigned identity by its ARM ID, in whatever subscription it is (`az identity show --ids`).
+    #[napi]
+    pub async fn get_user_identity_by_id(&self, id: String) -> Result<UserIdentity> {
+        get(self.inner.clone(), None, None, Some(id)).await
     }
 
     /// User-assigned identities in a resource group, or in the whole subscription (`az identity list`).
@@ -97,10 +124,15 @@ impl MsiClient {
             .collect())
     }
 
-    /// Delete a user-assigned identity (`az identity delete`); `false` when it did not exist.
+    /// Delete a user-assigned identity (`az identity delete -g -n`); `false` when it did not exist.
     #[napi]
     pub async fn delete_user_identity(&self, resource_group: String, name: String) -> Result<bool> {
-        let c = self.inner.clone();
-        c.delete_user_identity(&resource_group, &name).await.napi()
+        delete(self.inner.clone(), Some(resource_group), Some(name), None).await
+    }
+
+    /// Delete a user-assigned identity by its ARM ID (`az identity delete --ids`); `false` when it did not exist.
+    #[napi]
+    pub async fn delete_user_identity_by_id(&self, id: String) -> Result<bool> {
+        delete(self.inner.clone(), None, None, Some(id)).await
     }
 }

@@ -10,10 +10,12 @@ import {
   ConflictError,
   AuthorizationError,
   InvalidArgumentError,
+  errorKinds,
   type TokenCredential,
   type AccessToken,
   type Identity,
   type IdentityUpdate,
+  type AssignIdentityUpdate,
   type UserIdentity,
   type RoleAssignment,
   type ErrorKind,
@@ -31,10 +33,23 @@ async function main(): Promise<void> {
   const t: 'None' | 'SystemAssigned' | 'UserAssigned' | 'SystemAssigned, UserAssigned' = shown.type
   const u: IdentityUpdate = await client.setVmIdentity('rg', 'vm', { type: 'SystemAssigned', userAssigned: [] })
   const changed: boolean = u.changed
+  // az's defaults are core's: no options is the system-assigned identity; [system] in the lists; role + scope
+  const a: AssignIdentityUpdate = await client.assignVmIdentity('rg', 'vm')
+  const granted: RoleAssignment | undefined = (
+    await client.assignVmssIdentity('rg', 'ss', { identities: ['[system]', 'uai1'], role: 'Reader', scope: '/subscriptions/s/resourceGroups/rg' })
+  ).roleAssignment
+  const asUpdate: IdentityUpdate = a
+  await client.removeVmIdentity('rg', 'vm')
+  await client.createVmss('rg', 'ss2', { assignIdentity: [], instanceCount: 2, identityType: 'SystemAssigned' })
+  await client.setVmMsiExtension('rg', 'vm', { name: 'ManagedIdentityExtensionForLinux', settings: { port: 50342 } })
+  const byId: UserIdentity = await client.getUserIdentityById(uai.id)
+  const kinds: ErrorKind[] = errorKinds()
+  console.log(granted, asUpdate.changed, byId.name, kinds)
   await client.removeVmssIdentity('rg', 'ss', { allUserAssigned: true })
   await client.setVmMsiExtension('rg', 'vm', { type: 'ManagedIdentityExtensionForWindows', port: 50342 })
   const ra: RoleAssignment = await client.createRoleAssignment({ scope: '/subscriptions/s', role: 'Reader', principalId: uai.principalId! })
   const ras: RoleAssignment[] = await client.listRoleAssignments(ra.scope)
+  const inSubscription: RoleAssignment[] = await client.listRoleAssignments()
 
   const mi = new ManagedIdentityCredential({ source: 'imds', endpoint: emulator.imdsBaseUrl(uai.id) })
   const tok: AccessToken = await mi.getToken('https://management.azure.com/.default')
@@ -42,7 +57,7 @@ async function main(): Promise<void> {
   const custom: TokenCredential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() }) }
   const c2 = new MsiClient(custom, { endpoint: emulator.endpoint, subscriptionId: emulator.subscriptionId, caCert: emulator.caCertPath })
   const c3 = MsiClient.fromEnv({ subscriptionId: 'x' }, asCredential)
-  const c4 = MsiClient.fromSettings({ endpoint: 'https://127.0.0.1:1', subscriptionId: 's', accessToken: 't' })
+  const c4 = MsiClient.fromSettings({ endpoint: 'https://127.0.0.1:1', subscriptionId: 's', accessToken: 't', retry: { maxRetries: 0 }, lroTimeoutMs: 60_000 })
 
   try {
     await c2.getVm('rg', 'missing')
@@ -61,7 +76,7 @@ async function main(): Promise<void> {
       throw e
     }
   }
-  console.log(env, t, changed, ras.length, tok.expiresOnTimestamp, c3.endpoint, c4.subscriptionId)
+  console.log(env, t, changed, ras.length, inSubscription.length, tok.expiresOnTimestamp, c3.endpoint, c4.subscriptionId)
   await emulator.stop()
 }
 
