@@ -372,99 +372,96 @@ MsiResult msi_vm_identity_show(const struct MsiClient *client,
                                struct MsiError **error_out);
 
 /**
- * Add identities to a VM (`az vm identity assign`; the portal's System assigned: On and User assigned: Add):
- * the system-assigned one when `system_assigned` is true or `"[system]"` is listed, and the user-assigned ones in
- * `identities_json`. Identities already there stay; when nothing changes no write is sent. Out: the VM's ARM
- * JSON after the change, and whether a write was sent.
- * Nullable: resource_group, identities_json, changed_out.
+ * Add identities to a VM (`az vm identity assign`; the portal's System assigned: On and User assigned: Add).
+ * `request_json` is core's AssignRequest: `{"identities": [...], "systemAssigned": bool, "role": ..., "scope": ...}`,
+ * every field optional. `identities` holds user-assigned identity names (in the resource's group), IDs and
+ * `"[system]"`; with none listed the system-assigned identity is meant (az's default). `role` and `scope` come
+ * together and grant the role to the system-assigned identity. Identities already there stay; when nothing
+ * changes no write is sent. Out: the VM's ARM JSON after the change, whether a write was sent, and the role
+ * assignment's ARM JSON (NULL when no role was asked for).
+ * Nullable: resource_group, request_json (`{}`), changed_out, role_assignment_json_out.
  */
 MsiResult msi_vm_identity_assign(const struct MsiClient *client,
                                  const char *resource_group,
                                  const char *name,
-                                 bool system_assigned,
-                                 const char *identities_json,
+                                 const char *request_json,
                                  char **json_out,
                                  bool *changed_out,
+                                 char **role_assignment_json_out,
                                  struct MsiError **error_out);
 
 /**
- * Remove identities from a VM (`az vm identity remove`; the portal's Off and Remove): the system-assigned
- * one when `system_assigned` is true or `"[system]"` is listed, the user-assigned ones in `identities_json`, or
- * all of them with `all_user_assigned`. Removing the last one switches the type. Out: as for assign.
- * Nullable: resource_group, identities_json, changed_out.
+ * Remove identities from a VM (`az vm identity remove`; the portal's Off and Remove). `request_json` is
+ * core's RemoveRequest: `{"identities": [...], "systemAssigned": bool, "allUserAssigned": bool}`, every field
+ * optional; with nothing listed the system-assigned identity is meant (az's default). Removing the last one
+ * switches the type. Out: as for assign.
+ * Nullable: resource_group, request_json (`{}`), changed_out.
  */
 MsiResult msi_vm_identity_remove(const struct MsiClient *client,
                                  const char *resource_group,
                                  const char *name,
-                                 bool system_assigned,
-                                 const char *identities_json,
-                                 bool all_user_assigned,
+                                 const char *request_json,
                                  char **json_out,
                                  bool *changed_out,
                                  struct MsiError **error_out);
 
 /**
  * Desired state of a VM's identity (`Update-AzVM -IdentityType -IdentityId`, `az vm update --set identity.type=...`):
- * `identity_type` is SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned" or None (case and spaces do not
- * matter); `identities_json` NULL keeps the current user-assigned identities when the type has them, an array
- * makes them exactly those. Out: as for assign.
- * Nullable: resource_group, identities_json, changed_out.
+ * `request_json` is core's SetRequest: `{"type": ..., "identities": [...]}`, the type as the user gave it
+ * (SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned", None; core parses it), `identities` absent keeps
+ * the current user-assigned identities when the type has them, an array makes them exactly those. Out: as for
+ * assign.
+ * Nullable: resource_group, changed_out.
  */
 MsiResult msi_vm_identity_set(const struct MsiClient *client,
                               const char *resource_group,
                               const char *name,
-                              const char *identity_type,
-                              const char *identities_json,
+                              const char *request_json,
                               char **json_out,
                               bool *changed_out,
                               struct MsiError **error_out);
 
 /**
  * Create a VM from a whole ARM model (`model_json`, a JSON object) with an identity (`New-AzVMConfig -IdentityType
- * -IdentityId`, `az vm create --assign-identity`): `identity_type` and/or the `identities_json` list; with both
- * NULL the model's own identity is kept. The location defaults to the resource group's. Never overwrites: an
- * existing VM is MSI_RESULT_CONFLICT. Out: the VM's ARM JSON.
- * Nullable: resource_group, identity_type, identities_json.
+ * -IdentityId`, `az vm create --assign-identity`). `options_json` is core's CreateOptions without `model`:
+ * `assignIdentity` (names, IDs, `[system]`; an empty list is the system-assigned identity), `systemAssigned`,
+ * `identityType`, `location`. With no identity asked for, the model's own is kept. The location defaults to the
+ * resource group's. Never overwrites: an existing VM is MSI_RESULT_CONFLICT. Out: its ARM JSON.
+ * Nullable: resource_group, options_json.
  */
 MsiResult msi_vm_create(const struct MsiClient *client,
                         const char *resource_group,
                         const char *name,
                         const char *model_json,
-                        const char *identity_type,
-                        const char *identities_json,
+                        const char *options_json,
                         char **json_out,
                         struct MsiError **error_out);
 
 /**
- * Create a minimal VM from az-style options, with an identity as for msi_vm_create. `options_json` is a
- * JSON object with any of `image` (an alias such as Win2016Datacenter or UbuntuLTS, or a URN; default
- * Ubuntu2204), `size`, `adminUsername`, `adminPassword`, `sshPublicKey`, `location`, `instanceCount` (scale sets).
- * Nullable: resource_group, options_json, identity_type, identities_json.
+ * Create a minimal VM from az-style options (`az vm create --image --size --admin-username ...
+ * --assign-identity`): `options_json` is core's CreateOptions (`image`, `size`, `location`, `adminUsername`,
+ * `adminPassword`, `sshKeyValue`, `generateSshKeys`, `instanceCount`, `assignIdentity`, `systemAssigned`,
+ * `identityType`, or `model`), with core's defaults for what is not given. Out: as for msi_vm_create.
+ * Nullable: resource_group, options_json (`{}`).
  */
 MsiResult msi_vm_create_basic(const struct MsiClient *client,
                               const char *resource_group,
                               const char *name,
                               const char *options_json,
-                              const char *identity_type,
-                              const char *identities_json,
                               char **json_out,
                               struct MsiError **error_out);
 
 /**
- * Add or update the legacy MSI extension on a VM (`Set-AzVMExtension`, `az vm extension set`): `extension_type`
- * ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (NULL: the extension name), `publisher`
- * Microsoft.ManagedIdentity and `type_handler_version` 1.0 (NULL: those), `settings_json` such as
- * `{"port": 50342}` (NULL: port 50342). The extension takes the VM's location. Out: the extension's ARM JSON.
- * Nullable: resource_group, extension_type, publisher, type_handler_version, settings_json.
+ * Add or update the legacy MSI extension on a VM (`Set-AzVMExtension`, `az vm extension set`): `spec_json` is
+ * core's MsiExtensionSpec: `{"name", "type", "publisher", "version", "settings": {"port": N}, "port"}`,
+ * every field optional, with core's defaults. The extension takes the VM's location. Out: the extension's
+ * ARM JSON.
+ * Nullable: resource_group.
  */
 MsiResult msi_vm_extension_set(const struct MsiClient *client,
                                const char *resource_group,
                                const char *name,
-                               const char *extension_name,
-                               const char *extension_type,
-                               const char *publisher,
-                               const char *type_handler_version,
-                               const char *settings_json,
+                               const char *spec_json,
                                char **json_out,
                                struct MsiError **error_out);
 
@@ -523,99 +520,96 @@ MsiResult msi_vmss_identity_show(const struct MsiClient *client,
                                  struct MsiError **error_out);
 
 /**
- * Add identities to a scale set (`az vmss identity assign`; the portal's System assigned: On and User assigned: Add):
- * the system-assigned one when `system_assigned` is true or `"[system]"` is listed, and the user-assigned ones in
- * `identities_json`. Identities already there stay; when nothing changes no write is sent. Out: the scale set's ARM
- * JSON after the change, and whether a write was sent.
- * Nullable: resource_group, identities_json, changed_out.
+ * Add identities to a scale set (`az vmss identity assign`; the portal's System assigned: On and User assigned: Add).
+ * `request_json` is core's AssignRequest: `{"identities": [...], "systemAssigned": bool, "role": ..., "scope": ...}`,
+ * every field optional. `identities` holds user-assigned identity names (in the resource's group), IDs and
+ * `"[system]"`; with none listed the system-assigned identity is meant (az's default). `role` and `scope` come
+ * together and grant the role to the system-assigned identity. Identities already there stay; when nothing
+ * changes no write is sent. Out: the scale set's ARM JSON after the change, whether a write was sent, and the role
+ * assignment's ARM JSON (NULL when no role was asked for).
+ * Nullable: resource_group, request_json (`{}`), changed_out, role_assignment_json_out.
  */
 MsiResult msi_vmss_identity_assign(const struct MsiClient *client,
                                    const char *resource_group,
                                    const char *name,
-                                   bool system_assigned,
-                                   const char *identities_json,
+                                   const char *request_json,
                                    char **json_out,
                                    bool *changed_out,
+                                   char **role_assignment_json_out,
                                    struct MsiError **error_out);
 
 /**
- * Remove identities from a scale set (`az vmss identity remove`; the portal's Off and Remove): the system-assigned
- * one when `system_assigned` is true or `"[system]"` is listed, the user-assigned ones in `identities_json`, or
- * all of them with `all_user_assigned`. Removing the last one switches the type. Out: as for assign.
- * Nullable: resource_group, identities_json, changed_out.
+ * Remove identities from a scale set (`az vmss identity remove`; the portal's Off and Remove). `request_json` is
+ * core's RemoveRequest: `{"identities": [...], "systemAssigned": bool, "allUserAssigned": bool}`, every field
+ * optional; with nothing listed the system-assigned identity is meant (az's default). Removing the last one
+ * switches the type. Out: as for assign.
+ * Nullable: resource_group, request_json (`{}`), changed_out.
  */
 MsiResult msi_vmss_identity_remove(const struct MsiClient *client,
                                    const char *resource_group,
                                    const char *name,
-                                   bool system_assigned,
-                                   const char *identities_json,
-                                   bool all_user_assigned,
+                                   const char *request_json,
                                    char **json_out,
                                    bool *changed_out,
                                    struct MsiError **error_out);
 
 /**
  * Desired state of a scale set's identity (`Update-AzVmss -IdentityType -IdentityId`, `az vmss update --set identity.type=...`):
- * `identity_type` is SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned" or None (case and spaces do not
- * matter); `identities_json` NULL keeps the current user-assigned identities when the type has them, an array
- * makes them exactly those. Out: as for assign.
- * Nullable: resource_group, identities_json, changed_out.
+ * `request_json` is core's SetRequest: `{"type": ..., "identities": [...]}`, the type as the user gave it
+ * (SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned", None; core parses it), `identities` absent keeps
+ * the current user-assigned identities when the type has them, an array makes them exactly those. Out: as for
+ * assign.
+ * Nullable: resource_group, changed_out.
  */
 MsiResult msi_vmss_identity_set(const struct MsiClient *client,
                                 const char *resource_group,
                                 const char *name,
-                                const char *identity_type,
-                                const char *identities_json,
+                                const char *request_json,
                                 char **json_out,
                                 bool *changed_out,
                                 struct MsiError **error_out);
 
 /**
  * Create a scale set from a whole ARM model (`model_json`, a JSON object) with an identity (`New-AzVmssConfig -IdentityType
- * -IdentityId`, `az vmss create --assign-identity`): `identity_type` and/or the `identities_json` list; with both
- * NULL the model's own identity is kept. The location defaults to the resource group's. Never overwrites: an
- * existing scale set is MSI_RESULT_CONFLICT. Out: the scale set's ARM JSON.
- * Nullable: resource_group, identity_type, identities_json.
+ * -IdentityId`, `az vmss create --assign-identity`). `options_json` is core's CreateOptions without `model`:
+ * `assignIdentity` (names, IDs, `[system]`; an empty list is the system-assigned identity), `systemAssigned`,
+ * `identityType`, `location`. With no identity asked for, the model's own is kept. The location defaults to the
+ * resource group's. Never overwrites: an existing scale set is MSI_RESULT_CONFLICT. Out: its ARM JSON.
+ * Nullable: resource_group, options_json.
  */
 MsiResult msi_vmss_create(const struct MsiClient *client,
                           const char *resource_group,
                           const char *name,
                           const char *model_json,
-                          const char *identity_type,
-                          const char *identities_json,
+                          const char *options_json,
                           char **json_out,
                           struct MsiError **error_out);
 
 /**
- * Create a minimal scale set from az-style options, with an identity as for msi_vmss_create. `options_json` is a
- * JSON object with any of `image` (an alias such as Win2016Datacenter or UbuntuLTS, or a URN; default
- * Ubuntu2204), `size`, `adminUsername`, `adminPassword`, `sshPublicKey`, `location`, `instanceCount` (scale sets).
- * Nullable: resource_group, options_json, identity_type, identities_json.
+ * Create a minimal scale set from az-style options (`az vmss create --image --size --admin-username ...
+ * --assign-identity`): `options_json` is core's CreateOptions (`image`, `size`, `location`, `adminUsername`,
+ * `adminPassword`, `sshKeyValue`, `generateSshKeys`, `instanceCount`, `assignIdentity`, `systemAssigned`,
+ * `identityType`, or `model`), with core's defaults for what is not given. Out: as for msi_vmss_create.
+ * Nullable: resource_group, options_json (`{}`).
  */
 MsiResult msi_vmss_create_basic(const struct MsiClient *client,
                                 const char *resource_group,
                                 const char *name,
                                 const char *options_json,
-                                const char *identity_type,
-                                const char *identities_json,
                                 char **json_out,
                                 struct MsiError **error_out);
 
 /**
- * Add or update the legacy MSI extension on a scale set (`Add-AzVmssExtension`, `az vmss extension set`): `extension_type`
- * ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (NULL: the extension name), `publisher`
- * Microsoft.ManagedIdentity and `type_handler_version` 1.0 (NULL: those), `settings_json` such as
- * `{"port": 50342}` (NULL: port 50342). The extension takes the scale set's location. Out: the extension's ARM JSON.
- * Nullable: resource_group, extension_type, publisher, type_handler_version, settings_json.
+ * Add or update the legacy MSI extension on a scale set (`Add-AzVmssExtension`, `az vmss extension set`): `spec_json` is
+ * core's MsiExtensionSpec: `{"name", "type", "publisher", "version", "settings": {"port": N}, "port"}`,
+ * every field optional, with core's defaults. The extension takes the scale set's location. Out: the extension's
+ * ARM JSON.
+ * Nullable: resource_group.
  */
 MsiResult msi_vmss_extension_set(const struct MsiClient *client,
                                  const char *resource_group,
                                  const char *name,
-                                 const char *extension_name,
-                                 const char *extension_type,
-                                 const char *publisher,
-                                 const char *type_handler_version,
-                                 const char *settings_json,
+                                 const char *spec_json,
                                  char **json_out,
                                  struct MsiError **error_out);
 
@@ -692,7 +686,7 @@ MsiResult msi_user_identity_delete(const struct MsiClient *client,
  * (`New-AzRoleAssignment -ObjectId -RoleDefinitionName -Scope`, `az role assignment create`). A principal made
  * moments ago is retried as az does; an existing identical assignment is returned as is. `principal_type`
  * defaults to ServicePrincipal. Out: the assignment's ARM JSON.
- * Nullable: principal_type.
+ * Nullable: scope (core's default, the subscription), principal_type.
  */
 MsiResult msi_role_assignment_create(const struct MsiClient *client,
                                      const char *scope,
@@ -705,7 +699,7 @@ MsiResult msi_role_assignment_create(const struct MsiClient *client,
 /**
  * Role assignments at and above `scope` (`Get-AzRoleAssignment`, `az role assignment list`), or those of one
  * principal at, above and below it: a JSON array of ARM objects.
- * Nullable: scope (the subscription), principal_id.
+ * Nullable: scope (core's default, the subscription), principal_id.
  */
 MsiResult msi_role_assignment_list(const struct MsiClient *client,
                                    const char *scope,
@@ -726,7 +720,7 @@ MsiResult msi_role_assignment_delete(const struct MsiClient *client,
  * Delete the assignments made exactly at `scope` to `principal_id` and/or of `role`
  * (`Remove-AzRoleAssignment -ObjectId -RoleDefinitionName -Scope`, `az role assignment delete`). Out: a JSON
  * array of `{"id": ..., "deleted": true}`, one per assignment deleted.
- * Nullable: scope (the subscription), principal_id, role (at least one of the two is required).
+ * Nullable: scope (core's default, the subscription), principal_id, role (at least one of the two is required).
  */
 MsiResult msi_role_assignment_delete_matching(const struct MsiClient *client,
                                               const char *scope,

@@ -1,6 +1,6 @@
-//! Argument conversion at the boundary: C strings to `&str`, `*_json` text to JSON, handles to references, and
-//! results to out-parameters. Every check runs before the call does anything, so a bad argument never sends a
-//! request.
+//! Argument conversion at the boundary: C strings to `&str`, `*_json` text to JSON (and JSON to core's request
+//! structs), handles to references, and results to out-parameters. Every check runs before the call does
+//! anything, so a bad argument never sends a request.
 
 use crate::error::{FfiError, FfiResult};
 use serde_json::Value;
@@ -59,31 +59,16 @@ pub(crate) unsafe fn json_arg(p: *const c_char, name: &'static str) -> FfiResult
     unsafe { opt_json_arg(p, name) }?.ok_or(FfiError::Null(name))
 }
 
-/// A JSON array of strings that may be NULL (identity lists).
-pub(crate) unsafe fn opt_string_list_arg(
-    p: *const c_char,
-    name: &'static str,
-) -> FfiResult<Option<Vec<String>>> {
-    // SAFETY: as for str_arg.
-    let Some(v) = unsafe { opt_json_arg(p, name) }? else {
-        return Ok(None);
-    };
-    let bad = || {
-        FfiError::Core(msi::Error::invalid_argument(format!(
-            "{name} must be a JSON array of strings, e.g. [\"myUserAssignedIdentity\"]"
-        )))
-    };
-    match v {
-        Value::Array(items) => items
-            .into_iter()
-            .map(|i| match i {
-                Value::String(s) => Ok(s),
-                _ => Err(bad()),
-            })
-            .collect::<FfiResult<Vec<String>>>()
-            .map(Some),
-        _ => Err(bad()),
-    }
+/// A request argument as core's request structs take it: parsed `*_json` text, NULL standing for `{}` (no field
+/// given).
+pub(crate) fn or_empty(v: Option<Value>) -> Value {
+    v.unwrap_or_else(|| Value::Object(Default::default()))
+}
+
+/// A `*_json` argument that is JSON but not the shape core's request struct has (a wrong type, an unknown field):
+/// an invalid argument naming it, with serde's reason. Use as `serde_json::from_value(v).map_err(shape_error(n))`.
+pub(crate) fn shape_error(name: &'static str) -> impl FnOnce(serde_json::Error) -> FfiError {
+    move |e| FfiError::Core(msi::Error::invalid_argument(format!("{name}: {e}")))
 }
 
 /// A live handle.

@@ -14,23 +14,10 @@ pub struct MsiClient {
 }
 
 impl MsiClient {
-    /// Core's `Settings::client`, with the retry count of the settings when one was set.
-    pub(crate) fn from_settings(
-        s: &msi::Settings,
-        max_retries: Option<u32>,
-    ) -> FfiResult<MsiClient> {
+    /// Core's `Settings::client` (endpoint, subscription, credential, retries: all from the settings).
+    pub(crate) fn from_settings(s: &msi::Settings) -> FfiResult<MsiClient> {
         // The HTTP client is built inside the runtime: its connection pool belongs there.
-        let inner = block_on(async {
-            let mut options = s.client_options()?;
-            if let Some(n) = max_retries {
-                options.retry.max_retries = n;
-            }
-            let http = match options.http.clone() {
-                Some(h) => h,
-                None => s.http_client()?,
-            };
-            msi::ArmClient::new(s.credential(&http)?, options)
-        })?;
+        let inner = block_on(async { s.client() })?;
         Ok(MsiClient { inner })
     }
 }
@@ -47,10 +34,7 @@ pub unsafe extern "C" fn msi_client_new(
         // SAFETY: header contract.
         let s = unsafe { handle(settings, "settings") }?;
         let out = Out::required(client_out, "client_out")?;
-        out.write(new_handle(MsiClient::from_settings(
-            &s.inner,
-            s.max_retries,
-        )?));
+        out.write(new_handle(MsiClient::from_settings(&s.inner)?));
         Ok(())
     })
 }
@@ -67,12 +51,12 @@ pub unsafe extern "C" fn msi_client_new_from_env(
 ) -> MsiResult {
     guard("msi_client_new_from_env", error_out, || {
         // SAFETY: header contract.
-        let (s, retries) = unsafe { settings.as_ref() }
-            .map(|s| (s.inner.clone(), s.max_retries))
+        let s = unsafe { settings.as_ref() }
+            .map(|s| s.inner.clone())
             .unwrap_or_default();
         let out = Out::required(client_out, "client_out")?;
         let s = s.with_env()?;
-        out.write(new_handle(MsiClient::from_settings(&s, retries)?));
+        out.write(new_handle(MsiClient::from_settings(&s)?));
         Ok(())
     })
 }

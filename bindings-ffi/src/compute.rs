@@ -1,67 +1,66 @@
-//! VMs and scale sets (core `compute`): read, identity show/assign/remove/desired state, creation with an
-//! identity (from a whole ARM model or from az-style basic options), deletion, and the legacy MSI extension.
+//! VMs and scale sets (core `compute`, `requests`, `create`, `extension`): read, identity show/assign/remove/set,
+//! creation with an identity, deletion, and the legacy MSI extension.
 //!
-//! Each operation is exported twice, `msi_vm_*` and `msi_vmss_*`, over one generic body here. A target is
-//! `resource_group` + `name` in the client's subscription, or a full resource ID in `name` with `resource_group`
-//! NULL. Identity lists (`identities_json`) are JSON arrays of user-assigned identity names (looked up in the
-//! target's resource group, as az does) or full IDs; `"[system]"` stands for the system-assigned identity.
+//! Each operation has one body here, with a kind parameter, exported twice (`msi_vm_*`, `msi_vmss_*`, the names of
+//! az vm / az vmss). The requests are core's own structs deserialised from `*_json` (camelCase fields, unknown ones
+//! refused): `AssignRequest`, `RemoveRequest`, `SetRequest`, `CreateOptions`, `MsiExtensionSpec`. Every default and
+//! rule (no identities, `[system]`, names in the resource's group, role and scope, identity types) is core's.
 
 use crate::args::{
-    Out, handle, json_arg, json_string, opt_json_arg, opt_str_arg, opt_string_list_arg, str_arg,
+    Out, handle, json_arg, json_string, opt_json_arg, opt_str_arg, or_empty, shape_error, str_arg,
 };
 use crate::client::MsiClient;
 use crate::error::{FfiResult, MsiError, MsiResult, guard};
 use crate::runtime::block_on;
-use msi::compute::{BasicModel, MSI_EXTENSION_PUBLISHER, MSI_EXTENSION_VERSION};
-use msi::ids::{resolve_identity_refs, resolve_user_identity};
-use msi::{ComputeKind, ComputeTarget, Error, IdentityChange, IdentityType, MsiExtension, Secret};
-use serde_json::Value;
+use msi::{
+    AssignRequest, ComputeKind, ComputeTarget, CreateOptions, Error, IdentityUpdate, MsiExtension,
+    MsiExtensionSpec, RemoveRequest, SetRequest,
+};
 use std::ffi::c_char;
 
 use ComputeKind::{VirtualMachine as VM, VirtualMachineScaleSet as VMSS};
 
-fn target(
-    c: &MsiClient,
-    kind: ComputeKind,
-    rg: Option<&str>,
-    name: &str,
-) -> FfiResult<ComputeTarget> {
-    Ok(match rg {
-        Some(rg) => ComputeTarget::new(c.inner.subscription_id(), rg, name, kind)?,
-        None => ComputeTarget::from_id(name, kind)?,
-    })
-}
-
-/// The common head of every compute call: client, target, and the required `json_out`.
-struct Call<'a> {
+/// The converted head of every compute call: the client and the target as C names it.
+struct Head<'a> {
     client: &'a MsiClient,
-    t: ComputeTarget,
+    resource_group: Option<&'a str>,
+    name: &'a str,
 }
 
-unsafe fn call<'a>(
-    kind: ComputeKind,
+unsafe fn head<'a>(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-) -> FfiResult<(&'a MsiClient, Option<&'a str>, &'a str, ComputeKind)> {
+) -> FfiResult<Head<'a>> {
     // SAFETY: header contract.
     unsafe {
-        Ok((
-            handle(client, "client")?,
-            opt_str_arg(resource_group, "resource_group")?,
-            str_arg(name, "name")?,
-            kind,
-        ))
+        Ok(Head {
+            client: handle(client, "client")?,
+            resource_group: opt_str_arg(resource_group, "resource_group")?,
+            name: str_arg(name, "name")?,
+        })
     }
 }
 
-impl<'a> Call<'a> {
-    fn resolve(
-        (client, rg, name, kind): (&'a MsiClient, Option<&'a str>, &'a str, ComputeKind),
-    ) -> FfiResult<Call<'a>> {
-        let t = target(client, kind, rg, name)?;
-        Ok(Call { client, t })
+impl Head<'_> {
+    /// The C spelling of a target: `resource_group` + `name`, or (`resource_group` NULL) the ID in `name`. Core
+    /// checks both forms.
+    fn target(&self, kind: ComputeKind) -> FfiResult<ComputeTarget> {
+        let c = &self.client.inner;
+        Ok(match self.resource_group {
+            Some(group) => c.target(Some(kind), Some(group), Some(self.name), None)?,
+            None => c.target(Some(kind), None, None, Some(self.name))?,
+        })
     }
+
+    fn arm(&self) -> &msi::ArmClient {
+        &self.client.inner
+    }
+}
+
+fn write_update(u: IdentityUpdate, json_out: Out<*mut c_char>, changed_out: Out<bool>) {
+    json_out.write(json_string(&u.resource));
+    changed_out.write(u.changed);
 }
 
 unsafe fn get(
@@ -75,10 +74,10 @@ unsafe fn get(
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
+        let h = unsafe { head(client, resource_group, name) }?;
         let out = Out::required(json_out, "json_out")?;
-        let c = Call::resolve(head)?;
-        out.write(json_string(&block_on(c.client.inner.get_compute(&c.t))?));
+        let t = h.target(kind)?;
+        out.write(json_string(&block_on(h.arm().get_compute(&t))?));
         Ok(())
     })
 }
@@ -94,10 +93,10 @@ unsafe fn delete(
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
+        let h = unsafe { head(client, resource_group, name) }?;
         let out = Out::optional(deleted_out);
-        let c = Call::resolve(head)?;
-        out.write(block_on(c.client.inner.delete_compute(&c.t))?);
+        let t = h.target(kind)?;
+        out.write(block_on(h.arm().delete_compute(&t))?);
         Ok(())
     })
 }
@@ -113,28 +112,12 @@ unsafe fn identity_show(
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
+        let h = unsafe { head(client, resource_group, name) }?;
         let out = Out::required(json_out, "json_out")?;
-        let c = Call::resolve(head)?;
-        out.write(json_string(
-            &block_on(c.client.inner.show_identity(&c.t))?.to_json(),
-        ));
+        let t = h.target(kind)?;
+        out.write(json_string(&block_on(h.arm().show_identity(&t))?.to_json()));
         Ok(())
     })
-}
-
-/// Apply `change(t)` and write the resource and whether it changed.
-fn apply(
-    c: Call<'_>,
-    change: impl FnOnce(&ComputeTarget) -> FfiResult<IdentityChange>,
-    json_out: Out<*mut c_char>,
-    changed_out: Out<bool>,
-) -> FfiResult<()> {
-    let change = change(&c.t)?;
-    let update = block_on(c.client.inner.update_identity(&c.t, &change))?;
-    json_out.write(json_string(&update.resource));
-    changed_out.write(update.changed);
-    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -144,30 +127,31 @@ unsafe fn identity_assign(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    system_assigned: bool,
-    identities_json: *const c_char,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
+    role_assignment_json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
-        // SAFETY: header contract.
-        let ids = unsafe { opt_string_list_arg(identities_json, "identities_json") }?;
+        let (h, request) = unsafe {
+            (
+                head(client, resource_group, name)?,
+                opt_json_arg(request_json, "request_json")?,
+            )
+        };
         let out = Out::required(json_out, "json_out")?;
-        apply(
-            Call::resolve(head)?,
-            |t| {
-                let (listed, user) = resolve_identity_refs(&ids.unwrap_or_default(), t)?;
-                Ok(IdentityChange::Assign {
-                    system: system_assigned || listed,
-                    user,
-                })
-            },
-            out,
-            Out::optional(changed_out),
-        )
+        let t = h.target(kind)?;
+        let request: AssignRequest =
+            serde_json::from_value(or_empty(request)).map_err(shape_error("request_json"))?;
+        let outcome = block_on(h.arm().assign_identity(&t, &request))?;
+        Out::optional(role_assignment_json_out).write(match &outcome.role_assignment {
+            Some(a) => json_string(&a.raw),
+            None => std::ptr::null_mut(),
+        });
+        write_update(outcome.update, out, Out::optional(changed_out));
+        Ok(())
     })
 }
 
@@ -178,32 +162,26 @@ unsafe fn identity_remove(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    system_assigned: bool,
-    identities_json: *const c_char,
-    all_user_assigned: bool,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
-        // SAFETY: header contract.
-        let ids = unsafe { opt_string_list_arg(identities_json, "identities_json") }?;
+        let (h, request) = unsafe {
+            (
+                head(client, resource_group, name)?,
+                opt_json_arg(request_json, "request_json")?,
+            )
+        };
         let out = Out::required(json_out, "json_out")?;
-        apply(
-            Call::resolve(head)?,
-            |t| {
-                let (listed, user) = resolve_identity_refs(&ids.unwrap_or_default(), t)?;
-                Ok(IdentityChange::Remove {
-                    system: system_assigned || listed,
-                    user,
-                    all_user: all_user_assigned,
-                })
-            },
-            out,
-            Out::optional(changed_out),
-        )
+        let t = h.target(kind)?;
+        let request: RemoveRequest =
+            serde_json::from_value(or_empty(request)).map_err(shape_error("request_json"))?;
+        let update = block_on(h.arm().remove_identity(&t, &request))?;
+        write_update(update, out, Out::optional(changed_out));
+        Ok(())
     })
 }
 
@@ -214,107 +192,31 @@ unsafe fn identity_set(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    identity_type: *const c_char,
-    identities_json: *const c_char,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
-        // SAFETY: header contract.
-        let (ty, ids) = unsafe {
+        let (h, request) = unsafe {
             (
-                str_arg(identity_type, "identity_type")?,
-                opt_string_list_arg(identities_json, "identities_json")?,
+                head(client, resource_group, name)?,
+                json_arg(request_json, "request_json")?,
             )
         };
         let out = Out::required(json_out, "json_out")?;
-        apply(
-            Call::resolve(head)?,
-            |t| {
-                let user = match ids {
-                    Some(v) => Some(
-                        v.iter()
-                            .map(|r| resolve_user_identity(r, &t.subscription, &t.resource_group))
-                            .collect::<msi::Result<Vec<String>>>()?,
-                    ),
-                    None => None,
-                };
-                Ok(IdentityChange::Set {
-                    identity_type: IdentityType::parse(ty)?,
-                    user,
-                })
-            },
-            out,
-            Out::optional(changed_out),
-        )
+        let t = h.target(kind)?;
+        let request: SetRequest =
+            serde_json::from_value(request).map_err(shape_error("request_json"))?;
+        let update = block_on(h.arm().set_identity(&t, &request))?;
+        write_update(update, out, Out::optional(changed_out));
+        Ok(())
     })
 }
 
-/// The identity to create a resource with: the az-style list, and when a type is given (`New-AzVMConfig
-/// -IdentityType`), that type, checked against the list by core.
-fn creation_identity(
-    t: &ComputeTarget,
-    identity_type: Option<&str>,
-    ids: Option<Vec<String>>,
-) -> FfiResult<(bool, Vec<String>)> {
-    let (listed, user) = resolve_identity_refs(&ids.unwrap_or_default(), t)?;
-    let Some(ty) = identity_type else {
-        return Ok((listed, user));
-    };
-    Ok(msi::creation_identity(
-        Some(IdentityType::parse(ty)?),
-        listed,
-        user,
-    )?)
-}
-
-/// az-style basic options (`az vm create --image --size --admin-username ...`) to core's `BasicModel`.
-fn basic_model(options: Option<Value>, t: &ComputeTarget) -> FfiResult<Value> {
-    let mut m = BasicModel::default();
-    let options = match options {
-        None | Some(Value::Null) => serde_json::Map::new(),
-        Some(Value::Object(o)) => o,
-        Some(_) => {
-            return Err(Error::invalid_argument("options_json must be a JSON object").into());
-        }
-    };
-    for (k, v) in options {
-        let text = || {
-            v.as_str().map(str::to_string).ok_or_else(|| {
-                Error::invalid_argument(format!("options_json: {k} must be a string"))
-            })
-        };
-        match k.as_str() {
-            "image" => m.image = text()?,
-            "size" => m.size = text()?,
-            "adminUsername" => m.admin_username = text()?,
-            "adminPassword" => m.admin_password = Some(Secret::new(text()?)),
-            "sshPublicKey" => m.ssh_public_key = Some(text()?),
-            "location" => m.location = Some(text()?),
-            "instanceCount" => {
-                m.instance_count =
-                    v.as_u64()
-                        .and_then(|n| u32::try_from(n).ok())
-                        .ok_or_else(|| {
-                            Error::invalid_argument(
-                                "options_json: instanceCount must be a whole number",
-                            )
-                        })?
-            }
-            other => {
-                return Err(Error::invalid_argument(format!(
-                    "options_json: unknown option '{other}' (image, size, adminUsername, adminPassword, sshPublicKey, location, instanceCount)"
-                ))
-                .into());
-            }
-        }
-    }
-    Ok(m.to_model(t)?)
-}
-
+/// Both create calls: `model_json` is `Some` for msi_*_create (its required whole-model argument), `None` for
+/// msi_*_create_basic. The model goes into core's `CreateOptions::model`; everything else is `options_json`.
 #[allow(clippy::too_many_arguments)]
 unsafe fn create(
     fname: &'static str,
@@ -322,38 +224,34 @@ unsafe fn create(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    model_json: *const c_char,
-    basic: bool,
-    identity_type: *const c_char,
-    identities_json: *const c_char,
+    model_json: Option<*const c_char>,
+    options_json: *const c_char,
     json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
-        // SAFETY: header contract.
-        let (model, ty, ids) = unsafe {
+        let (h, model, options) = unsafe {
             (
-                if basic {
-                    opt_json_arg(model_json, "options_json")?
-                } else {
-                    Some(json_arg(model_json, "model_json")?)
-                },
-                opt_str_arg(identity_type, "identity_type")?,
-                opt_string_list_arg(identities_json, "identities_json")?,
+                head(client, resource_group, name)?,
+                model_json.map(|m| json_arg(m, "model_json")).transpose()?,
+                opt_json_arg(options_json, "options_json")?,
             )
         };
         let out = Out::required(json_out, "json_out")?;
-        let c = Call::resolve(head)?;
-        let model = if basic {
-            basic_model(model, &c.t)?
-        } else {
-            model.unwrap_or(Value::Null)
-        };
-        let (system, user) = creation_identity(&c.t, ty, ids)?;
-        let v = block_on(c.client.inner.create_compute(&c.t, model, system, &user))?;
-        out.write(json_string(&v));
+        let t = h.target(kind)?;
+        let mut options: CreateOptions =
+            serde_json::from_value(or_empty(options)).map_err(shape_error("options_json"))?;
+        if let Some(m) = model {
+            if options.model.is_some() {
+                return Err(Error::invalid_argument(
+                    "options_json: model is given in model_json; leave it out of the options",
+                )
+                .into());
+            }
+            options.model = Some(m);
+        }
+        out.write(json_string(&block_on(h.arm().create(&t, &options))?));
         Ok(())
     })
 }
@@ -365,39 +263,24 @@ unsafe fn extension_set(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    extension_name: *const c_char,
-    extension_type: *const c_char,
-    publisher: *const c_char,
-    type_handler_version: *const c_char,
-    settings_json: *const c_char,
+    spec_json: *const c_char,
     json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
-        // SAFETY: header contract.
-        let (ext_name, ext_type, publisher, version, settings) = unsafe {
+        let (h, spec) = unsafe {
             (
-                str_arg(extension_name, "extension_name")?,
-                opt_str_arg(extension_type, "extension_type")?,
-                opt_str_arg(publisher, "publisher")?,
-                opt_str_arg(type_handler_version, "type_handler_version")?,
-                opt_json_arg(settings_json, "settings_json")?,
+                head(client, resource_group, name)?,
+                json_arg(spec_json, "spec_json")?,
             )
         };
         let out = Out::required(json_out, "json_out")?;
-        let c = Call::resolve(head)?;
-        let ext = MsiExtension::from_spec(
-            ext_name,
-            ext_type,
-            publisher.unwrap_or(MSI_EXTENSION_PUBLISHER),
-            version.unwrap_or(MSI_EXTENSION_VERSION),
-            settings.as_ref(),
-        )?;
-        out.write(json_string(&block_on(
-            c.client.inner.set_msi_extension(&c.t, &ext),
-        )?));
+        let t = h.target(kind)?;
+        let spec: MsiExtensionSpec =
+            serde_json::from_value(spec).map_err(shape_error("spec_json"))?;
+        let ext = MsiExtension::from_spec(&spec)?;
+        out.write(json_string(&block_on(h.arm().set_msi_extension(&t, &ext))?));
         Ok(())
     })
 }
@@ -415,14 +298,15 @@ unsafe fn extension_get(
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
-        // SAFETY: header contract.
-        let ext_name = unsafe { str_arg(extension_name, "extension_name") }?;
+        let (h, ext_name) = unsafe {
+            (
+                head(client, resource_group, name)?,
+                str_arg(extension_name, "extension_name")?,
+            )
+        };
         let out = Out::required(json_out, "json_out")?;
-        let c = Call::resolve(head)?;
-        out.write(json_string(&block_on(
-            c.client.inner.get_extension(&c.t, ext_name),
-        )?));
+        let t = h.target(kind)?;
+        out.write(json_string(&block_on(h.arm().get_extension(&t, ext_name))?));
         Ok(())
     })
 }
@@ -440,12 +324,15 @@ unsafe fn extension_delete(
 ) -> MsiResult {
     guard(fname, error_out, || {
         // SAFETY: header contract.
-        let head = unsafe { call(kind, client, resource_group, name) }?;
-        // SAFETY: header contract.
-        let ext_name = unsafe { str_arg(extension_name, "extension_name") }?;
+        let (h, ext_name) = unsafe {
+            (
+                head(client, resource_group, name)?,
+                str_arg(extension_name, "extension_name")?,
+            )
+        };
         let out = Out::optional(deleted_out);
-        let c = Call::resolve(head)?;
-        out.write(block_on(c.client.inner.delete_extension(&c.t, ext_name))?);
+        let t = h.target(kind)?;
+        out.write(block_on(h.arm().delete_extension(&t, ext_name))?);
         Ok(())
     })
 }
@@ -523,21 +410,24 @@ pub unsafe extern "C" fn msi_vm_identity_show(
     }
 }
 
-/// Add identities to a VM (`az vm identity assign`; the portal's System assigned: On and User assigned: Add):
-/// the system-assigned one when `system_assigned` is true or `"[system]"` is listed, and the user-assigned ones in
-/// `identities_json`. Identities already there stay; when nothing changes no write is sent. Out: the VM's ARM
-/// JSON after the change, and whether a write was sent.
-/// Nullable: resource_group, identities_json, changed_out.
+/// Add identities to a VM (`az vm identity assign`; the portal's System assigned: On and User assigned: Add).
+/// `request_json` is core's AssignRequest: `{"identities": [...], "systemAssigned": bool, "role": ..., "scope": ...}`,
+/// every field optional. `identities` holds user-assigned identity names (in the resource's group), IDs and
+/// `"[system]"`; with none listed the system-assigned identity is meant (az's default). `role` and `scope` come
+/// together and grant the role to the system-assigned identity. Identities already there stay; when nothing
+/// changes no write is sent. Out: the VM's ARM JSON after the change, whether a write was sent, and the role
+/// assignment's ARM JSON (NULL when no role was asked for).
+/// Nullable: resource_group, request_json (`{}`), changed_out, role_assignment_json_out.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vm_identity_assign(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    system_assigned: bool,
-    identities_json: *const c_char,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
+    role_assignment_json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
     // SAFETY: header contract.
@@ -548,28 +438,26 @@ pub unsafe extern "C" fn msi_vm_identity_assign(
             client,
             resource_group,
             name,
-            system_assigned,
-            identities_json,
+            request_json,
             json_out,
             changed_out,
+            role_assignment_json_out,
             error_out,
         )
     }
 }
 
-/// Remove identities from a VM (`az vm identity remove`; the portal's Off and Remove): the system-assigned
-/// one when `system_assigned` is true or `"[system]"` is listed, the user-assigned ones in `identities_json`, or
-/// all of them with `all_user_assigned`. Removing the last one switches the type. Out: as for assign.
-/// Nullable: resource_group, identities_json, changed_out.
+/// Remove identities from a VM (`az vm identity remove`; the portal's Off and Remove). `request_json` is
+/// core's RemoveRequest: `{"identities": [...], "systemAssigned": bool, "allUserAssigned": bool}`, every field
+/// optional; with nothing listed the system-assigned identity is meant (az's default). Removing the last one
+/// switches the type. Out: as for assign.
+/// Nullable: resource_group, request_json (`{}`), changed_out.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vm_identity_remove(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    system_assigned: bool,
-    identities_json: *const c_char,
-    all_user_assigned: bool,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
     error_out: *mut *mut MsiError,
@@ -582,9 +470,7 @@ pub unsafe extern "C" fn msi_vm_identity_remove(
             client,
             resource_group,
             name,
-            system_assigned,
-            identities_json,
-            all_user_assigned,
+            request_json,
             json_out,
             changed_out,
             error_out,
@@ -593,18 +479,17 @@ pub unsafe extern "C" fn msi_vm_identity_remove(
 }
 
 /// Desired state of a VM's identity (`Update-AzVM -IdentityType -IdentityId`, `az vm update --set identity.type=...`):
-/// `identity_type` is SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned" or None (case and spaces do not
-/// matter); `identities_json` NULL keeps the current user-assigned identities when the type has them, an array
-/// makes them exactly those. Out: as for assign.
-/// Nullable: resource_group, identities_json, changed_out.
+/// `request_json` is core's SetRequest: `{"type": ..., "identities": [...]}`, the type as the user gave it
+/// (SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned", None; core parses it), `identities` absent keeps
+/// the current user-assigned identities when the type has them, an array makes them exactly those. Out: as for
+/// assign.
+/// Nullable: resource_group, changed_out.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vm_identity_set(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    identity_type: *const c_char,
-    identities_json: *const c_char,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
     error_out: *mut *mut MsiError,
@@ -617,8 +502,7 @@ pub unsafe extern "C" fn msi_vm_identity_set(
             client,
             resource_group,
             name,
-            identity_type,
-            identities_json,
+            request_json,
             json_out,
             changed_out,
             error_out,
@@ -627,19 +511,18 @@ pub unsafe extern "C" fn msi_vm_identity_set(
 }
 
 /// Create a VM from a whole ARM model (`model_json`, a JSON object) with an identity (`New-AzVMConfig -IdentityType
-/// -IdentityId`, `az vm create --assign-identity`): `identity_type` and/or the `identities_json` list; with both
-/// NULL the model's own identity is kept. The location defaults to the resource group's. Never overwrites: an
-/// existing VM is MSI_RESULT_CONFLICT. Out: the VM's ARM JSON.
-/// Nullable: resource_group, identity_type, identities_json.
+/// -IdentityId`, `az vm create --assign-identity`). `options_json` is core's CreateOptions without `model`:
+/// `assignIdentity` (names, IDs, `[system]`; an empty list is the system-assigned identity), `systemAssigned`,
+/// `identityType`, `location`. With no identity asked for, the model's own is kept. The location defaults to the
+/// resource group's. Never overwrites: an existing VM is MSI_RESULT_CONFLICT. Out: its ARM JSON.
+/// Nullable: resource_group, options_json.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vm_create(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
     model_json: *const c_char,
-    identity_type: *const c_char,
-    identities_json: *const c_char,
+    options_json: *const c_char,
     json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
@@ -651,29 +534,25 @@ pub unsafe extern "C" fn msi_vm_create(
             client,
             resource_group,
             name,
-            model_json,
-            false,
-            identity_type,
-            identities_json,
+            Some(model_json),
+            options_json,
             json_out,
             error_out,
         )
     }
 }
 
-/// Create a minimal VM from az-style options, with an identity as for msi_vm_create. `options_json` is a
-/// JSON object with any of `image` (an alias such as Win2016Datacenter or UbuntuLTS, or a URN; default
-/// Ubuntu2204), `size`, `adminUsername`, `adminPassword`, `sshPublicKey`, `location`, `instanceCount` (scale sets).
-/// Nullable: resource_group, options_json, identity_type, identities_json.
+/// Create a minimal VM from az-style options (`az vm create --image --size --admin-username ...
+/// --assign-identity`): `options_json` is core's CreateOptions (`image`, `size`, `location`, `adminUsername`,
+/// `adminPassword`, `sshKeyValue`, `generateSshKeys`, `instanceCount`, `assignIdentity`, `systemAssigned`,
+/// `identityType`, or `model`), with core's defaults for what is not given. Out: as for msi_vm_create.
+/// Nullable: resource_group, options_json (`{}`).
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vm_create_basic(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
     options_json: *const c_char,
-    identity_type: *const c_char,
-    identities_json: *const c_char,
     json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
@@ -685,32 +564,25 @@ pub unsafe extern "C" fn msi_vm_create_basic(
             client,
             resource_group,
             name,
+            None,
             options_json,
-            true,
-            identity_type,
-            identities_json,
             json_out,
             error_out,
         )
     }
 }
 
-/// Add or update the legacy MSI extension on a VM (`Set-AzVMExtension`, `az vm extension set`): `extension_type`
-/// ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (NULL: the extension name), `publisher`
-/// Microsoft.ManagedIdentity and `type_handler_version` 1.0 (NULL: those), `settings_json` such as
-/// `{"port": 50342}` (NULL: port 50342). The extension takes the VM's location. Out: the extension's ARM JSON.
-/// Nullable: resource_group, extension_type, publisher, type_handler_version, settings_json.
+/// Add or update the legacy MSI extension on a VM (`Set-AzVMExtension`, `az vm extension set`): `spec_json` is
+/// core's MsiExtensionSpec: `{"name", "type", "publisher", "version", "settings": {"port": N}, "port"}`,
+/// every field optional, with core's defaults. The extension takes the VM's location. Out: the extension's
+/// ARM JSON.
+/// Nullable: resource_group.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vm_extension_set(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    extension_name: *const c_char,
-    extension_type: *const c_char,
-    publisher: *const c_char,
-    type_handler_version: *const c_char,
-    settings_json: *const c_char,
+    spec_json: *const c_char,
     json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
@@ -722,11 +594,7 @@ pub unsafe extern "C" fn msi_vm_extension_set(
             client,
             resource_group,
             name,
-            extension_name,
-            extension_type,
-            publisher,
-            type_handler_version,
-            settings_json,
+            spec_json,
             json_out,
             error_out,
         )
@@ -859,21 +727,24 @@ pub unsafe extern "C" fn msi_vmss_identity_show(
     }
 }
 
-/// Add identities to a scale set (`az vmss identity assign`; the portal's System assigned: On and User assigned: Add):
-/// the system-assigned one when `system_assigned` is true or `"[system]"` is listed, and the user-assigned ones in
-/// `identities_json`. Identities already there stay; when nothing changes no write is sent. Out: the scale set's ARM
-/// JSON after the change, and whether a write was sent.
-/// Nullable: resource_group, identities_json, changed_out.
+/// Add identities to a scale set (`az vmss identity assign`; the portal's System assigned: On and User assigned: Add).
+/// `request_json` is core's AssignRequest: `{"identities": [...], "systemAssigned": bool, "role": ..., "scope": ...}`,
+/// every field optional. `identities` holds user-assigned identity names (in the resource's group), IDs and
+/// `"[system]"`; with none listed the system-assigned identity is meant (az's default). `role` and `scope` come
+/// together and grant the role to the system-assigned identity. Identities already there stay; when nothing
+/// changes no write is sent. Out: the scale set's ARM JSON after the change, whether a write was sent, and the role
+/// assignment's ARM JSON (NULL when no role was asked for).
+/// Nullable: resource_group, request_json (`{}`), changed_out, role_assignment_json_out.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vmss_identity_assign(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    system_assigned: bool,
-    identities_json: *const c_char,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
+    role_assignment_json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
     // SAFETY: header contract.
@@ -884,28 +755,26 @@ pub unsafe extern "C" fn msi_vmss_identity_assign(
             client,
             resource_group,
             name,
-            system_assigned,
-            identities_json,
+            request_json,
             json_out,
             changed_out,
+            role_assignment_json_out,
             error_out,
         )
     }
 }
 
-/// Remove identities from a scale set (`az vmss identity remove`; the portal's Off and Remove): the system-assigned
-/// one when `system_assigned` is true or `"[system]"` is listed, the user-assigned ones in `identities_json`, or
-/// all of them with `all_user_assigned`. Removing the last one switches the type. Out: as for assign.
-/// Nullable: resource_group, identities_json, changed_out.
+/// Remove identities from a scale set (`az vmss identity remove`; the portal's Off and Remove). `request_json` is
+/// core's RemoveRequest: `{"identities": [...], "systemAssigned": bool, "allUserAssigned": bool}`, every field
+/// optional; with nothing listed the system-assigned identity is meant (az's default). Removing the last one
+/// switches the type. Out: as for assign.
+/// Nullable: resource_group, request_json (`{}`), changed_out.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vmss_identity_remove(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    system_assigned: bool,
-    identities_json: *const c_char,
-    all_user_assigned: bool,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
     error_out: *mut *mut MsiError,
@@ -918,9 +787,7 @@ pub unsafe extern "C" fn msi_vmss_identity_remove(
             client,
             resource_group,
             name,
-            system_assigned,
-            identities_json,
-            all_user_assigned,
+            request_json,
             json_out,
             changed_out,
             error_out,
@@ -929,18 +796,17 @@ pub unsafe extern "C" fn msi_vmss_identity_remove(
 }
 
 /// Desired state of a scale set's identity (`Update-AzVmss -IdentityType -IdentityId`, `az vmss update --set identity.type=...`):
-/// `identity_type` is SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned" or None (case and spaces do not
-/// matter); `identities_json` NULL keeps the current user-assigned identities when the type has them, an array
-/// makes them exactly those. Out: as for assign.
-/// Nullable: resource_group, identities_json, changed_out.
+/// `request_json` is core's SetRequest: `{"type": ..., "identities": [...]}`, the type as the user gave it
+/// (SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned", None; core parses it), `identities` absent keeps
+/// the current user-assigned identities when the type has them, an array makes them exactly those. Out: as for
+/// assign.
+/// Nullable: resource_group, changed_out.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vmss_identity_set(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    identity_type: *const c_char,
-    identities_json: *const c_char,
+    request_json: *const c_char,
     json_out: *mut *mut c_char,
     changed_out: *mut bool,
     error_out: *mut *mut MsiError,
@@ -953,8 +819,7 @@ pub unsafe extern "C" fn msi_vmss_identity_set(
             client,
             resource_group,
             name,
-            identity_type,
-            identities_json,
+            request_json,
             json_out,
             changed_out,
             error_out,
@@ -963,19 +828,18 @@ pub unsafe extern "C" fn msi_vmss_identity_set(
 }
 
 /// Create a scale set from a whole ARM model (`model_json`, a JSON object) with an identity (`New-AzVmssConfig -IdentityType
-/// -IdentityId`, `az vmss create --assign-identity`): `identity_type` and/or the `identities_json` list; with both
-/// NULL the model's own identity is kept. The location defaults to the resource group's. Never overwrites: an
-/// existing scale set is MSI_RESULT_CONFLICT. Out: the scale set's ARM JSON.
-/// Nullable: resource_group, identity_type, identities_json.
+/// -IdentityId`, `az vmss create --assign-identity`). `options_json` is core's CreateOptions without `model`:
+/// `assignIdentity` (names, IDs, `[system]`; an empty list is the system-assigned identity), `systemAssigned`,
+/// `identityType`, `location`. With no identity asked for, the model's own is kept. The location defaults to the
+/// resource group's. Never overwrites: an existing scale set is MSI_RESULT_CONFLICT. Out: its ARM JSON.
+/// Nullable: resource_group, options_json.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vmss_create(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
     model_json: *const c_char,
-    identity_type: *const c_char,
-    identities_json: *const c_char,
+    options_json: *const c_char,
     json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
@@ -987,29 +851,25 @@ pub unsafe extern "C" fn msi_vmss_create(
             client,
             resource_group,
             name,
-            model_json,
-            false,
-            identity_type,
-            identities_json,
+            Some(model_json),
+            options_json,
             json_out,
             error_out,
         )
     }
 }
 
-/// Create a minimal scale set from az-style options, with an identity as for msi_vmss_create. `options_json` is a
-/// JSON object with any of `image` (an alias such as Win2016Datacenter or UbuntuLTS, or a URN; default
-/// Ubuntu2204), `size`, `adminUsername`, `adminPassword`, `sshPublicKey`, `location`, `instanceCount` (scale sets).
-/// Nullable: resource_group, options_json, identity_type, identities_json.
+/// Create a minimal scale set from az-style options (`az vmss create --image --size --admin-username ...
+/// --assign-identity`): `options_json` is core's CreateOptions (`image`, `size`, `location`, `adminUsername`,
+/// `adminPassword`, `sshKeyValue`, `generateSshKeys`, `instanceCount`, `assignIdentity`, `systemAssigned`,
+/// `identityType`, or `model`), with core's defaults for what is not given. Out: as for msi_vmss_create.
+/// Nullable: resource_group, options_json (`{}`).
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vmss_create_basic(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
     options_json: *const c_char,
-    identity_type: *const c_char,
-    identities_json: *const c_char,
     json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
@@ -1021,32 +881,25 @@ pub unsafe extern "C" fn msi_vmss_create_basic(
             client,
             resource_group,
             name,
+            None,
             options_json,
-            true,
-            identity_type,
-            identities_json,
             json_out,
             error_out,
         )
     }
 }
 
-/// Add or update the legacy MSI extension on a scale set (`Add-AzVmssExtension`, `az vmss extension set`): `extension_type`
-/// ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (NULL: the extension name), `publisher`
-/// Microsoft.ManagedIdentity and `type_handler_version` 1.0 (NULL: those), `settings_json` such as
-/// `{"port": 50342}` (NULL: port 50342). The extension takes the scale set's location. Out: the extension's ARM JSON.
-/// Nullable: resource_group, extension_type, publisher, type_handler_version, settings_json.
+/// Add or update the legacy MSI extension on a scale set (`Add-AzVmssExtension`, `az vmss extension set`): `spec_json` is
+/// core's MsiExtensionSpec: `{"name", "type", "publisher", "version", "settings": {"port": N}, "port"}`,
+/// every field optional, with core's defaults. The extension takes the scale set's location. Out: the extension's
+/// ARM JSON.
+/// Nullable: resource_group.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn msi_vmss_extension_set(
     client: *const MsiClient,
     resource_group: *const c_char,
     name: *const c_char,
-    extension_name: *const c_char,
-    extension_type: *const c_char,
-    publisher: *const c_char,
-    type_handler_version: *const c_char,
-    settings_json: *const c_char,
+    spec_json: *const c_char,
     json_out: *mut *mut c_char,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
@@ -1058,11 +911,7 @@ pub unsafe extern "C" fn msi_vmss_extension_set(
             client,
             resource_group,
             name,
-            extension_name,
-            extension_type,
-            publisher,
-            type_handler_version,
-            settings_json,
+            spec_json,
             json_out,
             error_out,
         )

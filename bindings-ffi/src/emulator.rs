@@ -4,19 +4,17 @@
 
 use crate::args::{Out, c_string, handle, json_string, new_handle, opt_str_arg, str_arg};
 use crate::client::MsiClient;
-use crate::error::{FfiResult, MsiError, MsiResult, guard, guard_value};
+use crate::error::{MsiError, MsiResult, guard, guard_value};
 use crate::runtime::block_on;
 use msi::Secret;
 use serde_json::{Value, json};
 use std::ffi::c_char;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// A running emulator. Safe to use from any number of threads at once. msi_emulator_free stops it.
 pub struct MsiEmulator {
     inner: Option<msi_emulator::Emulator>,
-    /// The CA of an in-memory emulator, written to a file so that `MSI_CA_CERT` can name it; removed on free.
-    ca_file: Option<tempfile::TempPath>,
+    /// A file holding the CA, for `MSI_CA_CERT` (the emulator keeps one in memory mode too).
     ca_cert_path: PathBuf,
     data_dir: Option<PathBuf>,
 }
@@ -35,26 +33,10 @@ impl MsiEmulator {
             client_id: Some(e.admin_client_id().to_string()),
             client_secret: Some(Secret::new(e.admin_client_secret())),
             authority: Some(e.endpoint().to_string()),
-            access_token: None,
             ca_cert_pem: Some(e.ca_cert_pem().to_string()),
+            ..Default::default()
         }
     }
-}
-
-fn write_ca(pem: &str) -> FfiResult<tempfile::TempPath> {
-    let io = |e: std::io::Error| {
-        msi::Error::new(
-            msi::ErrorKind::InvalidArgument,
-            format!("cannot write the emulator's CA certificate to a temporary file: {e}"),
-        )
-    };
-    let mut f = tempfile::Builder::new()
-        .prefix("msi-emulator-ca-")
-        .suffix(".pem")
-        .tempfile()
-        .map_err(io)?;
-    f.write_all(pem.as_bytes()).map_err(io)?;
-    Ok(f.into_temp_path())
 }
 
 /// Start an emulator on 127.0.0.1. `data_dir`: where its state persists (created if needed; NULL keeps
@@ -82,17 +64,9 @@ pub unsafe extern "C" fn msi_emulator_start(
             ..Default::default()
         };
         let emu = block_on(msi_emulator::Emulator::start(config))?;
-        let (ca_file, ca_cert_path) = match emu.ca_cert_path() {
-            Some(p) => (None, p.to_path_buf()),
-            None => {
-                let f = write_ca(emu.ca_cert_pem())?;
-                let p = f.to_path_buf();
-                (Some(f), p)
-            }
-        };
+        let ca_cert_path = emu.ca_cert_file().to_path_buf();
         out.write(new_handle(MsiEmulator {
             inner: Some(emu),
-            ca_file,
             ca_cert_path,
             data_dir: dir,
         }));
@@ -215,7 +189,7 @@ pub unsafe extern "C" fn msi_emulator_client_new(
         // SAFETY: header contract.
         let m = unsafe { handle(emulator, "emulator") }?;
         let out = Out::required(client_out, "client_out")?;
-        out.write(new_handle(MsiClient::from_settings(&m.settings(), None)?));
+        out.write(new_handle(MsiClient::from_settings(&m.settings())?));
         Ok(())
     })
 }
@@ -234,6 +208,5 @@ pub unsafe extern "C" fn msi_emulator_free(emulator: *mut MsiEmulator) {
         if let Some(e) = m.inner.take() {
             block_on(e.shutdown());
         }
-        drop(m.ca_file.take());
     });
 }

@@ -371,25 +371,14 @@ mod tests {
 
     #[test]
     fn every_core_kind_has_its_own_code_and_name() {
-        let kinds = [
-            ErrorKind::InvalidArgument,
-            ErrorKind::BadRequest,
-            ErrorKind::NotFound,
-            ErrorKind::Conflict,
-            ErrorKind::Authentication,
-            ErrorKind::Authorization,
-            ErrorKind::CredentialUnavailable,
-            ErrorKind::Throttled,
-            ErrorKind::Service,
-            ErrorKind::Connection,
-            ErrorKind::Timeout,
-        ];
+        let kinds = ErrorKind::ALL;
         let mut codes: Vec<i32> = kinds
             .iter()
             .map(|k| MsiResult::from_kind(*k) as i32)
             .collect();
         for k in kinds {
             assert_eq!(MsiResult::from_kind(k).name(), k.as_str());
+            assert_eq!(ErrorKind::parse(MsiResult::from_kind(k).name()), Some(k));
         }
         codes.sort();
         codes.dedup();

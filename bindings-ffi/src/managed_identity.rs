@@ -9,7 +9,6 @@
 use crate::args::{Out, c_string, free_handle, handle, new_handle, opt_string_arg, str_arg};
 use crate::error::{FfiResult, MsiError, MsiResult, guard};
 use crate::runtime::block_on;
-use msi::managed_identity::IMDS_DEFAULT_BASE;
 use msi::{HttpClient, IdentitySelector, ManagedIdentityCredential, ManagedIdentitySource, Secret};
 use std::ffi::c_char;
 
@@ -100,9 +99,7 @@ pub unsafe extern "C" fn msi_managed_identity_credential_new_imds(
                     selector(client_id, object_id, resource_id)?,
                 )
             };
-            let source = ManagedIdentitySource::Imds {
-                base_url: base.unwrap_or_else(|| IMDS_DEFAULT_BASE.to_string()),
-            };
+            let source = ManagedIdentitySource::imds_at(base);
             make(
                 Some(source),
                 sel,
@@ -135,12 +132,7 @@ pub unsafe extern "C" fn msi_managed_identity_credential_new_msi_extension(
                     selector(client_id, object_id, resource_id)?,
                 )
             };
-            let source = match base {
-                Some(base_url) => ManagedIdentitySource::MsiExtension { base_url },
-                None => {
-                    ManagedIdentitySource::msi_extension(msi::compute::MSI_EXTENSION_DEFAULT_PORT)
-                }
-            };
+            let source = ManagedIdentitySource::msi_extension_at(base);
             make(
                 Some(source),
                 sel,

@@ -1,5 +1,5 @@
 //! Role assignments (core `roles`): give an identity access to another resource, list, remove. A NULL `scope`
-//! is the client's subscription.
+//! is passed through: core's default (the client's subscription) applies.
 
 use crate::args::{Out, handle, json_string, opt_str_arg, str_arg};
 use crate::client::MsiClient;
@@ -8,15 +8,11 @@ use crate::runtime::block_on;
 use serde_json::{Value, json};
 use std::ffi::c_char;
 
-fn scope_or_subscription(c: &MsiClient, scope: Option<&str>) -> String {
-    c.inner.scope_or_subscription(scope)
-}
-
 /// Grant `role` (a name such as Reader, a role definition GUID or ID) at `scope` to the principal `principal_id`
 /// (`New-AzRoleAssignment -ObjectId -RoleDefinitionName -Scope`, `az role assignment create`). A principal made
 /// moments ago is retried as az does; an existing identical assignment is returned as is. `principal_type`
 /// defaults to ServicePrincipal. Out: the assignment's ARM JSON.
-/// Nullable: principal_type.
+/// Nullable: scope (core's default, the subscription), principal_type.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn msi_role_assignment_create(
     client: *const MsiClient,
@@ -32,7 +28,7 @@ pub unsafe extern "C" fn msi_role_assignment_create(
         let (c, scope, role, principal, ptype) = unsafe {
             (
                 handle(client, "client")?,
-                str_arg(scope, "scope")?,
+                opt_str_arg(scope, "scope")?,
                 str_arg(role, "role")?,
                 str_arg(principal_id, "principal_id")?,
                 opt_str_arg(principal_type, "principal_type")?,
@@ -41,7 +37,7 @@ pub unsafe extern "C" fn msi_role_assignment_create(
         let out = Out::required(json_out, "json_out")?;
         let a = block_on(
             c.inner
-                .create_role_assignment(scope, role, principal, ptype),
+                .create_role_assignment_at(scope, role, principal, ptype),
         )?;
         out.write(json_string(&a.raw));
         Ok(())
@@ -50,7 +46,7 @@ pub unsafe extern "C" fn msi_role_assignment_create(
 
 /// Role assignments at and above `scope` (`Get-AzRoleAssignment`, `az role assignment list`), or those of one
 /// principal at, above and below it: a JSON array of ARM objects.
-/// Nullable: scope (the subscription), principal_id.
+/// Nullable: scope (core's default, the subscription), principal_id.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn msi_role_assignment_list(
     client: *const MsiClient,
@@ -69,8 +65,7 @@ pub unsafe extern "C" fn msi_role_assignment_list(
             )
         };
         let out = Out::required(json_out, "json_out")?;
-        let scope = scope_or_subscription(c, scope);
-        let list = block_on(c.inner.list_role_assignments(&scope, principal))?;
+        let list = block_on(c.inner.list_role_assignments(scope, principal))?;
         out.write(json_string(&Value::Array(
             list.into_iter().map(|a| a.raw).collect(),
         )));
@@ -99,7 +94,7 @@ pub unsafe extern "C" fn msi_role_assignment_delete(
 /// Delete the assignments made exactly at `scope` to `principal_id` and/or of `role`
 /// (`Remove-AzRoleAssignment -ObjectId -RoleDefinitionName -Scope`, `az role assignment delete`). Out: a JSON
 /// array of `{"id": ..., "deleted": true}`, one per assignment deleted.
-/// Nullable: scope (the subscription), principal_id, role (at least one of the two is required).
+/// Nullable: scope (core's default, the subscription), principal_id, role (at least one of the two is required).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn msi_role_assignment_delete_matching(
     client: *const MsiClient,
@@ -120,10 +115,9 @@ pub unsafe extern "C" fn msi_role_assignment_delete_matching(
             )
         };
         let out = Out::required(json_out, "json_out")?;
-        let scope = scope_or_subscription(c, scope);
         let ids = block_on(
             c.inner
-                .delete_role_assignments_matching(&scope, principal, role),
+                .delete_role_assignments_matching(scope, principal, role),
         )?;
         out.write(json_string(&Value::Array(
             ids.into_iter()

@@ -11,15 +11,11 @@ use std::future::Future;
 use std::sync::LazyLock;
 use tokio::runtime::Runtime;
 
-/// Name of the runtime's worker threads.
-const THREAD_NAME: &str = "msi-identity-rt";
-
+/// Core's runtime (`msi_identity::runtime::runtime_builder`: its worker count and thread name), with SIGPIPE
+/// blocked in each of its threads.
 static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name(THREAD_NAME)
+    msi::runtime::runtime_builder()
         .on_thread_start(sigpipe::block_in_this_thread)
-        .enable_all()
         .build()
         .expect("msi_identity: cannot start the tokio runtime")
 });

@@ -10,8 +10,6 @@ use std::ffi::c_char;
 /// Connection settings (core `Settings`). Not synchronised: fill it from one thread.
 pub struct MsiSettings {
     pub(crate) inner: msi::Settings,
-    /// Retries of transient failures (core `RetryOptions::max_retries`); `None` keeps core's default.
-    pub(crate) max_retries: Option<u32>,
 }
 
 /// New, empty settings.
@@ -24,7 +22,6 @@ pub unsafe extern "C" fn msi_settings_new(
         let out = Out::required(settings_out, "settings_out")?;
         out.write(new_handle(MsiSettings {
             inner: msi::Settings::default(),
-            max_retries: None,
         }));
         Ok(())
     })
@@ -219,7 +216,11 @@ pub unsafe extern "C" fn msi_settings_set_max_retries(
     guard("msi_settings_set_max_retries", error_out, || {
         // SAFETY: header contract.
         let s = unsafe { handle_mut(settings, "settings") }?;
-        s.max_retries = Some(max_retries);
+        // Core's retry options with this count; the delays stay core's.
+        s.inner.retry = Some(msi::RetryOptions {
+            max_retries,
+            ..Default::default()
+        });
         Ok(())
     })
 }

@@ -1,12 +1,21 @@
 //! User-assigned identities (core `user_identity`): create, get, list, delete. An identity is `resource_group` +
-//! `name` in the client's subscription, or its full resource ID in `name` with `resource_group` NULL.
+//! `name` in the client's subscription, or its full resource ID in `name` with `resource_group` NULL (kept in its
+//! own subscription: core's `user_identity_ref`).
 
 use crate::args::{Out, handle, json_string, opt_json_arg, opt_str_arg, str_arg};
 use crate::client::MsiClient;
-use crate::error::{MsiError, MsiResult, guard};
+use crate::error::{FfiResult, MsiError, MsiResult, guard};
 use crate::runtime::block_on;
 use serde_json::Value;
 use std::ffi::c_char;
+
+/// The identity's full ID from the C spelling (group + name, or the ID in `name`); core checks and resolves it.
+fn identity_id(c: &MsiClient, resource_group: Option<&str>, name: &str) -> FfiResult<String> {
+    Ok(match resource_group {
+        Some(group) => c.inner.user_identity_ref(Some(group), Some(name), None)?,
+        None => c.inner.user_identity_ref(None, None, Some(name))?,
+    })
+}
 
 /// Create a user-assigned identity, or update its tags (`New-AzUserAssignedIdentity`, `az identity create`).
 /// `location` defaults to the resource group's; `tags_json` is a JSON object of strings. Out: its ARM JSON
@@ -60,10 +69,8 @@ pub unsafe extern "C" fn msi_user_identity_get(
             )
         };
         let out = Out::required(json_out, "json_out")?;
-        let u = match rg {
-            Some(rg) => block_on(c.inner.get_user_identity(rg, name))?,
-            None => block_on(c.inner.get_user_identity_by_id(name))?,
-        };
+        let id = identity_id(c, rg, name)?;
+        let u = block_on(c.inner.get_user_identity_by_id(&id))?;
         out.write(json_string(&u.raw));
         Ok(())
     })
@@ -117,11 +124,8 @@ pub unsafe extern "C" fn msi_user_identity_delete(
             )
         };
         let out = Out::optional(deleted_out);
-        let deleted = match rg {
-            Some(rg) => block_on(c.inner.delete_user_identity(rg, name))?,
-            None => block_on(c.inner.delete_user_identity_by_id(name))?,
-        };
-        out.write(deleted);
+        let id = identity_id(c, rg, name)?;
+        out.write(block_on(c.inner.delete_user_identity_by_id(&id))?);
         Ok(())
     })
 }

@@ -363,22 +363,22 @@ namespace MsiIdentity.Native
         internal static extern MsiResult msi_vm_identity_show(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vm_identity_assign(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] bool system_assigned, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vm_identity_assign(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string request_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr role_assignment_json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vm_identity_remove(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] bool system_assigned, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, [MarshalAs(UnmanagedType.U1)] bool all_user_assigned, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vm_identity_remove(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string request_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vm_identity_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vm_identity_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string request_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vm_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string model_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vm_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string model_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vm_create_basic(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vm_create_basic(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vm_extension_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string publisher, [MarshalAs(UnmanagedType.LPUTF8Str)] string type_handler_version, [MarshalAs(UnmanagedType.LPUTF8Str)] string settings_json, out IntPtr json_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vm_extension_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string spec_json, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern MsiResult msi_vm_extension_get(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, out IntPtr json_out, out IntPtr error_out);
@@ -396,22 +396,22 @@ namespace MsiIdentity.Native
         internal static extern MsiResult msi_vmss_identity_show(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vmss_identity_assign(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] bool system_assigned, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vmss_identity_assign(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string request_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr role_assignment_json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vmss_identity_remove(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.U1)] bool system_assigned, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, [MarshalAs(UnmanagedType.U1)] bool all_user_assigned, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vmss_identity_remove(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string request_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vmss_identity_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vmss_identity_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string request_json, out IntPtr json_out, [MarshalAs(UnmanagedType.U1)] out bool changed_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vmss_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string model_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vmss_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string model_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vmss_create_basic(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string identity_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string identities_json, out IntPtr json_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vmss_create_basic(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_vmss_extension_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_type, [MarshalAs(UnmanagedType.LPUTF8Str)] string publisher, [MarshalAs(UnmanagedType.LPUTF8Str)] string type_handler_version, [MarshalAs(UnmanagedType.LPUTF8Str)] string settings_json, out IntPtr json_out, out IntPtr error_out);
+        internal static extern MsiResult msi_vmss_extension_set(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string spec_json, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern MsiResult msi_vmss_extension_get(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, out IntPtr json_out, out IntPtr error_out);
@@ -579,64 +579,69 @@ namespace MsiIdentity.Native
             return Interop.Json(r, json, error);
         }
 
-        public string IdentityAssign(ComputeKind kind, string resourceGroup, string name, bool systemAssigned,
-                                     string identitiesJson, out bool changed)
+        /// <summary>core's AssignRequest as JSON (null: {}); the role assignment's JSON, or null when no role was
+        /// asked for, comes out in roleAssignment.</summary>
+        public string IdentityAssign(ComputeKind kind, string resourceGroup, string name, string requestJson,
+                                     out bool changed, out string roleAssignment)
+        {
+            IntPtr json, assignment, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_identity_assign(Handle, resourceGroup, name, requestJson, out json, out changed, out assignment, out error)
+                : NativeMethods.msi_vmss_identity_assign(Handle, resourceGroup, name, requestJson, out json, out changed, out assignment, out error);
+            string resource = Interop.Json(r, json, error);
+            roleAssignment = Interop.Take(assignment);
+            return resource;
+        }
+
+        /// <summary>core's RemoveRequest as JSON (null: {}).</summary>
+        public string IdentityRemove(ComputeKind kind, string resourceGroup, string name, string requestJson,
+                                     out bool changed)
         {
             IntPtr json, error;
             MsiResult r = kind == ComputeKind.VirtualMachine
-                ? NativeMethods.msi_vm_identity_assign(Handle, resourceGroup, name, systemAssigned, identitiesJson, out json, out changed, out error)
-                : NativeMethods.msi_vmss_identity_assign(Handle, resourceGroup, name, systemAssigned, identitiesJson, out json, out changed, out error);
+                ? NativeMethods.msi_vm_identity_remove(Handle, resourceGroup, name, requestJson, out json, out changed, out error)
+                : NativeMethods.msi_vmss_identity_remove(Handle, resourceGroup, name, requestJson, out json, out changed, out error);
             return Interop.Json(r, json, error);
         }
 
-        public string IdentityRemove(ComputeKind kind, string resourceGroup, string name, bool systemAssigned,
-                                     string identitiesJson, bool allUserAssigned, out bool changed)
+        /// <summary>core's SetRequest as JSON: {"type": ..., "identities": [...]}.</summary>
+        public string IdentitySet(ComputeKind kind, string resourceGroup, string name, string requestJson,
+                                  out bool changed)
         {
             IntPtr json, error;
             MsiResult r = kind == ComputeKind.VirtualMachine
-                ? NativeMethods.msi_vm_identity_remove(Handle, resourceGroup, name, systemAssigned, identitiesJson, allUserAssigned, out json, out changed, out error)
-                : NativeMethods.msi_vmss_identity_remove(Handle, resourceGroup, name, systemAssigned, identitiesJson, allUserAssigned, out json, out changed, out error);
+                ? NativeMethods.msi_vm_identity_set(Handle, resourceGroup, name, requestJson, out json, out changed, out error)
+                : NativeMethods.msi_vmss_identity_set(Handle, resourceGroup, name, requestJson, out json, out changed, out error);
             return Interop.Json(r, json, error);
         }
 
-        public string IdentitySet(ComputeKind kind, string resourceGroup, string name, string identityType,
-                                  string identitiesJson, out bool changed)
+        /// <summary>A whole ARM model, with core's CreateOptions (without model) as JSON (null: {}).</summary>
+        public string Create(ComputeKind kind, string resourceGroup, string name, string modelJson, string optionsJson)
         {
             IntPtr json, error;
             MsiResult r = kind == ComputeKind.VirtualMachine
-                ? NativeMethods.msi_vm_identity_set(Handle, resourceGroup, name, identityType, identitiesJson, out json, out changed, out error)
-                : NativeMethods.msi_vmss_identity_set(Handle, resourceGroup, name, identityType, identitiesJson, out json, out changed, out error);
+                ? NativeMethods.msi_vm_create(Handle, resourceGroup, name, modelJson, optionsJson, out json, out error)
+                : NativeMethods.msi_vmss_create(Handle, resourceGroup, name, modelJson, optionsJson, out json, out error);
             return Interop.Json(r, json, error);
         }
 
-        public string Create(ComputeKind kind, string resourceGroup, string name, string modelJson,
-                             string identityType, string identitiesJson)
+        /// <summary>core's CreateOptions as JSON (null: {}).</summary>
+        public string CreateBasic(ComputeKind kind, string resourceGroup, string name, string optionsJson)
         {
             IntPtr json, error;
             MsiResult r = kind == ComputeKind.VirtualMachine
-                ? NativeMethods.msi_vm_create(Handle, resourceGroup, name, modelJson, identityType, identitiesJson, out json, out error)
-                : NativeMethods.msi_vmss_create(Handle, resourceGroup, name, modelJson, identityType, identitiesJson, out json, out error);
+                ? NativeMethods.msi_vm_create_basic(Handle, resourceGroup, name, optionsJson, out json, out error)
+                : NativeMethods.msi_vmss_create_basic(Handle, resourceGroup, name, optionsJson, out json, out error);
             return Interop.Json(r, json, error);
         }
 
-        public string CreateBasic(ComputeKind kind, string resourceGroup, string name, string optionsJson,
-                                  string identityType, string identitiesJson)
+        /// <summary>core's MsiExtensionSpec as JSON: {"name", "type", "publisher", "version", "settings", "port"}.</summary>
+        public string ExtensionSet(ComputeKind kind, string resourceGroup, string name, string specJson)
         {
             IntPtr json, error;
             MsiResult r = kind == ComputeKind.VirtualMachine
-                ? NativeMethods.msi_vm_create_basic(Handle, resourceGroup, name, optionsJson, identityType, identitiesJson, out json, out error)
-                : NativeMethods.msi_vmss_create_basic(Handle, resourceGroup, name, optionsJson, identityType, identitiesJson, out json, out error);
-            return Interop.Json(r, json, error);
-        }
-
-        public string ExtensionSet(ComputeKind kind, string resourceGroup, string name, string extensionName,
-                                   string extensionType, string publisher, string typeHandlerVersion,
-                                   string settingsJson)
-        {
-            IntPtr json, error;
-            MsiResult r = kind == ComputeKind.VirtualMachine
-                ? NativeMethods.msi_vm_extension_set(Handle, resourceGroup, name, extensionName, extensionType, publisher, typeHandlerVersion, settingsJson, out json, out error)
-                : NativeMethods.msi_vmss_extension_set(Handle, resourceGroup, name, extensionName, extensionType, publisher, typeHandlerVersion, settingsJson, out json, out error);
+                ? NativeMethods.msi_vm_extension_set(Handle, resourceGroup, name, specJson, out json, out error)
+                : NativeMethods.msi_vmss_extension_set(Handle, resourceGroup, name, specJson, out json, out error);
             return Interop.Json(r, json, error);
         }
 
@@ -689,7 +694,7 @@ namespace MsiIdentity.Native
             return deleted;
         }
 
-        // Role assignments: a null scope is the client's subscription.
+        // Role assignments: a null scope is passed through (core's default: the client's subscription).
 
         public string RoleAssignmentCreate(string scope, string role, string principalId, string principalType)
         {

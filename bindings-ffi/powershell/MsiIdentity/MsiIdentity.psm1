@@ -98,16 +98,25 @@ function ConvertTo-MsiJson {
     param($Value)
     if ($null -eq $Value) { return $null }
     if ($Value -is [string]) { return $Value }
+    if ($Value -is [System.Collections.IDictionary] -and $Value.Count -eq 0) { return '{}' }
     ConvertTo-Json -InputObject $Value -Compress -Depth 32
 }
 
-function ConvertTo-MsiIdList {
-    param([string[]]$Ids, [switch]$System)
-    $all = @()
-    if ($System) { $all += '[system]' }
-    if ($Ids) { $all += $Ids }
-    if ($all.Count -eq 0) { return $null }
-    ConvertTo-Json -InputObject @($all) -Compress
+function Get-MsiRequest {
+    # Core's request object from the parameters a cmdlet was given: $Fields maps parameter names to core's field
+    # names (AssignRequest, RemoveRequest, SetRequest, CreateOptions, MsiExtensionSpec). Only bound parameters go
+    # in, as given (an empty -IdentityId @() stays an empty list); everything left out is core's to default. A
+    # switch becomes a JSON boolean.
+    param($Bound, [hashtable]$Fields)
+    $request = @{}
+    foreach ($parameter in $Fields.Keys) {
+        if ($Bound.ContainsKey($parameter)) {
+            $value = $Bound[$parameter]
+            if ($value -is [System.Management.Automation.SwitchParameter]) { $value = $value.IsPresent }
+            $request[$Fields[$parameter]] = $value
+        }
+    }
+    $request
 }
 
 function Get-MsiClient {
@@ -282,76 +291,79 @@ function Invoke-MsiComputeGet {
     } $Target[1]
 }
 
+function Invoke-MsiComputeIdentity {
+    # The identity operations: Operation 'Assign', 'Remove' or 'Set' with core's request ($Request, a hashtable).
+    # Outputs the resource; an assign that granted a role carries it as RoleAssignment.
+    param($Cmdlet, $Kind, $Target, [string]$Operation, [hashtable]$Request, [string]$What)
+    if (-not $Cmdlet.ShouldProcess($Target[1], $What)) { return }
+    Invoke-MsiCall $Cmdlet {
+        $client = Get-MsiClient
+        $requestJson = ConvertTo-MsiJson $Request
+        $changed = $false
+        $granted = $null
+        switch ($Operation) {
+            'Assign' {
+                $json = $client.IdentityAssign((Get-MsiKind $Kind), $Target[0], $Target[1], $requestJson, [ref]$changed, [ref]$granted)
+            }
+            'Remove' {
+                $json = $client.IdentityRemove((Get-MsiKind $Kind), $Target[0], $Target[1], $requestJson, [ref]$changed)
+            }
+            default {
+                $json = $client.IdentitySet((Get-MsiKind $Kind), $Target[0], $Target[1], $requestJson, [ref]$changed)
+            }
+        }
+        $resource = ConvertTo-MsiObject $json (Get-MsiTypeName $Kind)
+        if ($granted) {
+            Add-Member -InputObject $resource -NotePropertyName RoleAssignment -NotePropertyValue (ConvertTo-MsiObject $granted 'MsiIdentity.RoleAssignment')
+        }
+        $resource
+    } $Target[1]
+}
+
 function Invoke-MsiComputeUpdate {
-    # -IdentityType (desired state, Update-AzureRmVM -IdentityType -IdentityId) or -AssignIdentity (the 2017 form).
-    param($Cmdlet, $Kind, $Target, $IdentityType, $IdentityId, $AssignIdentity)
-    if (-not $IdentityType -and -not $AssignIdentity) {
+    # Update-MsiVM / Update-MsiVmss: -IdentityType (desired state, Update-AzureRmVM -IdentityType -IdentityId: core's
+    # SetRequest, the type passed as given) or -AssignIdentity SystemAssigned (the 2017 form: an assign of the
+    # system-assigned identity, with -IdentityId's identities if given).
+    param($Cmdlet, $Kind, $Target, $Bound)
+    if (-not $Bound.ContainsKey('IdentityType') -and -not $Bound.ContainsKey('AssignIdentity')) {
         $Cmdlet.WriteError((New-Object System.Management.Automation.ErrorRecord(
             (New-Object System.ArgumentException('Give -IdentityType (with -IdentityId for user-assigned identities) or -AssignIdentity SystemAssigned.')),
             'MissingIdentityType', [System.Management.Automation.ErrorCategory]::InvalidArgument, $Target[1])))
         return
     }
-    $what = "identity type $IdentityType"
-    if ($AssignIdentity) { $what = 'assign the system-assigned identity' }
-    if (-not $Cmdlet.ShouldProcess($Target[1], $what)) { return }
-    Invoke-MsiCall $Cmdlet {
-        $client = Get-MsiClient
-        $changed = $false
-        if ($AssignIdentity) {
-            $json = $client.IdentityAssign((Get-MsiKind $Kind), $Target[0], $Target[1], $true, (ConvertTo-MsiIdList $IdentityId), [ref]$changed)
-        } else {
-            $json = $client.IdentitySet((Get-MsiKind $Kind), $Target[0], $Target[1], $IdentityType, (ConvertTo-MsiIdList $IdentityId), [ref]$changed)
-        }
-        ConvertTo-MsiObject $json (Get-MsiTypeName $Kind)
-    } $Target[1]
-}
-
-function Invoke-MsiComputeIdentityChange {
-    param($Cmdlet, $Kind, $Target, [switch]$Remove, [switch]$SystemAssigned, $IdentityId, [switch]$AllUserAssigned)
-    $verb = 'Add identities'
-    if ($Remove) { $verb = 'Remove identities' }
-    if (-not $Cmdlet.ShouldProcess($Target[1], $verb)) { return }
-    Invoke-MsiCall $Cmdlet {
-        $client = Get-MsiClient
-        $changed = $false
-        if ($Remove) {
-            $json = $client.IdentityRemove((Get-MsiKind $Kind), $Target[0], $Target[1], [bool]$SystemAssigned, (ConvertTo-MsiIdList $IdentityId), [bool]$AllUserAssigned, [ref]$changed)
-        } else {
-            $json = $client.IdentityAssign((Get-MsiKind $Kind), $Target[0], $Target[1], [bool]$SystemAssigned, (ConvertTo-MsiIdList $IdentityId), [ref]$changed)
-        }
-        ConvertTo-MsiObject $json (Get-MsiTypeName $Kind)
-    } $Target[1]
+    if ($Bound.ContainsKey('IdentityType')) {
+        $request = Get-MsiRequest $Bound @{ IdentityType = 'type'; IdentityId = 'identities' }
+        Invoke-MsiComputeIdentity $Cmdlet $Kind $Target 'Set' $request "identity type $($Bound['IdentityType'])"
+    } else {
+        $request = Get-MsiRequest $Bound @{ IdentityId = 'identities' }
+        $request.systemAssigned = $true
+        Invoke-MsiComputeIdentity $Cmdlet $Kind $Target 'Assign' $request 'assign the system-assigned identity'
+    }
 }
 
 function Invoke-MsiComputeCreate {
-    param($Cmdlet, $Kind, $ResourceGroupName, $Name, $Model, $Options, $IdentityType, $IdentityId, $AssignIdentity)
+    # New-MsiVM / New-MsiVmss: core's CreateOptions from the parameters given (-Model, when given, goes as the whole
+    # model; core refuses it with the basic options). -IdentityId is az's --assign-identity list, passed as given.
+    param($Cmdlet, $Kind, $ResourceGroupName, $Name, $Bound)
     if (-not $Cmdlet.ShouldProcess("$ResourceGroupName/$Name", 'Create')) { return }
+    $options = Get-MsiRequest $Bound @{
+        Location = 'location'; Image = 'image'; Size = 'size'; SshPublicKey = 'sshKeyValue'
+        InstanceCount = 'instanceCount'; IdentityType = 'identityType'; IdentityId = 'assignIdentity'
+    }
+    if ($Bound.ContainsKey('Credential')) {
+        $options.adminUsername = $Bound['Credential'].UserName
+        $options.adminPassword = $Bound['Credential'].GetNetworkCredential().Password
+    }
+    if ($Bound.ContainsKey('AssignIdentity')) { $options.systemAssigned = $true }
     Invoke-MsiCall $Cmdlet {
         $client = Get-MsiClient
-        $ids = ConvertTo-MsiIdList $IdentityId -System:([bool]$AssignIdentity)
-        $type = ConvertTo-MsiNullable $IdentityType
-        if ($null -ne $Model) {
-            $json = $client.Create((Get-MsiKind $Kind), $ResourceGroupName, $Name, (ConvertTo-MsiJson $Model), $type, $ids)
+        if ($Bound.ContainsKey('Model')) {
+            $json = $client.Create((Get-MsiKind $Kind), $ResourceGroupName, $Name, (ConvertTo-MsiJson $Bound['Model']), (ConvertTo-MsiJson $options))
         } else {
-            $json = $client.CreateBasic((Get-MsiKind $Kind), $ResourceGroupName, $Name, (ConvertTo-MsiJson $Options), $type, $ids)
+            $json = $client.CreateBasic((Get-MsiKind $Kind), $ResourceGroupName, $Name, (ConvertTo-MsiJson $options))
         }
         ConvertTo-MsiObject $json (Get-MsiTypeName $Kind)
     } $Name
-}
-
-function Get-MsiBasicOptions {
-    param($Location, $Image, $Size, $Credential, $SshPublicKey, $InstanceCount)
-    $o = @{}
-    if ($Location) { $o.location = $Location }
-    if ($Image) { $o.image = $Image }
-    if ($Size) { $o.size = $Size }
-    if ($Credential) {
-        $o.adminUsername = $Credential.UserName
-        $o.adminPassword = $Credential.GetNetworkCredential().Password
-    }
-    if ($SshPublicKey) { $o.sshPublicKey = $SshPublicKey }
-    if ($InstanceCount) { $o.instanceCount = $InstanceCount }
-    $o
 }
 
 function Invoke-MsiComputeDelete {
@@ -364,13 +376,14 @@ function Invoke-MsiComputeDelete {
 }
 
 function Invoke-MsiExtensionSet {
-    param($Cmdlet, $Kind, $Target, $Name, $Type, $Publisher, $TypeHandlerVersion, $Settings)
-    if (-not $Cmdlet.ShouldProcess("$($Target[1])/$Name", 'Set extension')) { return }
+    # Set-MsiVMExtension / Set-MsiVmssExtension: core's MsiExtensionSpec from the parameters given.
+    param($Cmdlet, $Kind, $Target, $Bound)
+    $spec = Get-MsiRequest $Bound @{ Name = 'name'; Type = 'type'; Publisher = 'publisher'; TypeHandlerVersion = 'version'; Settings = 'settings' }
+    if (-not $Cmdlet.ShouldProcess($Target[1], 'Set the MSI extension')) { return }
     Invoke-MsiCall $Cmdlet {
-        $json = (Get-MsiClient).ExtensionSet((Get-MsiKind $Kind), $Target[0], $Target[1], $Name, (ConvertTo-MsiNullable $Type),
-            (ConvertTo-MsiNullable $Publisher), (ConvertTo-MsiNullable $TypeHandlerVersion), (ConvertTo-MsiJson $Settings))
+        $json = (Get-MsiClient).ExtensionSet((Get-MsiKind $Kind), $Target[0], $Target[1], (ConvertTo-MsiJson $spec))
         ConvertTo-MsiObject $json 'MsiIdentity.Extension'
-    } $Name
+    } $Target[1]
 }
 
 function Invoke-MsiExtensionGet {
@@ -431,7 +444,8 @@ function Update-MsiVM {
     .SYNOPSIS
     Sets the managed identity of a VM (Update-AzureRmVM -IdentityType -IdentityId, or -AssignIdentity).
     .DESCRIPTION
-    -IdentityType is the desired state: SystemAssigned, UserAssigned, 'SystemAssigned, UserAssigned' or None.
+    -IdentityType is the desired state: SystemAssigned, UserAssigned, 'SystemAssigned, UserAssigned' or None
+    (as the library parses it: case and spaces do not matter; anything else is an InvalidArgument error).
     With -IdentityId the user-assigned identities become exactly those (names in the resource group, or IDs);
     without it the current ones are kept when the type has them. -AssignIdentity SystemAssigned (the 2017 form)
     enables the system-assigned identity and keeps everything else. Nothing is written when the VM already is as
@@ -451,12 +465,12 @@ function Update-MsiVM {
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMName')][string]$Name,
         [Parameter(ParameterSetName = 'ByObject', Mandatory = $true)][Alias('VirtualMachine')]$VM,
         [Parameter(ParameterSetName = 'ById', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceId')][string]$Id,
-        [ValidateSet('SystemAssigned', 'UserAssigned', 'SystemAssigned, UserAssigned', 'None')][string]$IdentityType,
+        [string]$IdentityType,
         [Alias('IdentityID')][string[]]$IdentityId,
         [ValidateSet('SystemAssigned')][string]$AssignIdentity
     )
     process {
-        Invoke-MsiComputeUpdate $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $Name $Id $VM) $IdentityType $IdentityId $AssignIdentity
+        Invoke-MsiComputeUpdate $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $Name $Id $VM) $PSBoundParameters
     }
 }
 
@@ -465,8 +479,11 @@ function Add-MsiVMIdentity {
     .SYNOPSIS
     Adds managed identities to a VM (az vm identity assign; the portal's Status On and User assigned Add).
     .DESCRIPTION
-    -SystemAssigned enables the system-assigned identity; -IdentityId attaches user-assigned identities (names in
-    the resource group, or IDs). Identities already there stay. Outputs the VM.
+    -IdentityId attaches user-assigned identities (names in the resource group, IDs, or '[system]' for the
+    system-assigned one); -SystemAssigned enables the system-assigned identity too (-SystemAssigned:$false leaves it as
+    it is). With neither, the system-assigned identity is meant (az's default). -Role and -Scope (together) grant a role
+    to the system-assigned identity; the output then has the assignment as RoleAssignment. Identities already there
+    stay. Outputs the VM. Every rule is the library's (msi-identity core), the same in every language.
     .EXAMPLE
     Add-MsiVMIdentity -ResourceGroupName myResourceGroup -Name myVM -IdentityId myUserAssignedIdentity
     #>
@@ -476,10 +493,13 @@ function Add-MsiVMIdentity {
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMName')][string]$Name,
         [Parameter(ParameterSetName = 'ById', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceId')][string]$Id,
         [switch]$SystemAssigned,
-        [Alias('IdentityID')][string[]]$IdentityId
+        [Alias('IdentityID')][string[]]$IdentityId,
+        [string]$Role,
+        [string]$Scope
     )
     process {
-        Invoke-MsiComputeIdentityChange $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $Name $Id $null) -SystemAssigned:$SystemAssigned -IdentityId $IdentityId
+        $request = Get-MsiRequest $PSBoundParameters @{ IdentityId = 'identities'; SystemAssigned = 'systemAssigned'; Role = 'role'; Scope = 'scope' }
+        Invoke-MsiComputeIdentity $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $Name $Id $null) 'Assign' $request 'Add identities'
     }
 }
 
@@ -488,8 +508,9 @@ function Remove-MsiVMIdentity {
     .SYNOPSIS
     Removes managed identities from a VM (az vm identity remove; the portal's Status Off and User assigned Remove).
     .DESCRIPTION
-    -SystemAssigned disables the system-assigned identity; -IdentityId detaches user-assigned identities;
-    -AllUserAssigned detaches all of them. Removing the last one switches the identity type. Outputs the VM.
+    -IdentityId detaches user-assigned identities (or '[system]'); -SystemAssigned disables the system-assigned
+    identity; -AllUserAssigned detaches every user-assigned one. With none of them, the system-assigned identity is
+    meant (az's default). Removing the last one switches the identity type. Outputs the VM.
     .EXAMPLE
     Remove-MsiVMIdentity -ResourceGroupName myResourceGroup -Name myVM -IdentityId myUserAssignedIdentity
     #>
@@ -503,7 +524,8 @@ function Remove-MsiVMIdentity {
         [switch]$AllUserAssigned
     )
     process {
-        Invoke-MsiComputeIdentityChange $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $Name $Id $null) -Remove -SystemAssigned:$SystemAssigned -IdentityId $IdentityId -AllUserAssigned:$AllUserAssigned
+        $request = Get-MsiRequest $PSBoundParameters @{ IdentityId = 'identities'; SystemAssigned = 'systemAssigned'; AllUserAssigned = 'allUserAssigned' }
+        Invoke-MsiComputeIdentity $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $Name $Id $null) 'Remove' $request 'Remove identities'
     }
 }
 
@@ -513,30 +535,30 @@ function New-MsiVM {
     Creates a VM with a managed identity (New-AzureRmVMConfig -AssignIdentity / -IdentityType -IdentityID, az vm create --assign-identity).
     .DESCRIPTION
     From -Model (the whole ARM model: a hashtable, an object or JSON text) or from az-style options (-Image, -Size,
-    -Credential for the admin user, -SshPublicKey, -Location). The identity: -IdentityType with -IdentityId, or
-    -AssignIdentity SystemAssigned. The location defaults to the resource group's. An existing VM is never
-    overwritten (ResourceExists).
+    -Credential for the admin user, -SshPublicKey, -Location), not both. The identity: -IdentityId (az's
+    --assign-identity: names, IDs, '[system]'; an empty list is the system-assigned identity), -IdentityType (checked
+    against the list), -AssignIdentity SystemAssigned. The location defaults to the resource group's. An existing VM
+    is never overwritten (ResourceExists). The library (msi-identity core) checks and defaults every option.
     .EXAMPLE
     New-MsiVM -ResourceGroupName myResourceGroup -Name myVM -Image Win2016Datacenter -AssignIdentity SystemAssigned
     .EXAMPLE
     New-MsiVM -ResourceGroupName myResourceGroup -Name myVM -IdentityType UserAssigned -IdentityId myUserAssignedIdentity
     #>
-    [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'Options')]
+    [CmdletBinding(SupportsShouldProcess = $true)]
     param(
         [Parameter(Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(Mandatory = $true)][Alias('VMName')][string]$Name,
-        [Parameter(ParameterSetName = 'Model', Mandatory = $true)]$Model,
-        [Parameter(ParameterSetName = 'Options')][string]$Location,
-        [Parameter(ParameterSetName = 'Options')][string]$Image,
-        [Parameter(ParameterSetName = 'Options')][Alias('VMSize')][string]$Size,
-        [Parameter(ParameterSetName = 'Options')][pscredential]$Credential,
-        [Parameter(ParameterSetName = 'Options')][string]$SshPublicKey,
-        [ValidateSet('SystemAssigned', 'UserAssigned', 'SystemAssigned, UserAssigned', 'None')][string]$IdentityType,
+        $Model,
+        [string]$Location,
+        [string]$Image,
+        [Alias('VMSize')][string]$Size,
+        [pscredential]$Credential,
+        [Alias('SshKeyValue')][string]$SshPublicKey,
+        [string]$IdentityType,
         [Alias('IdentityID')][string[]]$IdentityId,
         [ValidateSet('SystemAssigned')][string]$AssignIdentity
     )
-    $options = Get-MsiBasicOptions $Location $Image $Size $Credential $SshPublicKey $null
-    Invoke-MsiComputeCreate $PSCmdlet 'Vm' $ResourceGroupName $Name $Model $options $IdentityType $IdentityId $AssignIdentity
+    Invoke-MsiComputeCreate $PSCmdlet 'Vm' $ResourceGroupName $Name $PSBoundParameters
 }
 
 function Remove-MsiVM {
@@ -560,7 +582,7 @@ function Set-MsiVMExtension {
     .SYNOPSIS
     Adds or updates the legacy MSI extension on a VM (Set-AzureRmVMExtension ... -Settings $settings).
     .DESCRIPTION
-    -Type is ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (default: -Name),
+    -Type is ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (default: -Name; -Name defaults to -Type),
     -Publisher Microsoft.ManagedIdentity, -TypeHandlerVersion 1.0, -Settings @{ port = 50342 } (the port of the
     extension's token endpoint). The extension always takes the VM's location: -Location is accepted for
     compatibility with the AzureRM form. Outputs the extension.
@@ -573,7 +595,7 @@ function Set-MsiVMExtension {
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('ResourceName')][string]$VMName,
         [Parameter(ParameterSetName = 'ById', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceId')][string]$Id,
-        [Parameter(Mandatory = $true)][Alias('ExtensionName')][string]$Name,
+        [Alias('ExtensionName')][string]$Name,
         [Alias('ExtensionType')][string]$Type,
         [string]$Publisher,
         [string]$TypeHandlerVersion,
@@ -581,7 +603,7 @@ function Set-MsiVMExtension {
         [string]$Location
     )
     process {
-        Invoke-MsiExtensionSet $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $VMName $Id $null) $Name $Type $Publisher $TypeHandlerVersion $Settings
+        Invoke-MsiExtensionSet $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $VMName $Id $null) $PSBoundParameters
     }
 }
 
@@ -663,7 +685,8 @@ function Update-MsiVmss {
     .SYNOPSIS
     Sets the managed identity of a VM scale set (Update-AzureRmVmss -IdentityType -IdentityId, or -AssignIdentity).
     .DESCRIPTION
-    -IdentityType is the desired state: SystemAssigned, UserAssigned, 'SystemAssigned, UserAssigned' or None.
+    -IdentityType is the desired state: SystemAssigned, UserAssigned, 'SystemAssigned, UserAssigned' or None
+    (as the library parses it: case and spaces do not matter; anything else is an InvalidArgument error).
     With -IdentityId the user-assigned identities become exactly those (names in the resource group, or IDs);
     without it the current ones are kept when the type has them. -AssignIdentity SystemAssigned (the 2017 form)
     enables the system-assigned identity and keeps everything else. Nothing is written when the scale set already is as
@@ -683,12 +706,12 @@ function Update-MsiVmss {
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMScaleSetName')][string]$Name,
         [Parameter(ParameterSetName = 'ByObject', Mandatory = $true)][Alias('VMScaleSet')]$VirtualMachineScaleSet,
         [Parameter(ParameterSetName = 'ById', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceId')][string]$Id,
-        [ValidateSet('SystemAssigned', 'UserAssigned', 'SystemAssigned, UserAssigned', 'None')][string]$IdentityType,
+        [string]$IdentityType,
         [Alias('IdentityID')][string[]]$IdentityId,
         [ValidateSet('SystemAssigned')][string]$AssignIdentity
     )
     process {
-        Invoke-MsiComputeUpdate $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $Name $Id $VirtualMachineScaleSet) $IdentityType $IdentityId $AssignIdentity
+        Invoke-MsiComputeUpdate $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $Name $Id $VirtualMachineScaleSet) $PSBoundParameters
     }
 }
 
@@ -697,8 +720,11 @@ function Add-MsiVmssIdentity {
     .SYNOPSIS
     Adds managed identities to a VM scale set (az vmss identity assign; the portal's Status On and User assigned Add).
     .DESCRIPTION
-    -SystemAssigned enables the system-assigned identity; -IdentityId attaches user-assigned identities (names in
-    the resource group, or IDs). Identities already there stay. Outputs the scale set.
+    -IdentityId attaches user-assigned identities (names in the resource group, IDs, or '[system]' for the
+    system-assigned one); -SystemAssigned enables the system-assigned identity too (-SystemAssigned:$false leaves it as
+    it is). With neither, the system-assigned identity is meant (az's default). -Role and -Scope (together) grant a role
+    to the system-assigned identity; the output then has the assignment as RoleAssignment. Identities already there
+    stay. Outputs the scale set. Every rule is the library's (msi-identity core), the same in every language.
     .EXAMPLE
     Add-MsiVmssIdentity -ResourceGroupName myResourceGroup -Name myVmss -IdentityId myUserAssignedIdentity
     #>
@@ -708,10 +734,13 @@ function Add-MsiVmssIdentity {
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMScaleSetName')][string]$Name,
         [Parameter(ParameterSetName = 'ById', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceId')][string]$Id,
         [switch]$SystemAssigned,
-        [Alias('IdentityID')][string[]]$IdentityId
+        [Alias('IdentityID')][string[]]$IdentityId,
+        [string]$Role,
+        [string]$Scope
     )
     process {
-        Invoke-MsiComputeIdentityChange $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $Name $Id $null) -SystemAssigned:$SystemAssigned -IdentityId $IdentityId
+        $request = Get-MsiRequest $PSBoundParameters @{ IdentityId = 'identities'; SystemAssigned = 'systemAssigned'; Role = 'role'; Scope = 'scope' }
+        Invoke-MsiComputeIdentity $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $Name $Id $null) 'Assign' $request 'Add identities'
     }
 }
 
@@ -720,8 +749,9 @@ function Remove-MsiVmssIdentity {
     .SYNOPSIS
     Removes managed identities from a VM scale set (az vmss identity remove; the portal's Status Off and User assigned Remove).
     .DESCRIPTION
-    -SystemAssigned disables the system-assigned identity; -IdentityId detaches user-assigned identities;
-    -AllUserAssigned detaches all of them. Removing the last one switches the identity type. Outputs the scale set.
+    -IdentityId detaches user-assigned identities (or '[system]'); -SystemAssigned disables the system-assigned
+    identity; -AllUserAssigned detaches every user-assigned one. With none of them, the system-assigned identity is
+    meant (az's default). Removing the last one switches the identity type. Outputs the scale set.
     .EXAMPLE
     Remove-MsiVmssIdentity -ResourceGroupName myResourceGroup -Name myVmss -IdentityId myUserAssignedIdentity
     #>
@@ -735,7 +765,8 @@ function Remove-MsiVmssIdentity {
         [switch]$AllUserAssigned
     )
     process {
-        Invoke-MsiComputeIdentityChange $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $Name $Id $null) -Remove -SystemAssigned:$SystemAssigned -IdentityId $IdentityId -AllUserAssigned:$AllUserAssigned
+        $request = Get-MsiRequest $PSBoundParameters @{ IdentityId = 'identities'; SystemAssigned = 'systemAssigned'; AllUserAssigned = 'allUserAssigned' }
+        Invoke-MsiComputeIdentity $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $Name $Id $null) 'Remove' $request 'Remove identities'
     }
 }
 
@@ -745,31 +776,32 @@ function New-MsiVmss {
     Creates a VM scale set with a managed identity (New-AzureRmVmssConfig -AssignIdentity / -IdentityType -IdentityID, az vmss create --assign-identity).
     .DESCRIPTION
     From -Model (the whole ARM model: a hashtable, an object or JSON text) or from az-style options (-Image, -Size,
-    -Credential for the admin user, -SshPublicKey, -Location, -InstanceCount). The identity: -IdentityType with -IdentityId, or
-    -AssignIdentity SystemAssigned. The location defaults to the resource group's. An existing scale set is never
-    overwritten (ResourceExists).
+    -Credential for the admin user, -SshPublicKey, -Location, -InstanceCount), not both. The identity: -IdentityId
+    (az's --assign-identity: names, IDs, '[system]'; an empty list is the system-assigned identity), -IdentityType
+    (checked against the list), -AssignIdentity SystemAssigned. The location defaults to the resource group's. An
+    existing scale set is never overwritten (ResourceExists). The library (msi-identity core) checks and defaults
+    every option.
     .EXAMPLE
     New-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss -Image Win2016Datacenter -AssignIdentity SystemAssigned
     .EXAMPLE
     New-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss -IdentityType UserAssigned -IdentityId myUserAssignedIdentity
     #>
-    [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'Options')]
+    [CmdletBinding(SupportsShouldProcess = $true)]
     param(
         [Parameter(Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(Mandatory = $true)][Alias('VMScaleSetName')][string]$Name,
-        [Parameter(ParameterSetName = 'Model', Mandatory = $true)]$Model,
-        [Parameter(ParameterSetName = 'Options')][string]$Location,
-        [Parameter(ParameterSetName = 'Options')][string]$Image,
-        [Parameter(ParameterSetName = 'Options')][Alias('SkuName')][string]$Size,
-        [Parameter(ParameterSetName = 'Options')][pscredential]$Credential,
-        [Parameter(ParameterSetName = 'Options')][string]$SshPublicKey,
-        [Parameter(ParameterSetName = 'Options')][int]$InstanceCount,
-        [ValidateSet('SystemAssigned', 'UserAssigned', 'SystemAssigned, UserAssigned', 'None')][string]$IdentityType,
+        $Model,
+        [string]$Location,
+        [string]$Image,
+        [Alias('SkuName')][string]$Size,
+        [pscredential]$Credential,
+        [Alias('SshKeyValue')][string]$SshPublicKey,
+        [int]$InstanceCount,
+        [string]$IdentityType,
         [Alias('IdentityID')][string[]]$IdentityId,
         [ValidateSet('SystemAssigned')][string]$AssignIdentity
     )
-    $options = Get-MsiBasicOptions $Location $Image $Size $Credential $SshPublicKey $InstanceCount
-    Invoke-MsiComputeCreate $PSCmdlet 'Vmss' $ResourceGroupName $Name $Model $options $IdentityType $IdentityId $AssignIdentity
+    Invoke-MsiComputeCreate $PSCmdlet 'Vmss' $ResourceGroupName $Name $PSBoundParameters
 }
 
 function Remove-MsiVmss {
@@ -793,7 +825,7 @@ function Set-MsiVmssExtension {
     .SYNOPSIS
     Adds or updates the legacy MSI extension on a VM scale set (Add-AzureRmVmssExtension + Update-AzureRmVmss, in one step).
     .DESCRIPTION
-    -Type is ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (default: -Name),
+    -Type is ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (default: -Name; -Name defaults to -Type),
     -Publisher Microsoft.ManagedIdentity, -TypeHandlerVersion 1.0, -Settings @{ port = 50342 } (the port of the
     extension's token endpoint). The extension always takes the scale set's location: -Location is accepted for
     compatibility with the AzureRM form. Outputs the extension.
@@ -806,7 +838,7 @@ function Set-MsiVmssExtension {
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('ResourceName')][string]$VMScaleSetName,
         [Parameter(ParameterSetName = 'ById', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceId')][string]$Id,
-        [Parameter(Mandatory = $true)][Alias('ExtensionName')][string]$Name,
+        [Alias('ExtensionName')][string]$Name,
         [Alias('ExtensionType')][string]$Type,
         [string]$Publisher,
         [string]$TypeHandlerVersion,
@@ -814,7 +846,7 @@ function Set-MsiVmssExtension {
         [string]$Location
     )
     process {
-        Invoke-MsiExtensionSet $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $VMScaleSetName $Id $null) $Name $Type $Publisher $TypeHandlerVersion $Settings
+        Invoke-MsiExtensionSet $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $VMScaleSetName $Id $null) $PSBoundParameters
     }
 }
 
@@ -956,11 +988,12 @@ function New-MsiRoleAssignment {
         [string]$ObjectType
     )
     process {
-        $client = Get-MsiClient
-        if (-not $Scope) { $Scope = '/subscriptions/' + ($client.Info() | ConvertFrom-Json).subscriptionId }
-        if ($PSCmdlet.ShouldProcess($Scope, "Grant $RoleDefinitionName to $ObjectId")) {
+        $shown = $Scope
+        if (-not $shown) { $shown = '(default scope)' }
+        if ($PSCmdlet.ShouldProcess($shown, "Grant $RoleDefinitionName to $ObjectId")) {
             Invoke-MsiCall $PSCmdlet {
-                ConvertTo-MsiObject ($client.RoleAssignmentCreate($Scope, $RoleDefinitionName, $ObjectId, (ConvertTo-MsiNullable $ObjectType))) 'MsiIdentity.RoleAssignment'
+                $json = (Get-MsiClient).RoleAssignmentCreate((ConvertTo-MsiNullable $Scope), $RoleDefinitionName, $ObjectId, (ConvertTo-MsiNullable $ObjectType))
+                ConvertTo-MsiObject $json 'MsiIdentity.RoleAssignment'
             } $Scope
         }
     }

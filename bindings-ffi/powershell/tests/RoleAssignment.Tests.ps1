@@ -13,6 +13,11 @@ Describe 'Role assignments' {
         (Get-MsiRoleAssignment -ObjectId $script:Vm.identity.principalId).id | Should -Contain $ra.id
         (Remove-MsiRoleAssignment -ObjectId $script:Vm.identity.principalId -RoleDefinitionName Reader -Scope $script:Scope -Confirm:$false).deleted | Should -BeTrue
     }
+    It 'without -Scope grants at the library default scope (the subscription)' {
+        $ra = New-MsiRoleAssignment -ObjectId $script:Vm.identity.principalId -RoleDefinitionName Reader
+        $ra.properties.scope | Should -Be "/subscriptions/$($script:Emulator.SubscriptionId)"
+        (Remove-MsiRoleAssignment -Id $ra.id -Confirm:$false).Deleted | Should -BeTrue
+    }
     It 'removes by ID from the pipeline' {
         New-MsiRoleAssignment -ObjectId $script:Vm.identity.principalId -RoleDefinitionName Reader -Scope $script:Scope | Out-Null
         (Get-MsiRoleAssignment -ObjectId $script:Vm.identity.principalId | Remove-MsiRoleAssignment -Confirm:$false).Deleted | Should -BeTrue

@@ -48,6 +48,13 @@ Describe 'Update-MsiVM' {
         Update-MsiVM -ResourceGroupName $script:Rg -Name myVM -IdentityType UserAssigned -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
+    It 'passes the identity type through: the library refuses an unknown one as InvalidArgument' {
+        Update-MsiVM -ResourceGroupName $script:Rg -Name myVM -IdentityType Both -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].Exception.Kind | Should -Be 'invalid_argument'
+        (Update-MsiVM -ResourceGroupName $script:Rg -Name myVM -IdentityType 'systemassigned').identity.type | Should -Be 'SystemAssigned'
+        Update-MsiVM -ResourceGroupName $script:Rg -Name myVM -IdentityType None | Out-Null
+    }
     It 'changes nothing with -WhatIf' {
         Update-MsiVM -ResourceGroupName $script:Rg -Name myVM -IdentityType SystemAssigned -WhatIf
         Get-MsiVMIdentity -ResourceGroupName $script:Rg -Name myVM | Should -BeNullOrEmpty
@@ -59,6 +66,15 @@ Describe 'Add-MsiVMIdentity and Remove-MsiVMIdentity' {
         (Add-MsiVMIdentity -ResourceGroupName $script:Rg -Name myVM -SystemAssigned -IdentityId pester-uai).identity.type | Should -Be 'SystemAssigned, UserAssigned'
         (Remove-MsiVMIdentity -ResourceGroupName $script:Rg -Name myVM -IdentityId pester-uai).identity.type | Should -Be 'SystemAssigned'
         (Get-MsiVM -ResourceGroupName $script:Rg -Name myVM | Remove-MsiVMIdentity -SystemAssigned).identity | Should -BeNullOrEmpty
+    }
+    It 'naming no identity means the system-assigned one (az vm identity assign), and -Role -Scope grant it a role' {
+        $scope = "/subscriptions/$($script:Emulator.SubscriptionId)/resourceGroups/$($script:Rg)"
+        $vm = Add-MsiVMIdentity -ResourceGroupName $script:Rg -Name myVM -Role Reader -Scope $scope
+        $vm.identity.type | Should -Be 'SystemAssigned'
+        $vm.RoleAssignment.properties.principalId | Should -Be $vm.identity.principalId
+        Add-MsiVMIdentity -ResourceGroupName $script:Rg -Name myVM -Scope $scope -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        (Remove-MsiVMIdentity -ResourceGroupName $script:Rg -Name myVM).identity | Should -BeNullOrEmpty
     }
     It 'reports an identity that does not exist with the service code' {
         Add-MsiVMIdentity -ResourceGroupName $script:Rg -Name myVM -IdentityId no-such-uai -ErrorVariable err -ErrorAction SilentlyContinue

@@ -4,13 +4,14 @@
 
 static void vm_tests(Fixture *f, const char *uai_id) {
   char *json = NULL;
-  char vm_id[512], ext_settings[64];
+  char vm_id[512], ext_settings[300];
   bool changed = true, deleted = false;
 
   /* az-style options with the system-assigned identity (New-AzVMConfig -AssignIdentity SystemAssigned). */
-  EXPECT_OK(msi_vm_create_basic(f->client, f->rg, "vm1",
-                                "{\"image\":\"Win2016Datacenter\",\"adminPassword\":\"Secr3t!Passw0rd\"}",
-                                "SystemAssigned", NULL, &json, &err_));
+  EXPECT_OK(msi_vm_create_basic(
+      f->client, f->rg, "vm1",
+      "{\"image\":\"Win2016Datacenter\",\"adminPassword\":\"Secr3t!Passw0rd\",\"identityType\":\"SystemAssigned\"}",
+      &json, &err_));
   CHECK(json_has(json, "\"type\":\"SystemAssigned\""));
   CHECK(json_has(json, "\"principalId\""));
   CHECK(!json_has(json, "Secr3t!Passw0rd"));
@@ -33,30 +34,32 @@ static void vm_tests(Fixture *f, const char *uai_id) {
 
   /* Assign a user-assigned identity by name: changed; again: nothing to do. */
   json = NULL;
-  EXPECT_OK(msi_vm_identity_assign(f->client, f->rg, "vm1", false, "[\"c-uai-1\"]", &json, &changed, &err_));
+  EXPECT_OK(msi_vm_identity_assign(f->client, f->rg, "vm1", "{\"identities\":[\"c-uai-1\"]}", &json, &changed, NULL,
+                                   &err_));
   CHECK(changed);
   CHECK(json_has(json, "\"type\":\"SystemAssigned, UserAssigned\""));
   msi_string_free(json);
   json = NULL;
-  EXPECT_OK(msi_vm_identity_assign(f->client, NULL, vm_id, false, "[\"c-uai-1\"]", &json, &changed, &err_));
+  EXPECT_OK(msi_vm_identity_assign(f->client, NULL, vm_id, "{\"identities\":[\"c-uai-1\"]}", &json, &changed, NULL,
+                                   &err_));
   CHECK(!changed);
   msi_string_free(json);
 
   /* Remove it again (by full ID); removing one that is not there is an argument error. */
   char list[600];
-  snprintf(list, sizeof list, "[\"%s\"]", uai_id);
+  snprintf(list, sizeof list, "{\"identities\":[\"%s\"]}", uai_id);
   json = NULL;
-  EXPECT_OK(msi_vm_identity_remove(f->client, f->rg, "vm1", false, list, false, &json, &changed, &err_));
+  EXPECT_OK(msi_vm_identity_remove(f->client, f->rg, "vm1", list, &json, &changed, &err_));
   CHECK(changed);
   CHECK(json_has(json, "\"type\":\"SystemAssigned\""));
   msi_string_free(json);
   json = NULL;
   EXPECT(MSI_RESULT_INVALID_ARGUMENT,
-         msi_vm_identity_remove(f->client, f->rg, "vm1", false, list, false, &json, NULL, &err_));
+         msi_vm_identity_remove(f->client, f->rg, "vm1", list, &json, NULL, &err_));
   CHECK(json == NULL);
 
   /* Desired state: None, then both with the identity, then the bad ones. */
-  EXPECT_OK(msi_vm_identity_set(f->client, f->rg, "vm1", "None", NULL, &json, &changed, &err_));
+  EXPECT_OK(msi_vm_identity_set(f->client, f->rg, "vm1", "{\"type\":\"None\"}", &json, &changed, &err_));
   CHECK(changed);
   msi_string_free(json);
   json = NULL;
@@ -64,28 +67,46 @@ static void vm_tests(Fixture *f, const char *uai_id) {
   CHECK(json != NULL && strcmp(json, "null") == 0);
   msi_string_free(json);
   json = NULL;
-  EXPECT_OK(msi_vm_identity_set(f->client, f->rg, "vm1", "systemassigned,userassigned", list, &json, NULL, &err_));
+  char set_both[700];
+  snprintf(set_both, sizeof set_both, "{\"type\":\"systemassigned,userassigned\",\"identities\":[\"%s\"]}", uai_id);
+  EXPECT_OK(msi_vm_identity_set(f->client, f->rg, "vm1", set_both, &json, NULL, &err_));
   CHECK(json_has(json, "\"type\":\"SystemAssigned, UserAssigned\""));
   msi_string_free(json);
   json = NULL;
   EXPECT(MSI_RESULT_INVALID_ARGUMENT,
-         msi_vm_identity_set(f->client, f->rg, "vm1", "UserAssigned", "[]", &json, NULL, &err_));
-  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_vm_identity_set(f->client, f->rg, "vm1", "Bogus", NULL, &json, NULL, &err_));
+         msi_vm_identity_set(f->client, f->rg, "vm1", "{\"type\":\"UserAssigned\",\"identities\":[]}", &json, NULL,
+                             &err_));
   EXPECT(MSI_RESULT_INVALID_ARGUMENT,
-         msi_vm_identity_assign(f->client, f->rg, "vm1", false, "{\"a\":1}", &json, NULL, &err_));
-  EXPECT(MSI_RESULT_INVALID_JSON, msi_vm_identity_assign(f->client, f->rg, "vm1", false, "[", &json, NULL, &err_));
+         msi_vm_identity_set(f->client, f->rg, "vm1", "{\"type\":\"Bogus\"}", &json, NULL, &err_));
+  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_vm_identity_set(f->client, f->rg, "vm1", "{}", &json, NULL, &err_));
   EXPECT(MSI_RESULT_INVALID_ARGUMENT,
-         msi_vm_identity_assign(f->client, f->rg, "vm1", false, NULL, &json, NULL, &err_)); /* nothing to assign */
+         msi_vm_identity_assign(f->client, f->rg, "vm1", "{\"a\":1}", &json, NULL, NULL, &err_)); /* unknown field */
+  EXPECT(MSI_RESULT_INVALID_ARGUMENT,
+         msi_vm_identity_assign(f->client, f->rg, "vm1", "{\"identities\":\"c-uai-1\"}", &json, NULL, NULL, &err_));
+  EXPECT(MSI_RESULT_INVALID_JSON, msi_vm_identity_assign(f->client, f->rg, "vm1", "[", &json, NULL, NULL, &err_));
+  /* --scope without --role: refused before anything is sent (there is no default role). */
+  EXPECT(MSI_RESULT_INVALID_ARGUMENT,
+         msi_vm_identity_assign(f->client, f->rg, "vm1", "{\"scope\":\"/subscriptions/x\"}", &json, NULL, NULL, &err_));
   CHECK(json == NULL);
   /* An identity that does not exist: the service's 400 with its code. */
   MsiError *err = NULL;
-  CHECK(msi_vm_identity_assign(f->client, f->rg, "vm1", false, "[\"c-no-such-uai\"]", &json, NULL, &err) ==
-        MSI_RESULT_BAD_REQUEST);
+  CHECK(msi_vm_identity_assign(f->client, f->rg, "vm1", "{\"identities\":[\"c-no-such-uai\"]}", &json, NULL, NULL,
+                               &err) == MSI_RESULT_BAD_REQUEST);
   CHECK(err != NULL && msi_error_code(err) && strcmp(msi_error_code(err), "FailedIdentityOperation") == 0);
   msi_error_free(err);
+  /* No identities named: the system-assigned one (az's default); it is already on, so nothing is sent. */
   json = NULL;
-  EXPECT_OK(msi_vm_identity_assign(f->client, f->rg, "vm1", true, NULL, &json, &changed, &err_));
+  EXPECT_OK(msi_vm_identity_assign(f->client, f->rg, "vm1", NULL, &json, &changed, NULL, &err_));
   CHECK(!changed);
+  msi_string_free(json);
+  /* With a role at a scope (az vm identity assign --role --scope): the assignment comes out too. */
+  char grant[300], *assignment = NULL;
+  snprintf(grant, sizeof grant, "{\"role\":\"Reader\",\"scope\":\"/subscriptions/%s/resourceGroups/%s\"}",
+           f->subscription, f->rg);
+  json = NULL;
+  EXPECT_OK(msi_vm_identity_assign(f->client, f->rg, "vm1", grant, &json, &changed, &assignment, &err_));
+  CHECK(assignment != NULL && json_has(assignment, "acdd72a7-3385-48ef-bd42-f606fba81ae7"));
+  msi_string_free(assignment);
   msi_string_free(json);
 
   /* A whole ARM model with a user-assigned identity (New-AzVMConfig -IdentityType UserAssigned -IdentityId). */
@@ -93,24 +114,27 @@ static void vm_tests(Fixture *f, const char *uai_id) {
                       "\"storageProfile\":{\"imageReference\":{\"publisher\":\"Canonical\",\"offer\":\"UbuntuServer\","
                       "\"sku\":\"18.04-LTS\",\"version\":\"latest\"}}}}";
   json = NULL;
-  EXPECT_OK(msi_vm_create(f->client, f->rg, "vm2", model, "UserAssigned", "[\"c-uai-1\"]", &json, &err_));
+  EXPECT_OK(msi_vm_create(f->client, f->rg, "vm2", model,
+                          "{\"identityType\":\"UserAssigned\",\"assignIdentity\":[\"c-uai-1\"]}", &json, &err_));
   CHECK(json_has(json, "\"type\":\"UserAssigned\""));
   msi_string_free(json);
   json = NULL;
-  EXPECT(MSI_RESULT_CONFLICT, msi_vm_create(f->client, f->rg, "vm2", model, NULL, NULL, &json, &err_));
-  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_vm_create(f->client, f->rg, "vm3", model, "UserAssigned", NULL, &json, &err_));
-  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_vm_create(f->client, f->rg, "vm3", "[1]", NULL, NULL, &json, &err_));
+  EXPECT(MSI_RESULT_CONFLICT, msi_vm_create(f->client, f->rg, "vm2", model, NULL, &json, &err_));
   EXPECT(MSI_RESULT_INVALID_ARGUMENT,
-         msi_vm_create_basic(f->client, f->rg, "vm3", "{\"colour\":\"red\"}", NULL, NULL, &json, &err_));
+         msi_vm_create(f->client, f->rg, "vm3", model, "{\"identityType\":\"UserAssigned\"}", &json, &err_));
+  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_vm_create(f->client, f->rg, "vm3", "[1]", NULL, &json, &err_));
+  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_vm_create(f->client, f->rg, "vm3", model, "{\"model\":{}}", &json, &err_));
+  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_vm_create_basic(f->client, f->rg, "vm3", "{\"colour\":\"red\"}", &json, &err_));
   CHECK(json == NULL);
 
   /* The MSI extension (Set-AzVMExtension ... -Settings @{port=N}). */
   unsigned port = 41000u + (unsigned)(strtoul(f->suffix, NULL, 16) % 2000u);
-  snprintf(ext_settings, sizeof ext_settings, "{\"port\":%u}", port);
+  snprintf(ext_settings, sizeof ext_settings,
+           "{\"name\":\"ManagedIdentityExtensionForWindows\",\"type\":\"ManagedIdentityExtensionForWindows\","
+           "\"publisher\":\"Microsoft.ManagedIdentity\",\"version\":\"1.0\",\"settings\":{\"port\":%u}}",
+           port);
   json = NULL;
-  EXPECT_OK(msi_vm_extension_set(f->client, f->rg, "vm1", "ManagedIdentityExtensionForWindows",
-                                 "ManagedIdentityExtensionForWindows", "Microsoft.ManagedIdentity", "1.0", ext_settings,
-                                 &json, &err_));
+  EXPECT_OK(msi_vm_extension_set(f->client, f->rg, "vm1", ext_settings, &json, &err_));
   CHECK(json_has(json, "\"typeHandlerVersion\":\"1.0\""));
   msi_string_free(json);
   json = NULL;
@@ -118,11 +142,12 @@ static void vm_tests(Fixture *f, const char *uai_id) {
   CHECK(json_has(json, "\"publisher\":\"Microsoft.ManagedIdentity\""));
   msi_string_free(json);
   json = NULL;
-  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_vm_extension_set(f->client, f->rg, "vm1", "Other", NULL, "Contoso", NULL, NULL,
-                                                          &json, &err_));
   EXPECT(MSI_RESULT_INVALID_ARGUMENT,
-         msi_vm_extension_set(f->client, f->rg, "vm1", "ManagedIdentityExtensionForLinux", NULL, NULL, NULL,
-                              "{\"port\":\"x\"}", &json, &err_));
+         msi_vm_extension_set(f->client, f->rg, "vm1", "{\"name\":\"Other\",\"publisher\":\"Contoso\"}", &json, &err_));
+  EXPECT(MSI_RESULT_INVALID_ARGUMENT,
+         msi_vm_extension_set(f->client, f->rg, "vm1",
+                              "{\"name\":\"ManagedIdentityExtensionForLinux\",\"settings\":{\"port\":\"x\"}}", &json,
+                              &err_));
   CHECK(json == NULL);
   EXPECT_OK(msi_vm_extension_delete(f->client, f->rg, "vm1", "ManagedIdentityExtensionForWindows", &deleted, &err_));
   CHECK(deleted);
@@ -145,8 +170,10 @@ static void vmss_tests(Fixture *f) {
   char *json = NULL;
   char id[512];
   bool changed = false, deleted = false;
-  EXPECT_OK(msi_vmss_create_basic(f->client, f->rg, "ss1", "{\"instanceCount\":2,\"image\":\"UbuntuLTS\"}", NULL,
-                                  "[\"[system]\", \"c-uai-1\"]", &json, &err_));
+  EXPECT_OK(msi_vmss_create_basic(f->client, f->rg, "ss1",
+                                  "{\"instanceCount\":2,\"image\":\"UbuntuLTS\","
+                                  "\"assignIdentity\":[\"[system]\", \"c-uai-1\"]}",
+                                  &json, &err_));
   CHECK(json_has(json, "\"type\":\"SystemAssigned, UserAssigned\""));
   CHECK(json_string(json, "id", id, sizeof id));
   msi_string_free(json);
@@ -155,15 +182,17 @@ static void vmss_tests(Fixture *f) {
   CHECK(json_has(json, "\"capacity\":2"));
   msi_string_free(json);
   json = NULL;
-  EXPECT_OK(msi_vmss_identity_remove(f->client, f->rg, "ss1", false, NULL, true, &json, &changed, &err_));
+  EXPECT_OK(msi_vmss_identity_remove(f->client, f->rg, "ss1", "{\"allUserAssigned\":true}", &json, &changed, &err_));
   CHECK(changed && json_has(json, "\"type\":\"SystemAssigned\""));
   msi_string_free(json);
   json = NULL;
-  EXPECT_OK(msi_vmss_identity_assign(f->client, f->rg, "ss1", true, NULL, &json, &changed, &err_));
+  EXPECT_OK(msi_vmss_identity_assign(f->client, f->rg, "ss1", "{\"systemAssigned\":true}", &json, &changed, NULL,
+                                     &err_));
   CHECK(!changed);
   msi_string_free(json);
   json = NULL;
-  EXPECT_OK(msi_vmss_identity_set(f->client, f->rg, "ss1", "UserAssigned", "[\"c-uai-1\"]", &json, &changed, &err_));
+  EXPECT_OK(msi_vmss_identity_set(f->client, f->rg, "ss1", "{\"type\":\"UserAssigned\",\"identities\":[\"c-uai-1\"]}",
+                                  &json, &changed, &err_));
   CHECK(changed && json_has(json, "\"type\":\"UserAssigned\""));
   msi_string_free(json);
   json = NULL;
@@ -172,8 +201,8 @@ static void vmss_tests(Fixture *f) {
   msi_string_free(json);
 
   json = NULL;
-  EXPECT_OK(msi_vmss_extension_set(f->client, f->rg, "ss1", "ManagedIdentityExtensionForLinux", NULL, NULL, NULL, NULL,
-                                   &json, &err_));
+  EXPECT_OK(msi_vmss_extension_set(f->client, f->rg, "ss1", "{\"type\":\"ManagedIdentityExtensionForLinux\"}", &json,
+                                   &err_));
   CHECK(json_has(json, "ManagedIdentityExtensionForLinux"));
   msi_string_free(json);
   json = NULL;
@@ -185,7 +214,7 @@ static void vmss_tests(Fixture *f) {
   const char *model = "{\"sku\":{\"name\":\"Standard_B1s\",\"capacity\":1},\"properties\":{\"upgradePolicy\":"
                       "{\"mode\":\"Manual\"}}}";
   json = NULL;
-  EXPECT_OK(msi_vmss_create(f->client, f->rg, "ss2", model, "SystemAssigned", NULL, &json, &err_));
+  EXPECT_OK(msi_vmss_create(f->client, f->rg, "ss2", model, "{\"assignIdentity\":[]}", &json, &err_));
   CHECK(json_has(json, "\"type\":\"SystemAssigned\""));
   CHECK(json_has(json, "\"location\":\"westus\"")); /* the group's */
   msi_string_free(json);

@@ -5,8 +5,8 @@
 void test_emulator(Fixture *f) {
   char *json = NULL;
   char id[512];
-  EXPECT_OK(msi_vmss_create_basic(f->client, f->rg, "emu-ss", "{\"instanceCount\":2}", "SystemAssigned", NULL, &json,
-                                  &err_));
+  EXPECT_OK(msi_vmss_create_basic(f->client, f->rg, "emu-ss", "{\"instanceCount\":2,\"identityType\":\"SystemAssigned\"}",
+                                  &json, &err_));
   CHECK(json_string(json, "id", id, sizeof id));
   msi_string_free(json);
   char *url = NULL;

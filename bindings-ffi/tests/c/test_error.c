@@ -49,7 +49,7 @@ void test_error(Fixture *f) {
   CHECK(err != NULL && strcmp(msi_error_kind(err), "invalid_utf8") == 0);
   msi_error_free(err);
   err = NULL;
-  CHECK(msi_vm_create(f->client, f->rg, "vmjson", "{not json", NULL, NULL, &out, &err) == MSI_RESULT_INVALID_JSON);
+  CHECK(msi_vm_create(f->client, f->rg, "vmjson", "{not json", NULL, &out, &err) == MSI_RESULT_INVALID_JSON);
   CHECK(err != NULL && strstr(msi_error_message(err), "model_json") != NULL);
   msi_error_free(err);
   CHECK(out == sentinel);

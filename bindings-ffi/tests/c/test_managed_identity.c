@@ -30,7 +30,8 @@ void test_managed_identity(Fixture *f) {
   CHECK(json_string(json, "principalId", uai_principal, sizeof uai_principal));
   msi_string_free(json);
   json = NULL;
-  EXPECT_OK(msi_vm_create_basic(f->client, f->rg, "mi-vm", NULL, "SystemAssigned, UserAssigned", "[\"c-uai-mi\"]",
+  EXPECT_OK(msi_vm_create_basic(f->client, f->rg, "mi-vm",
+                                "{\"identityType\":\"SystemAssigned, UserAssigned\",\"assignIdentity\":[\"c-uai-mi\"]}",
                                 &json, &err_));
   CHECK(json_string(json, "id", vm_id, sizeof vm_id));
   msi_string_free(json);
@@ -89,8 +90,9 @@ void test_managed_identity(Fixture *f) {
   CHECK(err != NULL && msi_error_code(err) && strcmp(msi_error_code(err), "unauthorized_client") == 0);
   msi_error_free(err);
   json = NULL;
-  EXPECT_OK(msi_vm_extension_set(f->client, f->rg, "mi-vm", "ManagedIdentityExtensionForLinux", NULL, NULL, NULL,
-                                 "{\"port\":\"41999\"}", &json, &err_));
+  EXPECT_OK(msi_vm_extension_set(f->client, f->rg, "mi-vm",
+                                 "{\"name\":\"ManagedIdentityExtensionForLinux\",\"settings\":{\"port\":\"41999\"}}",
+                                 &json, &err_));
   msi_string_free(json);
   token_ok(f, c, "msi extension");
   msi_managed_identity_credential_free(c);

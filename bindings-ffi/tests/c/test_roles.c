@@ -8,7 +8,7 @@ void test_roles(Fixture *f) {
   snprintf(scope, sizeof scope, "/subscriptions/%s/resourceGroups/%s", f->subscription, f->rg);
 
   /* A VM whose system-assigned identity will call ARM. */
-  EXPECT_OK(msi_vm_create_basic(f->client, f->rg, "role-vm", NULL, "SystemAssigned", NULL, &json, &err_));
+  EXPECT_OK(msi_vm_create_basic(f->client, f->rg, "role-vm", "{\"assignIdentity\":[]}", &json, &err_));
   CHECK(json_string(json, "principalId", principal, sizeof principal));
   CHECK(json_string(json, "id", vm_id, sizeof vm_id));
   msi_string_free(json);
@@ -85,6 +85,16 @@ void test_roles(Fixture *f) {
   EXPECT_OK(msi_role_assignment_delete(f->client, assignment_id, &deleted, &err_));
   CHECK(!deleted);
   EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_role_assignment_delete(f->client, "/not/an/assignment", NULL, &err_));
+  /* No scope: core's default, the subscription. */
+  char at_subscription[128];
+  snprintf(at_subscription, sizeof at_subscription, "\"scope\":\"/subscriptions/%s\"", f->subscription);
+  json = NULL;
+  EXPECT_OK(msi_role_assignment_create(f->client, NULL, "Reader", principal, NULL, &json, &err_));
+  CHECK(json_has(json, at_subscription));
+  CHECK(json_string(json, "id", assignment_id, sizeof assignment_id));
+  msi_string_free(json);
+  EXPECT_OK(msi_role_assignment_delete(f->client, assignment_id, &deleted, &err_));
+  CHECK(deleted);
   EXPECT(MSI_RESULT_INVALID_ARGUMENT,
          msi_role_assignment_create(f->client, scope, "Reader", "not-a-guid", NULL, &json, &err_));
   EXPECT(MSI_RESULT_INVALID_ARGUMENT,

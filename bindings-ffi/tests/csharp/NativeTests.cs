@@ -123,22 +123,27 @@ internal static class NativeTests
             string uai = client.UserIdentityCreate(rg, "cs-uai", null, "{\"owner\":\"Zoë\"}");
             string uaiId = Field(uai, "id");
             Check(Field(uai, "owner") == "Zoë", "tags round trip");
-            string vm = client.CreateBasic(ComputeKind.VirtualMachine, rg, "vm1", "{\"image\":\"Win2016Datacenter\"}", "SystemAssigned", null);
+            string vm = client.CreateBasic(ComputeKind.VirtualMachine, rg, "vm1", "{\"image\":\"Win2016Datacenter\",\"identityType\":\"SystemAssigned\"}");
             Check(vm.Contains("\"type\":\"SystemAssigned\""), "created with system identity");
             string vmId = Field(vm, "id");
             bool changed;
-            string after = client.IdentityAssign(ComputeKind.VirtualMachine, rg, "vm1", false, "[\"cs-uai\"]", out changed);
-            Check(changed && after.Contains("\"type\":\"SystemAssigned, UserAssigned\""), "assign by name");
-            client.IdentityAssign(ComputeKind.VirtualMachine, null, vmId, false, "[\"" + uaiId + "\"]", out changed);
+            string granted;
+            string after = client.IdentityAssign(ComputeKind.VirtualMachine, rg, "vm1", "{\"identities\":[\"cs-uai\"]}", out changed, out granted);
+            Check(changed && after.Contains("\"type\":\"SystemAssigned, UserAssigned\"") && granted == null, "assign by name");
+            client.IdentityAssign(ComputeKind.VirtualMachine, null, vmId, "{\"identities\":[\"" + uaiId + "\"]}", out changed, out granted);
             Check(!changed, "assign again: no change");
-            after = client.IdentityRemove(ComputeKind.VirtualMachine, rg, "vm1", false, "[\"cs-uai\"]", false, out changed);
+            string scope = "/subscriptions/" + Field(info, "subscriptionId") + "/resourceGroups/" + rg;
+            client.IdentityAssign(ComputeKind.VirtualMachine, rg, "vm1", "{\"role\":\"Reader\",\"scope\":\"" + scope + "\"}", out changed, out granted);
+            Check(granted != null && granted.Contains("acdd72a7-3385-48ef-bd42-f606fba81ae7"), "assign with a role");
+            after = client.IdentityRemove(ComputeKind.VirtualMachine, rg, "vm1", "{\"identities\":[\"cs-uai\"]}", out changed);
             Check(changed && after.Contains("\"type\":\"SystemAssigned\""), "remove");
-            client.IdentitySet(ComputeKind.VirtualMachine, rg, "vm1", "None", null, out changed);
+            client.IdentitySet(ComputeKind.VirtualMachine, rg, "vm1", "{\"type\":\"None\"}", out changed);
             Check(changed && client.IdentityShow(ComputeKind.VirtualMachine, rg, "vm1") == "null", "set None");
-            MsiException e = Throws(delegate { bool c; client.IdentitySet(ComputeKind.VirtualMachine, rg, "vm1", "UserAssigned", "[]", out c); });
+            MsiException e = Throws(delegate { bool c; client.IdentitySet(ComputeKind.VirtualMachine, rg, "vm1", "{\"type\":\"UserAssigned\",\"identities\":[]}", out c); });
             Check(e != null && e.Result == MsiResult.InvalidArgument, "UserAssigned without identities");
-            string ext = client.ExtensionSet(ComputeKind.VirtualMachine, rg, "vm1", "ManagedIdentityExtensionForWindows",
-                                             "ManagedIdentityExtensionForWindows", "Microsoft.ManagedIdentity", "1.0", "{\"port\":43210}");
+            string ext = client.ExtensionSet(ComputeKind.VirtualMachine, rg, "vm1",
+                                             "{\"name\":\"ManagedIdentityExtensionForWindows\",\"type\":\"ManagedIdentityExtensionForWindows\"," +
+                                             "\"publisher\":\"Microsoft.ManagedIdentity\",\"version\":\"1.0\",\"settings\":{\"port\":43210}}");
             Check(ext.Contains("\"port\":43210"), "extension set");
             Check(client.ExtensionGet(ComputeKind.VirtualMachine, rg, "vm1", "ManagedIdentityExtensionForWindows").Contains("Microsoft.ManagedIdentity"), "extension get");
             Check(client.ExtensionDelete(ComputeKind.VirtualMachine, rg, "vm1", "ManagedIdentityExtensionForWindows"), "extension delete");
@@ -152,16 +157,17 @@ internal static class NativeTests
         Test("scale set with a whole model", delegate
         {
             string model = "{\"sku\":{\"name\":\"Standard_B1s\",\"capacity\":1},\"properties\":{\"upgradePolicy\":{\"mode\":\"Manual\"}}}";
-            string ss = client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss1", model, "UserAssigned", "[\"cs-uai\"]");
+            string ss = client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss1", model, "{\"identityType\":\"UserAssigned\",\"assignIdentity\":[\"cs-uai\"]}");
             Check(ss.Contains("\"type\":\"UserAssigned\""), "vmss created");
-            MsiException e = Throws(delegate { client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss1", model, null, null); });
+            MsiException e = Throws(delegate { client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss1", model, null); });
             Check(e != null && e.Result == MsiResult.Conflict, "no overwrite");
-            e = Throws(delegate { client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss2", "{oops", null, null); });
+            e = Throws(delegate { client.Create(ComputeKind.VirtualMachineScaleSet, rg, "ss2", "{oops", null); });
             Check(e != null && e.Result == MsiResult.InvalidJson && e.Kind == "invalid_json", "invalid JSON");
             bool changed;
-            client.IdentityAssign(ComputeKind.VirtualMachineScaleSet, rg, "ss1", true, null, out changed);
-            Check(changed, "vmss assign system");
-            Check(client.ExtensionSet(ComputeKind.VirtualMachineScaleSet, rg, "ss1", "ManagedIdentityExtensionForLinux", null, null, null, null).Contains("ManagedIdentityExtensionForLinux"), "vmss extension");
+            string granted;
+            client.IdentityAssign(ComputeKind.VirtualMachineScaleSet, rg, "ss1", null, out changed, out granted);
+            Check(changed, "vmss assign: no identities named is the system-assigned one");
+            Check(client.ExtensionSet(ComputeKind.VirtualMachineScaleSet, rg, "ss1", "{\"type\":\"ManagedIdentityExtensionForLinux\"}").Contains("ManagedIdentityExtensionForLinux"), "vmss extension");
             Check(client.ComputeDelete(ComputeKind.VirtualMachineScaleSet, rg, "ss1"), "vmss delete");
         });
 
@@ -179,6 +185,9 @@ internal static class NativeTests
             Check(client.RoleAssignmentDeleteMatching(scope, principal, "Reader").Contains("\"deleted\":true"), "deleted matching");
             ra = client.RoleAssignmentCreate(scope, "Reader", principal, "ServicePrincipal");
             Check(client.RoleAssignmentDelete(Field(ra, "id")), "deleted by id");
+            ra = client.RoleAssignmentCreate(null, "Reader", principal, null);
+            Check(ra.Contains("\"scope\":\"/subscriptions/" + Field(info, "subscriptionId") + "\""), "no scope: the subscription (core's default)");
+            Check(client.RoleAssignmentDelete(Field(ra, "id")), "deleted at the subscription");
             Check(client.UserIdentityDelete(null, Field(uai, "id")), "identity deleted by id");
             Check(!client.UserIdentityDelete(rg, "cs-uai"), "identity delete again");
         });
@@ -186,7 +195,7 @@ internal static class NativeTests
         Test("managed-identity tokens", delegate
         {
             client.UserIdentityCreate(rg, "cs-uai-2", null, null);
-            string vm = client.CreateBasic(ComputeKind.VirtualMachine, rg, "vm-mi", null, null, "[\"[system]\",\"cs-uai-2\"]");
+            string vm = client.CreateBasic(ComputeKind.VirtualMachine, rg, "vm-mi", "{\"assignIdentity\":[\"[system]\",\"cs-uai-2\"]}");
             string vmId = Field(vm, "id");
             string baseUrl = emulator.ImdsBaseUrl(vmId, -1);
             long expires;

@@ -119,11 +119,26 @@ def test_accessors_and_frees_take_null():
 
 
 def test_wrong_json_shapes_are_invalid_arguments(client):
-    err = c_void_p()
+    """JSON that is not the shape of core's request struct (a wrong type, an unknown field) is refused before
+    anything is sent, naming the argument."""
     out = c_void_p(SENTINEL)
     invalid_argument = RESULTS["MSI_RESULT_INVALID_ARGUMENT"]
-    for bad in (b'"a string"', b"{}", b"[1, 2]", b"null"):
-        r = LIB.msi_vm_identity_assign(client, b"rg", b"vm", False, bad, byref(out), None, byref(err))
+    for bad in (b'"a string"', b"[1, 2]", b"null", b'{"identities": "id1"}', b'{"identities": [1]}', b'{"colour": 1}',
+                b'{"systemAssigned": "yes"}'):
+        err = c_void_p()
+        r = LIB.msi_vm_identity_assign(client, b"rg", b"vm", bad, byref(out), None, None, byref(err))
         assert r == invalid_argument, bad
-        LIB.msi_error_free(err.value)
+        e = read_error(err.value)
+        assert "request_json" in e.message, (bad, e.message)
+    err = c_void_p()
+    assert LIB.msi_vm_identity_set(client, b"rg", b"vm", b"{}", byref(out), None, byref(err)) == invalid_argument
+    assert "type" in read_error(err.value).message  # the required field, named by serde
+    err = c_void_p()
+    r = LIB.msi_vmss_extension_set(client, b"rg", b"ss", b'{"type": "x", "extra": 1}', byref(out), byref(err))
+    assert r == invalid_argument
+    assert "extra" in read_error(err.value).message
+    err = c_void_p()
+    r = LIB.msi_vm_create_basic(client, b"rg", b"vm", b'{"instanceCount": "two"}', byref(out), byref(err))
+    assert r == invalid_argument
+    assert "options_json" in read_error(err.value).message
     assert out.value == SENTINEL

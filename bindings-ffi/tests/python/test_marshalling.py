@@ -67,10 +67,10 @@ def test_error_out_may_be_null_and_is_untouched_on_success(client):
 
 def test_bool_and_int64_out_parameters(client, emulator):
     emu, _ = emulator
-    vm = call_json("msi_vm_create_basic", client, s("ctypes-rg"), s("vm1"), None, s("SystemAssigned"), None)
+    vm = call_json("msi_vm_create_basic", client, s("ctypes-rg"), s("vm1"), s('{"identityType": "SystemAssigned"}'))
     changed = c_bool(True)
     out = c_void_p()
-    call("msi_vm_identity_assign", client, s("ctypes-rg"), s("vm1"), True, None, byref(out), byref(changed))
+    call("msi_vm_identity_assign", client, s("ctypes-rg"), s("vm1"), None, byref(out), byref(changed), None)
     assert changed.value is False
     take_string(out.value)
     base = c_void_p()
@@ -91,7 +91,8 @@ def test_bool_and_int64_out_parameters(client, emulator):
 def test_error_fields_of_a_service_error(client):
     out = c_void_p()
     with pytest.raises(MsiFailure) as e:
-        call("msi_vm_identity_set", client, s("ctypes-rg"), s("missing-vm"), s("SystemAssigned"), None, byref(out), None)
+        call("msi_vm_identity_set", client, s("ctypes-rg"), s("missing-vm"), s('{"type": "SystemAssigned"}'), byref(out),
+             None)
     assert not out.value
     assert e.value.kind == "not_found" and e.value.status == 404 and e.value.code == "ResourceNotFound"
 
