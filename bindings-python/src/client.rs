@@ -1,8 +1,9 @@
 //! `ManagedIdentityClient` (sync) and `msi_identity.aio.ManagedIdentityClient`: one set of methods over core's
 //! `ArmClient`, generated twice by [`client_class!`]. A sync method releases the GIL and blocks on the runtime;
-//! an aio method returns an awaitable. Resource groups (core's `client`) are here too.
+//! an aio method returns an awaitable. The `vm_*` and `vmss_*` methods are generated from one template per
+//! operation, over one body in compute.rs that takes the kind. Resource groups (core's `client`) are here too.
 
-use crate::compute::{self, BasicArgs, Parent, Target};
+use crate::compute::{self, Named, Parent};
 use crate::credential::{
     AsyncClientSecretCredential, ClientSecretCredential, CredentialSource, NativeCredential,
     PyTokenCredential, ca_pem,
@@ -12,7 +13,10 @@ use crate::json::{Json, from_py};
 use crate::managed_identity::{AsyncManagedIdentityCredential, ManagedIdentityCredential};
 use crate::runtime::{PerProcess, run_async, run_sync};
 use crate::{roles, user_identity};
-use msi_identity::{ArmClient, ComputeKind, Error, Result, RetryOptions, Secret, Settings};
+use msi_identity::{
+    ArmClient, AssignRequest, ComputeKind, CreateOptions, Error, MsiExtensionSpec, RemoveRequest,
+    Result, RetryOptions, Secret, SetRequest, Settings,
+};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -22,29 +26,19 @@ use std::time::Duration;
 /// What a client is made from; kept so that a forked child can build its own.
 #[derive(Clone)]
 pub struct ClientRecipe {
+    /// Endpoint, subscription, CA, retries, LRO timeout (core's `Settings::client_options`).
     pub settings: Settings,
     pub credential: CredentialSource,
-    pub retry: RetryOptions,
-    /// Longest wait for a long-running operation; `None` keeps core's default.
-    pub lro_timeout: Option<Duration>,
 }
 
 impl ClientRecipe {
     fn build(&self) -> Result<ArmClient> {
         let s = &self.settings;
-        let mut options = s.client_options()?;
-        let credential = match &self.credential {
-            CredentialSource::Settings => {
-                s.credential(options.http.as_ref().expect("set by client_options"))?
-            }
-            CredentialSource::Native(n) => n.get()?,
-            CredentialSource::Python(p) => p.clone(),
-        };
-        options.retry = self.retry.clone();
-        if let Some(t) = self.lro_timeout {
-            options.lro_timeout = t;
+        match &self.credential {
+            CredentialSource::Settings => s.client(),
+            CredentialSource::Native(n) => ArmClient::new(n.get()?, s.client_options()?),
+            CredentialSource::Python(p) => ArmClient::new(p.clone(), s.client_options()?),
         }
-        ArmClient::new(credential, options)
     }
 }
 
@@ -125,23 +119,18 @@ pub struct ClientArgs {
     pub retry_backoff_factor: Option<f64>,
     pub retry_backoff_max: Option<f64>,
     pub polling_timeout: Option<f64>,
+    pub max_conflict_retries: Option<u32>,
     pub use_environment: bool,
 }
 
 impl ClientArgs {
-    fn recipe(self, credential: CredentialSource) -> Result<ClientRecipe> {
-        let mut settings = Settings {
-            endpoint: self.endpoint,
-            subscription_id: self.subscription_id,
-            tenant_id: self.tenant_id,
-            client_id: self.client_id,
-            client_secret: self.client_secret.map(Secret::new),
-            authority: self.authority,
-            access_token: self.access_token.map(Secret::new),
-            ca_cert_pem: ca_pem(self.ca_cert_pem, self.ca_cert_path)?,
-        };
-        if self.use_environment {
-            settings = settings.with_env()?;
+    /// azure-core's retry keywords as core's `RetryOptions` (the fields not given keep core's defaults).
+    fn retry(&self) -> Result<Option<RetryOptions>> {
+        if self.retry_total.is_none()
+            && self.retry_backoff_factor.is_none()
+            && self.retry_backoff_max.is_none()
+        {
+            return Ok(None);
         }
         let mut retry = RetryOptions::default();
         if let Some(n) = self.retry_total {
@@ -153,15 +142,34 @@ impl ClientArgs {
         if let Some(m) = self.retry_backoff_max {
             retry.max_delay = secs("retry_backoff_max", m)?;
         }
-        let mut lro_timeout = None;
-        if let Some(t) = self.polling_timeout {
-            lro_timeout = Some(secs("polling_timeout", t)?);
+        Ok(Some(retry))
+    }
+
+    fn recipe(self, credential: CredentialSource) -> Result<ClientRecipe> {
+        let retry = self.retry()?;
+        let lro_timeout = self
+            .polling_timeout
+            .map(|t| secs("polling_timeout", t))
+            .transpose()?;
+        let mut settings = Settings {
+            endpoint: self.endpoint,
+            subscription_id: self.subscription_id,
+            tenant_id: self.tenant_id,
+            client_id: self.client_id,
+            client_secret: self.client_secret.map(Secret::new),
+            authority: self.authority,
+            access_token: self.access_token.map(Secret::new),
+            ca_cert_pem: ca_pem(self.ca_cert_pem, self.ca_cert_path)?,
+            retry,
+            lro_timeout,
+            max_conflict_retries: self.max_conflict_retries,
+        };
+        if self.use_environment {
+            settings = settings.with_env()?;
         }
         Ok(ClientRecipe {
             settings,
             credential,
-            retry,
-            lro_timeout,
         })
     }
 }
@@ -176,39 +184,25 @@ pub fn new_core(
     args.recipe(source).and_then(ClientCore::new).or_raise(py)
 }
 
-fn target(
-    resource_group: Option<String>,
-    name: Option<String>,
-    resource_id: Option<String>,
-) -> Target {
-    Target {
-        resource_group,
-        name,
-        resource_id,
-    }
-}
-
-fn parent(
-    resource_group: Option<String>,
-    vm_name: Option<String>,
-    vmss_name: Option<String>,
-    resource_id: Option<String>,
-) -> Parent {
-    Parent {
-        resource_group,
-        vm_name,
-        vmss_name,
-        resource_id,
-    }
-}
-
-fn model(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<serde_json::Value>> {
+/// A JSON argument (`model`, `settings`) as given: `None` is absent.
+fn json_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<serde_json::Value>> {
     obj.filter(|o| !o.is_none()).map(from_py).transpose()
 }
 
 /// Defines one client class. `$run` is [`run_sync`] or [`run_async`]; `$ctx` adds the context-manager methods.
+/// The VM and scale-set methods come from one template per operation, repeated over the kinds below.
 macro_rules! client_class {
     ($ty:ident, $pyname:literal, $module:literal, $run:ident, $is_aio:literal, { $($ctx:tt)* }) => {
+        client_class!(@kinds $ty, $pyname, $module, $run, $is_aio, { $($ctx)* }, [
+            (ComputeKind::VirtualMachine, vm_identity_show, vm_identity_assign, vm_identity_remove,
+                vm_identity_set, create_vm, get_vm, delete_vm),
+            (ComputeKind::VirtualMachineScaleSet, vmss_identity_show, vmss_identity_assign, vmss_identity_remove,
+                vmss_identity_set, create_vmss, get_vmss, delete_vmss)
+        ]);
+    };
+    (@kinds $ty:ident, $pyname:literal, $module:literal, $run:ident, $is_aio:literal, { $($ctx:tt)* },
+        [$(($kind:expr, $show:ident, $assign:ident, $remove:ident, $set:ident, $create:ident, $get:ident,
+            $delete:ident)),*]) => {
         #[pyclass(frozen, module = $module, name = $pyname)]
         pub struct $ty {
             core: ClientCore,
@@ -220,7 +214,7 @@ macro_rules! client_class {
             #[pyo3(signature = (credential=None, subscription_id=None, *, endpoint=None, tenant_id=None,
                 client_id=None, client_secret=None, authority=None, access_token=None, ca_cert_pem=None,
                 ca_cert_path=None, retry_total=None, retry_backoff_factor=None, retry_backoff_max=None,
-                polling_timeout=None, use_environment=true))]
+                polling_timeout=None, max_conflict_retries=None, use_environment=true))]
             #[allow(clippy::too_many_arguments)]
             fn new(
                 py: Python<'_>,
@@ -238,6 +232,7 @@ macro_rules! client_class {
                 retry_backoff_factor: Option<f64>,
                 retry_backoff_max: Option<f64>,
                 polling_timeout: Option<f64>,
+                max_conflict_retries: Option<u32>,
                 use_environment: bool,
             ) -> PyResult<Self> {
                 let args = ClientArgs {
@@ -254,6 +249,7 @@ macro_rules! client_class {
                     retry_backoff_factor,
                     retry_backoff_max,
                     polling_timeout,
+                    max_conflict_retries,
                     use_environment,
                 };
                 Ok($ty { core: new_core(py, credential, args, $is_aio)? })
@@ -297,135 +293,126 @@ macro_rules! client_class {
                 $run(py, async move { Ok(Json(c.get_resource_group(&name).await?)) })
             }
 
-            // ---- VMs and scale sets (core `compute`)
+            // ---- VMs and scale sets (core `requests`, `create`, `compute`): one template per operation
 
-            #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
-            fn vm_identity_show(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::identity_show(c, ComputeKind::VirtualMachine, target(resource_group, name, resource_id)))
-            }
+            $(
+                #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
+                fn $show(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    resource_id: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    $run(py, compute::identity_show(c, $kind, Named::new(resource_group, name, resource_id)))
+                }
 
-            #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
-            fn vmss_identity_show(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::identity_show(c, ComputeKind::VirtualMachineScaleSet, target(resource_group, name, resource_id)))
-            }
+                /// az's `identity assign`: `identities` (names, IDs, `[system]`), `system_assigned`, and `role`
+                /// with `scope` for the system-assigned identity; core's `AssignRequest`.
+                #[pyo3(signature = (resource_group=None, name=None, *, identities=None, system_assigned=None,
+                    role=None, scope=None, resource_id=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $assign(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    identities: Option<Vec<String>>, system_assigned: Option<bool>, role: Option<String>,
+                    scope: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let request = AssignRequest { identities: identities.unwrap_or_default(), system_assigned, role, scope };
+                    $run(py, compute::identity_assign(c, $kind, Named::new(resource_group, name, resource_id), request))
+                }
 
-            #[pyo3(signature = (resource_group=None, name=None, *, identities=None, system_assigned=None, resource_id=None))]
+                /// az's `identity remove`; core's `RemoveRequest`.
+                #[pyo3(signature = (resource_group=None, name=None, *, identities=None, system_assigned=None,
+                    all_user_assigned=false, resource_id=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $remove(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    identities: Option<Vec<String>>, system_assigned: Option<bool>, all_user_assigned: bool,
+                    resource_id: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let request = RemoveRequest { identities: identities.unwrap_or_default(), system_assigned, all_user_assigned };
+                    $run(py, compute::identity_remove(c, $kind, Named::new(resource_group, name, resource_id), request))
+                }
+
+                /// Exactly this identity (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType
+                /// -IdentityId`); core's `SetRequest`.
+                #[pyo3(signature = (resource_group=None, name=None, *, identity_type, identities=None, resource_id=None))]
+                fn $set(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    identity_type: String, identities: Option<Vec<String>>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let request = SetRequest { identity_type, identities };
+                    $run(py, compute::identity_set(c, $kind, Named::new(resource_group, name, resource_id), request))
+                }
+
+                /// az's `create`: an ARM `model`, or the basic options; core's `CreateOptions`.
+                #[pyo3(signature = (resource_group=None, name=None, model=None, *, image=None, size=None,
+                    admin_username=None, admin_password=None, ssh_public_key=None, generate_ssh_keys=false,
+                    location=None, instance_count=None, system_assigned=None, assign_identity=None,
+                    identity_type=None, resource_id=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $create(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    model: Option<&Bound<'_, PyAny>>, image: Option<String>, size: Option<String>,
+                    admin_username: Option<String>, admin_password: Option<String>, ssh_public_key: Option<String>,
+                    generate_ssh_keys: bool, location: Option<String>, instance_count: Option<u32>,
+                    system_assigned: Option<bool>, assign_identity: Option<Vec<String>>,
+                    identity_type: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let options = CreateOptions {
+                        model: json_arg(model)?,
+                        image,
+                        size,
+                        location,
+                        admin_username,
+                        admin_password: admin_password.map(Secret::new),
+                        ssh_key_value: ssh_public_key,
+                        generate_ssh_keys,
+                        instance_count,
+                        assign_identity,
+                        system_assigned,
+                        identity_type,
+                    };
+                    $run(py, compute::create(c, $kind, Named::new(resource_group, name, resource_id), options))
+                }
+
+                #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
+                fn $get(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    resource_id: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    $run(py, compute::get(c, $kind, Named::new(resource_group, name, resource_id)))
+                }
+
+                #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
+                fn $delete(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    resource_id: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    $run(py, compute::delete(c, $kind, Named::new(resource_group, name, resource_id)))
+                }
+            )*
+
+            // ---- the MSI VM extension (core `extension`)
+
+            /// `az vm extension set` / `Set-AzVMExtension`; core's `MsiExtensionSpec` (its defaults).
+            #[pyo3(signature = (resource_group=None, vm_name=None, *, extension_type=None, vmss_name=None, name=None,
+                publisher=None, version=None, settings=None, port=None, resource_id=None))]
             #[allow(clippy::too_many_arguments)]
-            fn vm_identity_assign(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, identities: Option<Vec<String>>, system_assigned: Option<bool>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
+            fn set_msi_extension(&self, py: Python<'_>, resource_group: Option<String>, vm_name: Option<String>,
+                extension_type: Option<String>, vmss_name: Option<String>, name: Option<String>,
+                publisher: Option<String>, version: Option<String>, settings: Option<&Bound<'_, PyAny>>,
+                port: Option<u64>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
                 let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::identity_assign(c, ComputeKind::VirtualMachine, target(resource_group, name, resource_id), identities.unwrap_or_default(), system_assigned))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, identities=None, system_assigned=None, resource_id=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn vmss_identity_assign(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, identities: Option<Vec<String>>, system_assigned: Option<bool>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::identity_assign(c, ComputeKind::VirtualMachineScaleSet, target(resource_group, name, resource_id), identities.unwrap_or_default(), system_assigned))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, identities=None, system_assigned=None, all_user_assigned=false, resource_id=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn vm_identity_remove(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, identities: Option<Vec<String>>, system_assigned: Option<bool>, all_user_assigned: bool, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::identity_remove(c, ComputeKind::VirtualMachine, target(resource_group, name, resource_id), identities.unwrap_or_default(), system_assigned, all_user_assigned))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, identities=None, system_assigned=None, all_user_assigned=false, resource_id=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn vmss_identity_remove(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, identities: Option<Vec<String>>, system_assigned: Option<bool>, all_user_assigned: bool, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::identity_remove(c, ComputeKind::VirtualMachineScaleSet, target(resource_group, name, resource_id), identities.unwrap_or_default(), system_assigned, all_user_assigned))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, identity_type, identities=None, resource_id=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn vm_identity_set(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, identity_type: String, identities: Option<Vec<String>>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::identity_set(c, ComputeKind::VirtualMachine, target(resource_group, name, resource_id), identity_type, identities))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, identity_type, identities=None, resource_id=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn vmss_identity_set(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, identity_type: String, identities: Option<Vec<String>>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::identity_set(c, ComputeKind::VirtualMachineScaleSet, target(resource_group, name, resource_id), identity_type, identities))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, model=None, *, image=None, size=None, admin_username=None,
-                admin_password=None, ssh_public_key=None, location=None, system_assigned=false, assign_identity=None, resource_id=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn create_vm(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, model: Option<&Bound<'_, PyAny>>,
-                image: Option<String>, size: Option<String>, admin_username: Option<String>, admin_password: Option<String>,
-                ssh_public_key: Option<String>, location: Option<String>, system_assigned: bool, assign_identity: Option<Vec<String>>,
-                resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                let model = self::model(model)?;
-                let basic = BasicArgs { image, size, admin_username, admin_password, ssh_public_key, location, instance_count: None };
-                $run(py, compute::create(c, ComputeKind::VirtualMachine, target(resource_group, name, resource_id), model, basic, system_assigned, assign_identity.unwrap_or_default()))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, model=None, *, image=None, size=None, admin_username=None,
-                admin_password=None, ssh_public_key=None, location=None, instance_count=None, system_assigned=false,
-                assign_identity=None, resource_id=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn create_vmss(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, model: Option<&Bound<'_, PyAny>>,
-                image: Option<String>, size: Option<String>, admin_username: Option<String>, admin_password: Option<String>,
-                ssh_public_key: Option<String>, location: Option<String>, instance_count: Option<u32>, system_assigned: bool,
-                assign_identity: Option<Vec<String>>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                let model = self::model(model)?;
-                let basic = BasicArgs { image, size, admin_username, admin_password, ssh_public_key, location, instance_count };
-                $run(py, compute::create(c, ComputeKind::VirtualMachineScaleSet, target(resource_group, name, resource_id), model, basic, system_assigned, assign_identity.unwrap_or_default()))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
-            fn get_vm(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::get(c, ComputeKind::VirtualMachine, target(resource_group, name, resource_id)))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
-            fn get_vmss(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::get(c, ComputeKind::VirtualMachineScaleSet, target(resource_group, name, resource_id)))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
-            fn delete_vm(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::delete(c, ComputeKind::VirtualMachine, target(resource_group, name, resource_id)))
-            }
-
-            #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
-            fn delete_vmss(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::delete(c, ComputeKind::VirtualMachineScaleSet, target(resource_group, name, resource_id)))
-            }
-
-            // ---- the MSI VM extension
-
-            #[pyo3(signature = (resource_group=None, vm_name=None, *, extension_type, vmss_name=None, name=None, port=None, resource_id=None))]
-            #[allow(clippy::too_many_arguments)]
-            fn set_msi_extension(&self, py: Python<'_>, resource_group: Option<String>, vm_name: Option<String>, extension_type: String,
-                vmss_name: Option<String>, name: Option<String>, port: Option<u16>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
-                let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::set_msi_extension(c, parent(resource_group, vm_name, vmss_name, resource_id), extension_type, name, port))
+                let parent = Parent::new(resource_group, vm_name, vmss_name, resource_id).or_raise(py)?;
+                let spec = MsiExtensionSpec { name, extension_type, publisher, version, settings: json_arg(settings)?, port };
+                $run(py, compute::set_msi_extension(c, parent, spec))
             }
 
             #[pyo3(signature = (resource_group=None, vm_name=None, *, name, vmss_name=None, resource_id=None))]
             fn get_extension(&self, py: Python<'_>, resource_group: Option<String>, vm_name: Option<String>, name: String,
                 vmss_name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
                 let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::get_extension(c, parent(resource_group, vm_name, vmss_name, resource_id), name))
+                let parent = Parent::new(resource_group, vm_name, vmss_name, resource_id).or_raise(py)?;
+                $run(py, compute::get_extension(c, parent, name))
             }
 
             #[pyo3(signature = (resource_group=None, vm_name=None, *, name, vmss_name=None, resource_id=None))]
             fn delete_extension(&self, py: Python<'_>, resource_group: Option<String>, vm_name: Option<String>, name: String,
                 vmss_name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
                 let c = self.core.arm().or_raise(py)?;
-                $run(py, compute::delete_extension(c, parent(resource_group, vm_name, vmss_name, resource_id), name))
+                let parent = Parent::new(resource_group, vm_name, vmss_name, resource_id).or_raise(py)?;
+                $run(py, compute::delete_extension(c, parent, name))
             }
 
             // ---- user-assigned identities (core `user_identity`)
@@ -434,14 +421,14 @@ macro_rules! client_class {
             fn create_user_identity(&self, py: Python<'_>, resource_group: String, name: String, location: Option<String>,
                 tags: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
                 let c = self.core.arm().or_raise(py)?;
-                let tags = user_identity::tags(tags.filter(|t| !t.is_none()))?;
+                let tags = json_arg(tags)?;
                 $run(py, user_identity::create(c, resource_group, name, location, tags))
             }
 
             #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
             fn get_user_identity(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
                 let c = self.core.arm().or_raise(py)?;
-                $run(py, user_identity::get(c, user_identity::Named { resource_group, name, resource_id }))
+                $run(py, user_identity::get(c, Named::new(resource_group, name, resource_id)))
             }
 
             #[pyo3(signature = (resource_group=None))]
@@ -453,7 +440,7 @@ macro_rules! client_class {
             #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
             fn delete_user_identity(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>, resource_id: Option<String>) -> PyResult<Py<PyAny>> {
                 let c = self.core.arm().or_raise(py)?;
-                $run(py, user_identity::delete(c, user_identity::Named { resource_group, name, resource_id }))
+                $run(py, user_identity::delete(c, Named::new(resource_group, name, resource_id)))
             }
 
             // ---- role assignments (core `roles`)
@@ -485,7 +472,6 @@ macro_rules! client_class {
         }
     };
 }
-
 client_class!(
     ManagedIdentityClient,
     "ManagedIdentityClient",

@@ -1,12 +1,16 @@
-//! VM and scale set operations (core's `compute`): identity show/assign/remove/set, create with an identity,
-//! get/delete, and the MSI VM extension. Argument conversion only; every decision is core's.
+//! VM and scale set operations (core's `compute`, `requests`, `create` and `extension`): identity
+//! show/assign/remove/set, create with an identity, get/delete, and the MSI VM extension.
+//!
+//! One body per operation, with the kind as a parameter: client.rs generates the `vm_*` and `vmss_*` methods of
+//! both client classes over these. Argument conversion only: which resource a name means, what a request contains
+//! and every default are core's (`ArmClient::target`, `AssignRequest`, `CreateOptions`, `MsiExtension::from_spec`).
 
 use crate::identity::Identity;
 use crate::json::{Json, to_py};
-use msi_identity::compute::{BasicModel, MsiExtension, MsiExtensionOs};
-use msi_identity::ids::{resolve_identity_refs, resolve_user_identity};
+use crate::roles::RoleAssignment;
 use msi_identity::{
-    ArmClient, ComputeKind, ComputeTarget, Error, IdentityChange, IdentityType, Result, Secret,
+    ArmClient, AssignRequest, ComputeKind, ComputeTarget, CreateOptions, Error, MsiExtension,
+    MsiExtensionSpec, RemoveRequest, Result, RoleAssignment as CoreRoleAssignment, SetRequest,
 };
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -17,6 +21,7 @@ pub struct IdentityUpdate {
     changed: bool,
     identity: Identity,
     resource: Value,
+    role_assignment: Option<CoreRoleAssignment>,
 }
 
 impl From<msi_identity::IdentityUpdate> for IdentityUpdate {
@@ -25,6 +30,16 @@ impl From<msi_identity::IdentityUpdate> for IdentityUpdate {
             changed: u.changed,
             identity: Identity { inner: u.identity },
             resource: u.resource,
+            role_assignment: None,
+        }
+    }
+}
+
+impl From<msi_identity::AssignOutcome> for IdentityUpdate {
+    fn from(o: msi_identity::AssignOutcome) -> IdentityUpdate {
+        IdentityUpdate {
+            role_assignment: o.role_assignment,
+            ..o.update.into()
         }
     }
 }
@@ -49,6 +64,12 @@ impl IdentityUpdate {
         to_py(py, &self.resource)
     }
 
+    /// The role assignment an assign with `role` and `scope` made (az's `--role --scope`), else `None`.
+    #[getter]
+    fn role_assignment(&self) -> Option<RoleAssignment> {
+        self.role_assignment.clone().map(RoleAssignment::from)
+    }
+
     /// The ARM JSON of the resource after the change (same as `resource`).
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.resource)
@@ -68,231 +89,150 @@ impl IdentityUpdate {
     }
 }
 
-/// A VM or scale set named by `resource_group` + `name`, or by `resource_id`.
-pub struct Target {
+/// How a call names a VM, scale set or user-assigned identity: `resource_group` + `name`, or `resource_id`. What
+/// is enough and what is too much is core's (`ArmClient::target`, `ArmClient::user_identity_ref`).
+pub struct Named {
     pub resource_group: Option<String>,
     pub name: Option<String>,
     pub resource_id: Option<String>,
 }
 
-impl Target {
-    pub fn resolve(self, c: &ArmClient, kind: ComputeKind) -> Result<ComputeTarget> {
-        match (self.resource_group, self.name, self.resource_id) {
-            (None, None, Some(id)) => ComputeTarget::from_id(&id, kind),
-            (Some(g), Some(n), None) => ComputeTarget::new(c.subscription_id(), g, n, kind),
-            (_, _, Some(_)) => Err(Error::invalid_argument(
-                "give either resource_id or resource_group and name, not both",
-            )),
-            _ => Err(Error::invalid_argument(format!(
-                "name the {}: resource_group and name, or resource_id",
-                kind.short()
-            ))),
+impl Named {
+    pub fn new(
+        resource_group: Option<String>,
+        name: Option<String>,
+        resource_id: Option<String>,
+    ) -> Named {
+        Named {
+            resource_group,
+            name,
+            resource_id,
         }
+    }
+
+    fn target(&self, c: &ArmClient, kind: Option<ComputeKind>) -> Result<ComputeTarget> {
+        c.target(
+            kind,
+            self.resource_group.as_deref(),
+            self.name.as_deref(),
+            self.resource_id.as_deref(),
+        )
+    }
+
+    /// The full ID of the user-assigned identity these name (core's `user_identity_ref`).
+    pub fn identity_ref(&self, c: &ArmClient) -> Result<String> {
+        c.user_identity_ref(
+            self.resource_group.as_deref(),
+            self.name.as_deref(),
+            self.resource_id.as_deref(),
+        )
     }
 }
 
-/// The parent of an extension: `resource_group` + `vm_name` or `vmss_name`, or a VM or scale set `resource_id`.
+/// The parent of an extension: `resource_group` with `vm_name` or `vmss_name` (the keyword says the kind), or a
+/// VM or scale set `resource_id` (of either kind).
 pub struct Parent {
-    pub resource_group: Option<String>,
-    pub vm_name: Option<String>,
-    pub vmss_name: Option<String>,
-    pub resource_id: Option<String>,
+    kind: Option<ComputeKind>,
+    named: Named,
 }
 
 impl Parent {
-    pub fn resolve(self, c: &ArmClient) -> Result<ComputeTarget> {
-        match (self.vm_name, self.vmss_name, self.resource_id) {
-            (Some(n), None, None) => Target {
-                resource_group: self.resource_group,
-                name: Some(n),
-                resource_id: None,
+    pub fn new(
+        resource_group: Option<String>,
+        vm_name: Option<String>,
+        vmss_name: Option<String>,
+        resource_id: Option<String>,
+    ) -> Result<Parent> {
+        let (kind, name) = match (vm_name, vmss_name) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid_argument(
+                    "give vm_name or vmss_name, not both",
+                ));
             }
-            .resolve(c, ComputeKind::VirtualMachine),
-            (None, Some(n), None) => Target {
-                resource_group: self.resource_group,
-                name: Some(n),
-                resource_id: None,
-            }
-            .resolve(c, ComputeKind::VirtualMachineScaleSet),
-            (None, None, Some(id)) if self.resource_group.is_none() => ComputeTarget::parse(&id),
-            _ => Err(Error::invalid_argument(
-                "name the parent: resource_group with vm_name or vmss_name, or a resource_id",
-            )),
-        }
+            (Some(n), None) => (Some(ComputeKind::VirtualMachine), Some(n)),
+            (None, Some(n)) => (Some(ComputeKind::VirtualMachineScaleSet), Some(n)),
+            (None, None) => (None, None),
+        };
+        Ok(Parent {
+            kind,
+            named: Named::new(resource_group, name, resource_id),
+        })
+    }
+
+    fn target(&self, c: &ArmClient) -> Result<ComputeTarget> {
+        self.named.target(c, self.kind)
     }
 }
 
-fn resolve_all(values: &[String], t: &ComputeTarget) -> Result<Vec<String>> {
-    values
-        .iter()
-        .map(|v| resolve_user_identity(v, &t.subscription, &t.resource_group))
-        .collect()
-}
-
-pub async fn identity_show(c: ArmClient, kind: ComputeKind, t: Target) -> Result<Identity> {
-    let t = t.resolve(&c, kind)?;
+pub async fn identity_show(c: ArmClient, kind: ComputeKind, n: Named) -> Result<Identity> {
+    let t = n.target(&c, Some(kind))?;
     Ok(Identity {
         inner: c.show_identity(&t).await?,
     })
 }
 
-/// `identity assign`: without `system_assigned`, the system identity is assigned when `[system]` is listed or
-/// when no user-assigned identity is (as az does).
 pub async fn identity_assign(
     c: ArmClient,
     kind: ComputeKind,
-    t: Target,
-    identities: Vec<String>,
-    system_assigned: Option<bool>,
+    n: Named,
+    request: AssignRequest,
 ) -> Result<IdentityUpdate> {
-    let t = t.resolve(&c, kind)?;
-    let (system_listed, user) = resolve_identity_refs(&identities, &t)?;
-    let system = system_assigned.unwrap_or(system_listed || user.is_empty());
-    let change = IdentityChange::Assign { system, user };
-    Ok(c.update_identity(&t, &change).await?.into())
+    let t = n.target(&c, Some(kind))?;
+    Ok(c.assign_identity(&t, &request).await?.into())
 }
 
-/// `identity remove`: as assign, plus `all_user_assigned` to detach every user-assigned identity.
 pub async fn identity_remove(
     c: ArmClient,
     kind: ComputeKind,
-    t: Target,
-    identities: Vec<String>,
-    system_assigned: Option<bool>,
-    all_user_assigned: bool,
+    n: Named,
+    request: RemoveRequest,
 ) -> Result<IdentityUpdate> {
-    let t = t.resolve(&c, kind)?;
-    let (system_listed, user) = resolve_identity_refs(&identities, &t)?;
-    let system =
-        system_assigned.unwrap_or(system_listed || (user.is_empty() && !all_user_assigned));
-    let change = IdentityChange::Remove {
-        system,
-        user,
-        all_user: all_user_assigned,
-    };
-    Ok(c.update_identity(&t, &change).await?.into())
+    let t = n.target(&c, Some(kind))?;
+    Ok(c.remove_identity(&t, &request).await?.into())
 }
 
-/// Desired state (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType -IdentityId`, the portal's
-/// Identity blade).
 pub async fn identity_set(
     c: ArmClient,
     kind: ComputeKind,
-    t: Target,
-    identity_type: String,
-    identities: Option<Vec<String>>,
+    n: Named,
+    request: SetRequest,
 ) -> Result<IdentityUpdate> {
-    let t = t.resolve(&c, kind)?;
-    let identity_type = IdentityType::parse(&identity_type)?;
-    let user = match identities {
-        Some(v) => Some(resolve_all(&v, &t)?),
-        None => None,
-    };
-    let change = IdentityChange::Set {
-        identity_type,
-        user,
-    };
-    Ok(c.update_identity(&t, &change).await?.into())
-}
-
-/// `az vm create` flags; `None` keeps core's defaults ([`BasicModel::default`]).
-#[derive(Default)]
-pub struct BasicArgs {
-    pub image: Option<String>,
-    pub size: Option<String>,
-    pub admin_username: Option<String>,
-    pub admin_password: Option<String>,
-    pub ssh_public_key: Option<String>,
-    pub location: Option<String>,
-    pub instance_count: Option<u32>,
-}
-
-impl BasicArgs {
-    fn any(&self) -> bool {
-        self.image.is_some()
-            || self.size.is_some()
-            || self.admin_username.is_some()
-            || self.admin_password.is_some()
-            || self.ssh_public_key.is_some()
-            || self.location.is_some()
-            || self.instance_count.is_some()
-    }
-
-    fn model(self, t: &ComputeTarget) -> Result<Value> {
-        let d = BasicModel::default();
-        BasicModel {
-            image: self.image.unwrap_or(d.image),
-            size: self.size.unwrap_or(d.size),
-            admin_username: self.admin_username.unwrap_or(d.admin_username),
-            admin_password: self.admin_password.map(Secret::new),
-            ssh_public_key: self.ssh_public_key,
-            location: self.location,
-            instance_count: self.instance_count.unwrap_or(d.instance_count),
-        }
-        .to_model(t)
-    }
+    let t = n.target(&c, Some(kind))?;
+    Ok(c.set_identity(&t, &request).await?.into())
 }
 
 pub async fn create(
     c: ArmClient,
     kind: ComputeKind,
-    t: Target,
-    model: Option<Value>,
-    basic: BasicArgs,
-    system_assigned: bool,
-    assign_identity: Vec<String>,
+    n: Named,
+    options: CreateOptions,
 ) -> Result<Json> {
-    let t = t.resolve(&c, kind)?;
-    let model = match model {
-        Some(_) if basic.any() => {
-            return Err(Error::invalid_argument(
-                "give either model or the image/size/admin/location/instance_count options, not both",
-            ));
-        }
-        Some(m) => m,
-        None => basic.model(&t)?,
-    };
-    let (system_listed, user) = resolve_identity_refs(&assign_identity, &t)?;
-    Ok(Json(
-        c.create_compute(&t, model, system_assigned || system_listed, &user)
-            .await?,
-    ))
+    let t = n.target(&c, Some(kind))?;
+    Ok(Json(c.create(&t, &options).await?))
 }
 
-pub async fn get(c: ArmClient, kind: ComputeKind, t: Target) -> Result<Json> {
-    let t = t.resolve(&c, kind)?;
+pub async fn get(c: ArmClient, kind: ComputeKind, n: Named) -> Result<Json> {
+    let t = n.target(&c, Some(kind))?;
     Ok(Json(c.get_compute(&t).await?))
 }
 
-pub async fn delete(c: ArmClient, kind: ComputeKind, t: Target) -> Result<bool> {
-    let t = t.resolve(&c, kind)?;
+pub async fn delete(c: ArmClient, kind: ComputeKind, n: Named) -> Result<bool> {
+    let t = n.target(&c, Some(kind))?;
     c.delete_compute(&t).await
 }
 
-pub async fn set_msi_extension(
-    c: ArmClient,
-    parent: Parent,
-    extension_type: String,
-    name: Option<String>,
-    port: Option<u16>,
-) -> Result<Json> {
-    let t = parent.resolve(&c)?;
-    let mut ext = MsiExtension::new(MsiExtensionOs::from_type(&extension_type)?);
-    if let Some(n) = name {
-        ext.name = n;
-    }
-    if let Some(p) = port {
-        ext.port = p;
-    }
+pub async fn set_msi_extension(c: ArmClient, p: Parent, spec: MsiExtensionSpec) -> Result<Json> {
+    let t = p.target(&c)?;
+    let ext = MsiExtension::from_spec(&spec)?;
     Ok(Json(c.set_msi_extension(&t, &ext).await?))
 }
 
-pub async fn get_extension(c: ArmClient, parent: Parent, name: String) -> Result<Json> {
-    let t = parent.resolve(&c)?;
+pub async fn get_extension(c: ArmClient, p: Parent, name: String) -> Result<Json> {
+    let t = p.target(&c)?;
     Ok(Json(c.get_extension(&t, &name).await?))
 }
 
-pub async fn delete_extension(c: ArmClient, parent: Parent, name: String) -> Result<bool> {
-    let t = parent.resolve(&c)?;
+pub async fn delete_extension(c: ArmClient, p: Parent, name: String) -> Result<bool> {
+    let t = p.target(&c)?;
     c.delete_extension(&t, &name).await
 }

@@ -5,7 +5,7 @@ use crate::client::{AsyncManagedIdentityClient, ClientCore, ClientRecipe, Manage
 use crate::credential::{ClientSecretCredential, client_secret_credential};
 use crate::error::ResultExt;
 use crate::runtime::block_on;
-use msi_identity::{RetryOptions, Secret, Settings};
+use msi_identity::{Secret, Settings};
 use pyo3::exceptions::{PyLookupError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -30,8 +30,6 @@ struct Info {
 pub struct Emulator {
     inner: Mutex<Option<msi_emulator::Emulator>>,
     info: Info,
-    /// The CA written for an in-memory emulator; removed when the emulator is dropped.
-    _ca_file: Option<tempfile::TempPath>,
     pid: u32,
 }
 
@@ -68,6 +66,7 @@ impl Emulator {
             authority: Some(self.info.endpoint.clone()),
             access_token: None,
             ca_cert_pem: Some(self.info.ca_cert_pem.clone()),
+            ..Settings::default()
         }
     }
 
@@ -81,8 +80,6 @@ impl Emulator {
         ClientCore::new(ClientRecipe {
             settings: self.settings(),
             credential: source,
-            retry: RetryOptions::default(),
-            lro_timeout: None,
         })
         .or_raise(py)
     }
@@ -115,18 +112,8 @@ impl Emulator {
             enforce_rbac,
         };
         let emu = block_on(py, msi_emulator::Emulator::start(config)).map_err(emulator_err)?;
-        let (ca_cert_path, ca_file) = match emu.ca_cert_path() {
-            Some(p) => (p.to_path_buf(), None),
-            None => {
-                let mut f = tempfile::Builder::new()
-                    .prefix("msi-emulator-ca-")
-                    .suffix(".pem")
-                    .tempfile()?;
-                std::io::Write::write_all(&mut f, emu.ca_cert_pem().as_bytes())?;
-                let path = f.into_temp_path();
-                (path.to_path_buf(), Some(path))
-            }
-        };
+        // The emulator keeps its CA in a file in memory mode too (removed when it stops).
+        let ca_cert_path = emu.ca_cert_file().to_path_buf();
         let info = Info {
             endpoint: emu.endpoint().to_string(),
             ca_cert_pem: emu.ca_cert_pem().to_string(),
@@ -140,7 +127,6 @@ impl Emulator {
         Ok(Emulator {
             inner: Mutex::new(Some(emu)),
             info,
-            _ca_file: ca_file,
             pid: std::process::id(),
         })
     }

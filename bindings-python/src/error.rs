@@ -138,6 +138,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         base.setattr(a, py.None())?;
     }
     m.add("MsiIdentityError", base)?;
+    // Every `kind` an error can carry, in core's order (`ErrorKind::ALL`): rendered from core, never copied.
+    m.add(
+        "ERROR_KINDS",
+        PyTuple::new(py, ErrorKind::ALL.map(ErrorKind::as_str))?,
+    )?;
     m.add("InvalidArgumentError", invalid_argument_type(py)?)?;
     m.add("HttpResponseError", py.get_type::<HttpResponseError>())?;
     m.add("BadRequestError", py.get_type::<BadRequestError>())?;

@@ -59,11 +59,6 @@ impl RoleAssignment {
     }
 }
 
-/// The scope a call names, or the client's subscription.
-fn scope_or_subscription(c: &ArmClient, scope: Option<String>) -> String {
-    c.scope_or_subscription(scope.as_deref())
-}
-
 pub async fn create(
     c: ArmClient,
     scope: String,
@@ -78,17 +73,19 @@ pub async fn create(
     )
 }
 
+/// No scope: core's default (the client's subscription).
 pub async fn list(
     c: ArmClient,
     scope: Option<String>,
     principal_id: Option<String>,
 ) -> Result<Vec<RoleAssignment>> {
-    let scope = scope_or_subscription(&c, scope);
-    Ok(c.list_role_assignments(&scope, principal_id.as_deref())
-        .await?
-        .into_iter()
-        .map(RoleAssignment::from)
-        .collect())
+    Ok(
+        c.list_role_assignments(scope.as_deref(), principal_id.as_deref())
+            .await?
+            .into_iter()
+            .map(RoleAssignment::from)
+            .collect(),
+    )
 }
 
 pub async fn delete(c: ArmClient, id: String) -> Result<bool> {
@@ -101,7 +98,6 @@ pub async fn delete_matching(
     principal_id: Option<String>,
     role: Option<String>,
 ) -> Result<Vec<String>> {
-    let scope = scope_or_subscription(&c, scope);
-    c.delete_role_assignments_matching(&scope, principal_id.as_deref(), role.as_deref())
+    c.delete_role_assignments_matching(scope.as_deref(), principal_id.as_deref(), role.as_deref())
         .await
 }

@@ -14,21 +14,14 @@ use std::pin::Pin;
 use std::sync::{Mutex, RwLock};
 use tokio::runtime::Runtime;
 
-/// Name of the runtime's worker threads (visible in `top -H`, py-spy, gdb).
-pub const THREAD_NAME: &str = "msi-identity-rt";
+/// Name of the runtime's worker threads (visible in `top -H`, py-spy, gdb): core's, as every binding names them.
+pub use msi_identity::runtime::THREAD_NAME;
 
 static RUNTIME: RwLock<Option<(u32, &'static Runtime)>> = RwLock::new(None);
 
+/// The runtime as every binding builds it (core's `runtime_builder`).
 fn build_runtime() -> Runtime {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get().clamp(2, 4))
-        .unwrap_or(2);
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .thread_name(THREAD_NAME)
-        .enable_all()
-        .build()
-        .expect("msi_identity: cannot start the tokio runtime")
+    msi_identity::runtime::build_runtime().expect("msi_identity: cannot start the tokio runtime")
 }
 
 /// The runtime of this process, built on first use and again in a forked child.

@@ -1,9 +1,9 @@
 //! User-assigned identities (core's `user_identity`): create, get, list, delete.
 
+use crate::compute::Named;
 use crate::identity::opt_repr;
-use crate::json::{from_py, to_py};
-use msi_identity::ids::{MSI_NAMESPACE, ResourceId, UAI_TYPE};
-use msi_identity::{ArmClient, Error, Result, UserIdentity as CoreUserIdentity};
+use crate::json::to_py;
+use msi_identity::{ArmClient, Result, UserIdentity as CoreUserIdentity};
 use pyo3::prelude::*;
 use serde_json::Value;
 
@@ -68,49 +68,6 @@ impl UserIdentity {
     }
 }
 
-/// An identity named by `resource_group` + `name`, or by `resource_id` (in the client's subscription: core's
-/// calls take the group and name).
-pub struct Named {
-    pub resource_group: Option<String>,
-    pub name: Option<String>,
-    pub resource_id: Option<String>,
-}
-
-impl Named {
-    fn resolve(self, c: &ArmClient) -> Result<(String, String)> {
-        match (self.resource_group, self.name, self.resource_id) {
-            (Some(g), Some(n), None) => Ok((g, n)),
-            (None, None, Some(id)) => {
-                let rid = ResourceId::parse(&id)?;
-                if !rid.is_type(MSI_NAMESPACE, UAI_TYPE) {
-                    return Err(Error::invalid_argument(format!(
-                        "'{id}' is not a user-assigned identity ID; expected .../providers/{MSI_NAMESPACE}/{UAI_TYPE}/<name>"
-                    )));
-                }
-                if !rid.subscription.eq_ignore_ascii_case(c.subscription_id()) {
-                    return Err(Error::invalid_argument(format!(
-                        "'{id}' is in subscription '{}', not the client's '{}': use a client for that subscription",
-                        rid.subscription,
-                        c.subscription_id()
-                    )));
-                }
-                Ok((rid.resource_group.clone(), rid.name().to_string()))
-            }
-            (_, _, Some(_)) => Err(Error::invalid_argument(
-                "give either resource_id or resource_group and name, not both",
-            )),
-            _ => Err(Error::invalid_argument(
-                "name the user-assigned identity: resource_group and name, or resource_id",
-            )),
-        }
-    }
-}
-
-/// Tags as JSON (checked by core).
-pub fn tags(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Value>> {
-    obj.map(from_py).transpose()
-}
-
 pub async fn create(
     c: ArmClient,
     resource_group: String,
@@ -125,9 +82,11 @@ pub async fn create(
     )
 }
 
+/// An identity named by `resource_group` + `name`, or by `resource_id` (followed into its own subscription):
+/// core's `user_identity_ref` decides.
 pub async fn get(c: ArmClient, n: Named) -> Result<UserIdentity> {
-    let (g, n) = n.resolve(&c)?;
-    Ok(c.get_user_identity(&g, &n).await?.into())
+    let id = n.identity_ref(&c)?;
+    Ok(c.get_user_identity_by_id(&id).await?.into())
 }
 
 pub async fn list(c: ArmClient, resource_group: Option<String>) -> Result<Vec<UserIdentity>> {
@@ -139,6 +98,6 @@ pub async fn list(c: ArmClient, resource_group: Option<String>) -> Result<Vec<Us
 }
 
 pub async fn delete(c: ArmClient, n: Named) -> Result<bool> {
-    let (g, n) = n.resolve(&c)?;
-    c.delete_user_identity(&g, &n).await
+    let id = n.identity_ref(&c)?;
+    c.delete_user_identity_by_id(&id).await
 }

@@ -244,3 +244,46 @@ def test_create_from_model_and_by_resource_id(emu, client, group):
     with pytest.raises(InvalidArgumentError, match="not both"):
         client.get_vm(group, "m1", resource_id=rid)
     assert client.delete_vm(resource_id=rid) is True
+
+
+async def new_keywords(c: Any, group: str) -> None:
+    """The keywords that map to core's request fields: role/scope on assign, identity_type and system_assigned on
+    create, the whole extension spec. The defaults and checks are core's (the shared table covers them)."""
+    scope = f"/subscriptions/{c.subscription_id}/resourceGroups/{group}"
+    vm = unique("vm")
+    await maybe(c.create_vm(group, vm))
+    # az vm identity assign --role Reader --scope <group>: the system-assigned identity, then the grant.
+    a = await maybe(c.vm_identity_assign(group, vm, role="Reader", scope=scope))
+    assert a.identity.system_assigned and a.role_assignment is not None
+    assert a.role_assignment.principal_id == a.identity.principal_id and a.role_assignment.scope.lower() == scope.lower()
+    assert (await maybe(c.vm_identity_assign(group, vm))).role_assignment is None
+    with pytest.raises(InvalidArgumentError, match="no default role"):
+        await maybe(c.vm_identity_assign(group, vm, scope=scope))
+
+    # New-AzVMConfig -IdentityType: an explicit type the identities must agree with.
+    uai = await maybe(c.create_user_identity(group, unique("id")))
+    made = await maybe(c.create_vmss(group, unique("ss"), identity_type="SystemAssigned, UserAssigned",
+                                     assign_identity=[uai.name], instance_count=1))
+    assert made["identity"]["type"] == "SystemAssigned, UserAssigned" and made["sku"]["capacity"] == 1
+    with pytest.raises(InvalidArgumentError):
+        await maybe(c.create_vm(group, unique("vm"), identity_type="UserAssigned"))
+    # The VM and scale-set create share one body: instance_count is the scale set's (core says so).
+    with pytest.raises(InvalidArgumentError, match="scale sets only"):
+        await maybe(c.create_vm(group, unique("vm"), instance_count=2))
+    # az's bare --assign-identity is an empty list: the system-assigned identity.
+    bare = await maybe(c.create_vm(group, unique("vm"), assign_identity=[]))
+    assert bare["identity"]["type"] == "SystemAssigned"
+
+    # Set-AzVMExtension -Name -Type -Publisher -TypeHandlerVersion -Settings: core's MsiExtensionSpec.
+    ext = await maybe(c.set_msi_extension(group, vm, name="msi", extension_type=LINUX, publisher="Microsoft.ManagedIdentity",
+                                          version="1.0", settings={"port": "50343"}))
+    assert ext["name"] == "msi" and ext["properties"]["settings"] == {"port": 50343}
+    assert (await maybe(c.set_msi_extension(group, vm, name=WIN)))["properties"]["type"] == WIN
+    with pytest.raises(InvalidArgumentError, match="disagree"):
+        await maybe(c.set_msi_extension(group, vm, extension_type=LINUX, port=1, settings={"port": 2}))
+    with pytest.raises(InvalidArgumentError, match="not both"):
+        await maybe(c.set_msi_extension(group, vm, vmss_name="x", extension_type=LINUX))
+
+
+def test_new_keywords(emu, group):
+    run_both(emu, new_keywords, group)

@@ -258,3 +258,11 @@ def test_linked_authorization_failed_403(emu, client, group):
         c.vm_identity_assign(group, "target", identities=["linked"])
     e = ei.value
     assert (e.status_code, e.error_code) == (403, "LinkedAuthorizationFailed")
+
+
+def test_error_kinds_come_from_core():
+    from msi_identity.exceptions import ERROR_KINDS
+
+    # core's ErrorKind::ALL, in the CLI's exit-code order (2, 3, ...).
+    assert ERROR_KINDS[:3] == ("invalid_argument", "bad_request", "not_found")
+    assert len(set(ERROR_KINDS)) == len(ERROR_KINDS) == 11

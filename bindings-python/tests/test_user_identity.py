@@ -32,11 +32,15 @@ def test_resource_id_checks(client, group):
     vm_id = f"/subscriptions/{client.subscription_id}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/v"
     with pytest.raises(InvalidArgumentError, match="not a user-assigned identity"):
         client.get_user_identity(resource_id=vm_id)
+    # An ID in another subscription is followed there (core's user_identity_ref), as az does: nothing is there.
     other = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/abc"
-    with pytest.raises(InvalidArgumentError, match="subscription"):
-        client.delete_user_identity(resource_id=other)
-    with pytest.raises(InvalidArgumentError, match="resource_group and name"):
+    with pytest.raises(ResourceNotFoundError):
+        client.get_user_identity(resource_id=other)
+    assert client.delete_user_identity(resource_id=other) is False
+    with pytest.raises(InvalidArgumentError, match="resource group and name"):
         client.get_user_identity(group)
+    with pytest.raises(InvalidArgumentError, match="not both"):
+        client.get_user_identity(group, "abc", resource_id=other)
     with pytest.raises(InvalidArgumentError, match="tags"):
         client.create_user_identity(group, "abc", tags=["not", "a", "dict"])
 

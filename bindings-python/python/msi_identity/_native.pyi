@@ -8,12 +8,15 @@ from typing_extensions import Self
 
 __version__: str
 RUNTIME_THREAD_NAME: str
+# Every `kind` an MsiIdentityError can carry (core's ErrorKind::ALL, in the CLI's exit-code order).
+ERROR_KINDS: tuple[str, ...]
 
 def drain(timeout: float) -> int: ...
 
 __all__ = [
     "__version__",
     "RUNTIME_THREAD_NAME",
+    "ERROR_KINDS",
     "drain",
     "MsiIdentityError",
     "InvalidArgumentError",
@@ -126,6 +129,8 @@ class IdentityUpdate:
     def identity(self) -> Identity: ...
     @property
     def resource(self) -> dict[str, Any]: ...
+    @property
+    def role_assignment(self) -> Optional[RoleAssignment]: ...
     def as_dict(self) -> dict[str, Any]: ...
 
 @final
@@ -278,6 +283,7 @@ class ManagedIdentityClient:
         retry_backoff_factor: Optional[float] = None,
         retry_backoff_max: Optional[float] = None,
         polling_timeout: Optional[float] = None,
+        max_conflict_retries: Optional[int] = None,
         use_environment: bool = True,
     ) -> Self: ...
     @property
@@ -304,6 +310,8 @@ class ManagedIdentityClient:
         *,
         identities: Optional[Sequence[str]] = None,
         system_assigned: Optional[bool] = None,
+        role: Optional[str] = None,
+        scope: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> IdentityUpdate: ...
     def vmss_identity_assign(
@@ -313,6 +321,8 @@ class ManagedIdentityClient:
         *,
         identities: Optional[Sequence[str]] = None,
         system_assigned: Optional[bool] = None,
+        role: Optional[str] = None,
+        scope: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> IdentityUpdate: ...
     def vm_identity_remove(
@@ -365,9 +375,12 @@ class ManagedIdentityClient:
         admin_username: Optional[str] = None,
         admin_password: Optional[str] = None,
         ssh_public_key: Optional[str] = None,
+        generate_ssh_keys: bool = False,
         location: Optional[str] = None,
-        system_assigned: bool = False,
+        instance_count: Optional[int] = None,
+        system_assigned: Optional[bool] = None,
         assign_identity: Optional[Sequence[str]] = None,
+        identity_type: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> dict[str, Any]: ...
     def create_vmss(
@@ -381,10 +394,12 @@ class ManagedIdentityClient:
         admin_username: Optional[str] = None,
         admin_password: Optional[str] = None,
         ssh_public_key: Optional[str] = None,
+        generate_ssh_keys: bool = False,
         location: Optional[str] = None,
         instance_count: Optional[int] = None,
-        system_assigned: bool = False,
+        system_assigned: Optional[bool] = None,
         assign_identity: Optional[Sequence[str]] = None,
+        identity_type: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> dict[str, Any]: ...
     def get_vm(
@@ -405,9 +420,12 @@ class ManagedIdentityClient:
         resource_group: Optional[str] = None,
         vm_name: Optional[str] = None,
         *,
-        extension_type: str,
+        extension_type: Optional[str] = None,
         vmss_name: Optional[str] = None,
         name: Optional[str] = None,
+        publisher: Optional[str] = None,
+        version: Optional[str] = None,
+        settings: Optional[dict[str, Any]] = None,
         port: Optional[int] = None,
         resource_id: Optional[str] = None,
     ) -> dict[str, Any]: ...
@@ -471,6 +489,7 @@ class AsyncManagedIdentityClient:
         retry_backoff_factor: Optional[float] = None,
         retry_backoff_max: Optional[float] = None,
         polling_timeout: Optional[float] = None,
+        max_conflict_retries: Optional[int] = None,
         use_environment: bool = True,
     ) -> Self: ...
     @property
@@ -495,6 +514,8 @@ class AsyncManagedIdentityClient:
         *,
         identities: Optional[Sequence[str]] = None,
         system_assigned: Optional[bool] = None,
+        role: Optional[str] = None,
+        scope: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> IdentityUpdate: ...
     async def vmss_identity_assign(
@@ -504,6 +525,8 @@ class AsyncManagedIdentityClient:
         *,
         identities: Optional[Sequence[str]] = None,
         system_assigned: Optional[bool] = None,
+        role: Optional[str] = None,
+        scope: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> IdentityUpdate: ...
     async def vm_identity_remove(
@@ -555,9 +578,12 @@ class AsyncManagedIdentityClient:
         admin_username: Optional[str] = None,
         admin_password: Optional[str] = None,
         ssh_public_key: Optional[str] = None,
+        generate_ssh_keys: bool = False,
         location: Optional[str] = None,
-        system_assigned: bool = False,
+        instance_count: Optional[int] = None,
+        system_assigned: Optional[bool] = None,
         assign_identity: Optional[Sequence[str]] = None,
+        identity_type: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> dict[str, Any]: ...
     async def create_vmss(
@@ -571,10 +597,12 @@ class AsyncManagedIdentityClient:
         admin_username: Optional[str] = None,
         admin_password: Optional[str] = None,
         ssh_public_key: Optional[str] = None,
+        generate_ssh_keys: bool = False,
         location: Optional[str] = None,
         instance_count: Optional[int] = None,
-        system_assigned: bool = False,
+        system_assigned: Optional[bool] = None,
         assign_identity: Optional[Sequence[str]] = None,
+        identity_type: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> dict[str, Any]: ...
     async def get_vm(
@@ -594,9 +622,12 @@ class AsyncManagedIdentityClient:
         resource_group: Optional[str] = None,
         vm_name: Optional[str] = None,
         *,
-        extension_type: str,
+        extension_type: Optional[str] = None,
         vmss_name: Optional[str] = None,
         name: Optional[str] = None,
+        publisher: Optional[str] = None,
+        version: Optional[str] = None,
+        settings: Optional[dict[str, Any]] = None,
         port: Optional[int] = None,
         resource_id: Optional[str] = None,
     ) -> dict[str, Any]: ...

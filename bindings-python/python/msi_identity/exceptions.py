@@ -20,10 +20,12 @@ Every exception is a ``MsiIdentityError`` carrying ``kind`` (``invalid_argument`
     └── ServiceResponseError
         └── ServiceResponseTimeoutError     timed out
 
-The classes are declared in the compiled module and re-exported here.
+``ERROR_KINDS`` is every ``kind``, as the core lists them. The classes are declared in the compiled module and
+re-exported here.
 """
 
 from ._native import (
+    ERROR_KINDS,
     BadRequestError,
     ClientAuthenticationError,
     ClientAuthorizationError,
@@ -41,6 +43,7 @@ from ._native import (
 )
 
 __all__ = [
+    "ERROR_KINDS",
     "BadRequestError",
     "ClientAuthenticationError",
     "ClientAuthorizationError",
