@@ -36,6 +36,9 @@ pub struct ClientOptions {
     pub max_conflict_retries: u32,
     /// HTTP client to use (e.g. one trusting the emulator's CA); default: [`HttpClient::from_env`].
     pub http: Option<HttpClient>,
+    /// Return once a long-running write (create, identity change, extension, delete) is accepted, without
+    /// polling it to the end (az's `--no-wait`). Results are then read back as they stand.
+    pub no_wait: bool,
 }
 
 impl ClientOptions {
@@ -48,6 +51,7 @@ impl ClientOptions {
             lro_timeout: Duration::from_secs(30 * 60),
             max_conflict_retries: 40,
             http: None,
+            no_wait: false,
         }
     }
 }
@@ -82,6 +86,7 @@ impl ArmClient {
                 scope: format!("{}/.default", options.audience.trim_end_matches('/')),
                 retry: options.retry,
                 lro_timeout: options.lro_timeout,
+                no_wait: options.no_wait,
             }),
             subscription: options.subscription_id,
             max_conflict_retries: options.max_conflict_retries,
@@ -94,6 +99,25 @@ impl ArmClient {
 
     pub fn endpoint(&self) -> &str {
         &self.p.endpoint
+    }
+
+    /// The same client (connections, credential) for another default subscription.
+    pub fn with_subscription(&self, subscription_id: &str) -> Result<ArmClient> {
+        validate_segment("subscription id", subscription_id)?;
+        Ok(ArmClient {
+            subscription: subscription_id.to_string(),
+            ..self.clone()
+        })
+    }
+
+    /// The same client, returning from long-running writes once accepted (`true`) or waiting for them.
+    pub fn with_no_wait(&self, no_wait: bool) -> ArmClient {
+        let mut p = (*self.p).clone();
+        p.no_wait = no_wait;
+        ArmClient {
+            p: Arc::new(p),
+            ..self.clone()
+        }
     }
 
     /// A VM in the default subscription.

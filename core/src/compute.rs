@@ -193,6 +193,27 @@ impl ArmClient {
         self.get_compute(t).await
     }
 
+    /// VMs or scale sets in a resource group, or in the subscription (`az vm list [-g]`), every page.
+    pub async fn list_compute(
+        &self,
+        kind: crate::ids::ComputeKind,
+        resource_group: Option<&str>,
+    ) -> Result<Vec<Value>> {
+        let scope = match resource_group {
+            Some(g) => {
+                crate::ids::validate_resource_group(g)?;
+                format!("/subscriptions/{}/resourceGroups/{g}", self.subscription)
+            }
+            None => format!("/subscriptions/{}", self.subscription),
+        };
+        let path = format!(
+            "{scope}/providers/{}/{}",
+            crate::ids::COMPUTE_NAMESPACE,
+            kind.type_segment()
+        );
+        self.p.list_all(&path, COMPUTE_API_VERSION).await
+    }
+
     /// Delete a VM or scale set; `false` when it did not exist.
     pub async fn delete_compute(&self, t: &ComputeTarget) -> Result<bool> {
         match self

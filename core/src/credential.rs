@@ -2,9 +2,8 @@
 //!
 //! Tokens are [`Secret`]s: their `Debug` and `Display` never show the value.
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::http::{HttpClient, RetryOptions};
-use serde_json::Value;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -71,6 +70,12 @@ pub(crate) fn now_secs() -> i64 {
 /// Anything that gets tokens: the azure-core `TokenCredential` shape.
 pub trait TokenCredential: Send + Sync + fmt::Debug {
     fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>>;
+
+    /// The service refused the last token for `scopes` (401): forget it if it came from a cache that may be
+    /// stale (a token kept on disk by an earlier process), and say whether a new one is worth asking for.
+    fn invalidate(&self, _scopes: &[&str]) -> bool {
+        false
+    }
 }
 
 /// A fixed bearer token (for example from `az account get-access-token`).
@@ -164,109 +169,25 @@ impl ClientSecretCredential {
     /// The token request, retried as azure-identity retries it: connection failures and transient statuses
     /// (408, 429, 5xx) with capped exponential backoff, honouring `Retry-After`; never another 4xx.
     async fn request(&self, scope: &str) -> Result<AccessToken> {
-        let mut attempt = 0u32;
-        loop {
-            match self.request_once(scope).await {
-                Ok(t) => return Ok(t),
-                Err(Failed {
-                    error,
-                    retryable: true,
-                    retry_after,
-                }) if attempt < self.retry.max_retries => {
-                    let delay = match retry_after {
-                        Some(d) if d > self.retry.max_retry_after => return Err(error),
-                        Some(d) => d,
-                        None => self.retry.backoff(attempt),
-                    };
-                    attempt += 1;
-                    tokio::time::sleep(delay).await;
-                }
-                Err(f) => return Err(f.error),
-            }
-        }
-    }
-
-    async fn request_once(&self, scope: &str) -> std::result::Result<AccessToken, Failed> {
-        let url = format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant_id);
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.expose()),
-            ("scope", scope),
-        ];
-        let resp = self
-            .http
-            .inner()
-            .post(&url)
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| Failed {
-                error: crate::http::transport_error(&url, e),
-                retryable: true,
-                retry_after: None,
-            })?;
-        let status = resp.status().as_u16();
-        let request_id = crate::http::header(resp.headers(), "x-ms-request-id");
-        let retry_after = crate::http::retry_after(resp.headers());
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        if status != 200 {
-            let code = body
-                .get("error")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let desc = body
-                .get("error_description")
-                .and_then(Value::as_str)
-                .unwrap_or("the token request failed");
-            let retryable = crate::http::retryable_status(status);
-            let mut error = Error::from_service(
-                status,
-                code,
-                format!("client secret credential: {desc}"),
-                request_id,
-            );
-            // Entra answers a bad client with 400 or 401: for callers both are authentication failures. A
-            // transient failure that outlived the retries keeps its own kind (throttled, service).
-            if !retryable {
-                error = error.with_kind(ErrorKind::Authentication);
-            }
-            return Err(Failed {
-                error,
-                retryable,
-                retry_after,
-            });
-        }
-        let token = body
-            .get("access_token")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Failed {
-                error: Error::new(
-                    ErrorKind::Authentication,
-                    "token response has no access_token",
-                ),
-                retryable: false,
-                retry_after: None,
-            })?;
-        let expires_in = body
-            .get("expires_in")
-            .and_then(|v| {
-                v.as_i64()
-                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            })
-            .unwrap_or(3599);
+        let endpoint = crate::entra::TokenEndpoint {
+            authority: &self.authority,
+            tenant_id: &self.tenant_id,
+            client_id: &self.client_id,
+            http: &self.http,
+            retry: &self.retry,
+            what: "client secret credential",
+        };
+        let issued = endpoint
+            .request(
+                &crate::entra::ClientAuth::Secret(self.client_secret.expose()),
+                scope,
+            )
+            .await?;
         Ok(AccessToken {
-            token: Secret::new(token),
-            expires_on: now_secs() + expires_in,
+            token: Secret::new(issued.token),
+            expires_on: issued.expires_on,
         })
     }
-}
-
-/// A failed token request attempt, and whether another may succeed.
-struct Failed {
-    error: Error,
-    retryable: bool,
-    retry_after: Option<std::time::Duration>,
 }
 
 impl TokenCredential for ClientSecretCredential {

@@ -216,6 +216,12 @@ impl ArmClient {
             .body)
     }
 
+    /// The extensions of a VM or scale set (`az vm extension list`).
+    pub async fn list_extensions(&self, t: &ComputeTarget) -> Result<Vec<Value>> {
+        let path = format!("{}/extensions", t.path());
+        self.p.list_all(&path, COMPUTE_API_VERSION).await
+    }
+
     /// Remove an extension (`az vm extension delete`); `false` when it was not there.
     pub async fn delete_extension(&self, t: &ComputeTarget, name: &str) -> Result<bool> {
         let path = Self::extension_path(t, name)?;

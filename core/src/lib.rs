@@ -4,22 +4,36 @@
 //! retries, long-running operations, optimistic concurrency, and the one error model. The bindings and the CLI
 //! only convert arguments, map errors and bridge runtimes.
 
+pub mod azure_cli;
 pub mod client;
 pub mod compute;
+pub mod connect;
 pub mod create;
 pub mod credential;
+pub mod default_credential;
+mod entra;
 pub mod error;
 pub mod extension;
 pub mod http;
 pub mod identity;
 pub mod ids;
+mod logging;
 pub mod managed_identity;
 mod pipeline;
 pub mod requests;
 pub mod roles;
 pub mod runtime;
 pub mod settings;
+pub mod subscriptions;
+pub mod token_cache;
 pub mod user_identity;
+pub mod workload_identity;
+
+pub use azure_cli::AzureCliCredential;
+pub use connect::ConnectOptions;
+pub use default_credential::{DefaultAzureCredential, DefaultCredentialOptions};
+pub use token_cache::{CachedCredential, TokenCache};
+pub use workload_identity::WorkloadIdentityCredential;
 
 pub use client::{ArmClient, ClientOptions};
 pub use compute::IdentityUpdate;

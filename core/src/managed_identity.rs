@@ -340,12 +340,23 @@ impl ManagedIdentityCredential {
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let sent_at = now_secs();
+            tracing::info!(
+                target: "msi_identity::credential",
+                "managed identity: token request to {} at {} for {resource}",
+                self.source.name(),
+                self.endpoint_shown()
+            );
             let outcome = self.request(resource).send().await;
             let (status, err, retry_after) = match outcome {
                 Err(e) => (None, transport_error(&self.endpoint_shown(), e), None),
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
+                    tracing::info!(
+                        target: "msi_identity::credential",
+                        "managed identity: token response {status} from {}",
+                        self.source.name()
+                    );
                     let body: Value = resp.json().await.unwrap_or(Value::Null);
                     if status == 200 {
                         return parse_token(&body, sent_at, self.source.name());
@@ -385,6 +396,11 @@ impl ManagedIdentityCredential {
                 })
             };
             attempt += 1;
+            tracing::info!(
+                target: "msi_identity::credential",
+                "managed identity: retry {attempt} in {} ms after: {err}",
+                delay.as_millis()
+            );
             tokio::time::sleep(delay).await;
         }
     }

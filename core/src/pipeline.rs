@@ -7,6 +7,7 @@ use crate::http::{
     HttpClient, Response, RetryOptions, error_from_response, retry_after, retryable_status,
     transport_error,
 };
+use crate::logging;
 use reqwest::Method;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -21,6 +22,8 @@ pub(crate) struct Pipeline {
     pub scope: String,
     pub retry: RetryOptions,
     pub lro_timeout: Duration,
+    /// Return once a long-running write is accepted, without polling it (az's `--no-wait`).
+    pub no_wait: bool,
 }
 
 impl Pipeline {
@@ -63,6 +66,7 @@ impl Pipeline {
         let url = self.url(path_or_url)?;
         let what = format!("{method} {}", url.split('?').next().unwrap_or(&url));
         let mut attempt = 0u32;
+        let mut renewed = false;
         loop {
             let token = self.credential.get_token(&[self.scope.as_str()]).await?;
             let mut req = self
@@ -79,16 +83,41 @@ impl Pipeline {
             if let Some(b) = body {
                 req = req.json(b);
             }
-            let outcome = req.send().await;
+            let started = Instant::now();
+            let outcome = match req.build() {
+                Ok(built) => {
+                    let shown = logging::url(built.url().as_str());
+                    tracing::info!(target: "msi_identity::http", "request: {method} {shown}");
+                    tracing::debug!(
+                        target: "msi_identity::http",
+                        "request headers: {}",
+                        logging::headers(built.headers())
+                    );
+                    self.http.inner().execute(built).await
+                }
+                Err(e) => Err(e),
+            };
             let (delay, err) = match outcome {
                 Err(e) => {
                     let err = transport_error(&url, e);
+                    tracing::info!(target: "msi_identity::http", "no answer: {err}");
                     (self.retry.backoff(attempt), err)
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
                     let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
+                    tracing::info!(
+                        target: "msi_identity::http",
+                        "response: {status} to {what} in {} ms, request id {}",
+                        started.elapsed().as_millis(),
+                        crate::http::header(&headers, "x-ms-request-id").unwrap_or_default()
+                    );
+                    tracing::debug!(
+                        target: "msi_identity::http",
+                        "response headers: {}",
+                        logging::headers(&headers)
+                    );
                     let body: Value = if bytes.is_empty() {
                         Value::Null
                     } else {
@@ -102,6 +131,19 @@ impl Pipeline {
                         });
                     }
                     let err = error_from_response(status, &headers, &body, &what);
+                    if status == 401
+                        && !renewed
+                        && self.credential.invalidate(&[self.scope.as_str()])
+                    {
+                        // A token kept from an earlier process was refused (the service's keys changed):
+                        // once, with a new one.
+                        renewed = true;
+                        tracing::info!(
+                            target: "msi_identity::http",
+                            "the cached token was refused; asking for a new one"
+                        );
+                        continue;
+                    }
                     if !retryable_status(status) {
                         return Err(err);
                     }
@@ -114,9 +156,20 @@ impl Pipeline {
                 }
             };
             if attempt >= self.retry.max_retries {
+                tracing::warn!(
+                    target: "msi_identity::http",
+                    "giving up on {what} after {} retries",
+                    attempt
+                );
                 return Err(err);
             }
             attempt += 1;
+            tracing::info!(
+                target: "msi_identity::http",
+                "retry {attempt} of {} for {what} in {} ms",
+                self.retry.max_retries,
+                delay.as_millis()
+            );
             tokio::time::sleep(delay).await;
         }
     }
@@ -129,6 +182,13 @@ impl Pipeline {
             (None, Some(u)) if resp.status == 202 || resp.status == 201 => (u, false),
             _ => return Ok(()),
         };
+        if self.no_wait {
+            tracing::info!(
+                target: "msi_identity::lro",
+                "accepted; not waiting for the operation (no-wait)"
+            );
+            return Ok(());
+        }
         // The write itself may say it is already done.
         if async_op
             && resp.status != 202
@@ -162,6 +222,12 @@ impl Pipeline {
             } else {
                 &[("api-version", api_version)]
             };
+            tracing::info!(
+                target: "msi_identity::lro",
+                "polling the operation (poll {}, after {} ms)",
+                polls + 1,
+                delay.as_millis()
+            );
             let poll = self.send(Method::GET, &url, query, None, &[]).await?;
             let next = retry_after(&poll.headers).unwrap_or_else(|| {
                 Duration::from_millis(250)

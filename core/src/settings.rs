@@ -97,6 +97,11 @@ impl Settings {
         self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT)
     }
 
+    /// The Entra host these settings use: the one given, the public one for public ARM, else the ARM endpoint.
+    pub fn authority_host(&self) -> String {
+        self.authority()
+    }
+
     fn authority(&self) -> String {
         match &self.authority {
             Some(a) => a.clone(),

@@ -90,6 +90,27 @@ impl ArmClient {
         self.delete_uai_at(&path).await
     }
 
+    /// Replace the tags of a user-assigned identity given by full ID (`az identity update --tags`).
+    pub async fn update_user_identity_tags(&self, id: &str, tags: Value) -> Result<UserIdentity> {
+        let path = Self::uai_path_from_id(id)?;
+        if !tags.is_object() {
+            return Err(crate::Error::invalid_argument(
+                "tags must be a JSON object of strings",
+            ));
+        }
+        let r = self
+            .p
+            .send(
+                Method::PATCH,
+                &path,
+                &[("api-version", MSI_API_VERSION)],
+                Some(&json!({ "tags": tags })),
+                &[],
+            )
+            .await?;
+        Ok(UserIdentity::from_json(r.body))
+    }
+
     /// Create (or update the tags of) a user-assigned identity (`az identity create`). The location defaults to
     /// the resource group's.
     pub async fn create_user_identity(
