@@ -47,7 +47,7 @@ use std::path::{Path, PathBuf};
 use crate::server::{https, plain, ports};
 use crate::state::ports::ServerHandle;
 
-pub use config::Config;
+pub use config::{Config, Durability};
 pub use error::{Error, ErrorKind};
 
 /// The default data directory: `msi-emulator` under the user's data directory
@@ -186,9 +186,10 @@ impl Emulator {
         self.app.ca_cert_path.as_deref()
     }
 
-    /// A file holding [`Emulator::ca_cert_pem`]: `DIR/ca.pem` with a data directory; in memory, a
-    /// private (owner-only) temporary file that is removed when the emulator is dropped or shut
-    /// down. For clients that take the CA as a path (`REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`).
+    /// A file holding [`Emulator::ca_cert_pem`]: `DIR/ca.pem` with a data directory; in memory,
+    /// `ca.pem` (mode 0600, created new, never through a link) in a private temporary directory
+    /// (mode 0700, unpredictable name) that is removed when the emulator is dropped or shut down.
+    /// For clients that take the CA as a path (`REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`).
     pub fn ca_cert_file(&self) -> &Path {
         self.app.ca_cert_file()
     }
