@@ -254,4 +254,30 @@ mod tests {
     fn locations_are_normalised() {
         assert_eq!(normalize_location("West US 2"), "westus2");
     }
+
+    proptest::proptest! {
+        /// The depth scan agrees with serde_json on what nests how deep.
+        #[test]
+        fn depth_scan_matches_the_parsed_depth(depth in 0usize..120, arrays in proptest::collection::vec(proptest::bool::ANY, 1..8), max in 1usize..100) {
+            let mut text = String::from("1");
+            for i in 0..depth {
+                text = if arrays[i % arrays.len()] { format!("[{text}]") } else { format!("{{\"k\":{text}}}") };
+            }
+            let v: Value = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(json_depth(&v), depth);
+            proptest::prop_assert_eq!(json_too_deep(text.as_bytes(), max).is_some(), depth > max);
+        }
+
+        #[test]
+        fn any_bytes_are_scanned_without_panicking(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400), max in 0usize..10) {
+            let _ = json_too_deep(&bytes, max);
+        }
+
+        #[test]
+        fn truncation_is_a_prefix_on_a_boundary(s in "\\PC{0,40}", max in 0usize..60) {
+            let t = truncate_utf8(&s, max);
+            proptest::prop_assert!(t.len() <= max || t.len() == s.len() && s.len() <= max);
+            proptest::prop_assert!(s.starts_with(t));
+        }
+    }
 }

@@ -171,4 +171,30 @@ mod tests {
         assert!(at_least("2018-06-01", "2018-06-01"));
         assert!(!at_least("2017-12-01", "2018-06-01"));
     }
+
+    proptest::proptest! {
+        /// Any text: never a panic, and only `YYYY-MM-DD[-preview]` is well formed.
+        #[test]
+        fn any_text_is_judged_without_panicking(v in "\\PC{0,24}") {
+            let ok = is_well_formed(&v);
+            if ok {
+                proptest::prop_assert!(v.is_ascii());
+                proptest::prop_assert!(v.len() == 10 || v.len() == 18);
+            }
+            let _ = date(&v);
+            let _ = at_least(&v, "2018-06-01");
+            for p in [Provider::Compute, Provider::Resources, Provider::ManagedIdentity, Provider::Authorization] {
+                let _ = check(p, &v, "t", "westus");
+            }
+        }
+
+        #[test]
+        fn real_dates_are_well_formed(y in 1000u32..10000, m in 1u32..13, d in 1u32..32, preview in proptest::bool::ANY) {
+            let v = format!("{:04}-{:02}-{:02}{}", y, m, d, if preview { "-preview" } else { "" });
+            proptest::prop_assert!(is_well_formed(&v));
+            proptest::prop_assert_eq!(date(&v), &v[..10]);
+            let bad_month = format!("{:04}-{:02}-{:02}", y, m + 12, d);
+            proptest::prop_assert!(!is_well_formed(&bad_month));
+        }
+    }
 }
