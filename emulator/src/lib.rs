@@ -3,7 +3,8 @@
 //! One HTTPS listener on `127.0.0.1` serves the ARM subset (subscriptions, resource groups, virtual
 //! machines, scale sets, their extensions, user-assigned identities, role assignments and
 //! definitions, with access control), an Entra ID style v2 token endpoint with OpenID discovery and
-//! JWKS, and a few test hooks under `/_emulator/`. A plain-HTTP listener serves every machine's token
+//! JWKS, and a few test hooks under `/_emulator/` (they need the admin service principal's bearer
+//! token unless [`Config::open_test_hooks`] is set). A plain-HTTP listener serves every machine's token
 //! endpoints (IMDS, the legacy MSI extension, App Service style) below a per-machine base URL
 //! ([`Emulator::imds_base_url`]). The contract is `docs/emulator.md`.
 //!
