@@ -64,9 +64,7 @@ async fn main() {
         ComputeKind::VirtualMachine,
     )
     .unwrap();
-    let model = msi_identity::BasicModel::default()
-        .to_model(&vm)
-        .unwrap();
+    let model = msi_identity::BasicModel::default().to_model(&vm).unwrap();
     arm.create_compute(&vm, model, true, &[]).await.expect("vm");
     let base = emu.imds_base_url(&vm.path(), None).expect("imds url");
     let plain = HttpClient::new(None).expect("http");

@@ -110,6 +110,7 @@ impl Emulator {
             page_size,
             imds_port,
             enforce_rbac,
+            ..msi_emulator::Config::default()
         };
         let emu = block_on(py, msi_emulator::Emulator::start(config)).map_err(emulator_err)?;
         // The emulator keeps its CA in a file in memory mode too (removed when it stops).

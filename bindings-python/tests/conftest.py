@@ -7,6 +7,7 @@ import asyncio
 import inspect
 import json
 import ssl
+import urllib.parse
 import urllib.request
 import uuid
 from typing import Any, Awaitable, Callable, Iterator, TypeVar, Union
@@ -60,12 +61,34 @@ def run_both(
     asyncio.run(aio())
 
 
+_admin_tokens: dict = {}
+
+
+def admin_token(emu: emulator.Emulator) -> str:
+    """The emulator admin's bearer token (client credentials), which its test hooks require."""
+    if emu.endpoint not in _admin_tokens:
+        ctx = ssl.create_default_context(cadata=emu.ca_cert_pem)
+        form = urllib.parse.urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": emu.admin_client_id,
+                "client_secret": emu.admin_client_secret,
+                "scope": "https://management.azure.com/.default",
+            }
+        ).encode()
+        url = f"{emu.endpoint}/{emu.tenant_id}/oauth2/v2.0/token"
+        with urllib.request.urlopen(urllib.request.Request(url, data=form), context=ctx, timeout=10) as r:
+            _admin_tokens[emu.endpoint] = json.loads(r.read())["access_token"]
+    return _admin_tokens[emu.endpoint]
+
+
 def hook(emu: emulator.Emulator, method: str, path: str, body: Any = None) -> Any:
-    """Call one of the emulator's test hooks (`/_emulator/...`, no token needed)."""
+    """Call one of the emulator's test hooks (`/_emulator/...`, with the admin's token)."""
     ctx = ssl.create_default_context(cadata=emu.ca_cert_pem)
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(emu.endpoint + path, data=data, method=method)
     req.add_header("content-type", "application/json")
+    req.add_header("authorization", f"Bearer {admin_token(emu)}")
     with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
         text = r.read()
         return json.loads(text) if text else None

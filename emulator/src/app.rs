@@ -25,8 +25,11 @@ use crate::util;
 enum CaFile {
     /// `DIR/ca.pem` of the data directory.
     DataDir(PathBuf),
-    /// A private temporary file (in-memory emulators), removed when dropped.
-    Temp(tempfile::TempPath),
+    /// `ca.pem` in a private temporary directory (in-memory emulators), both removed when dropped.
+    Temp {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
 }
 
 pub struct App {
@@ -79,10 +82,10 @@ impl App {
         let (store, ca_cert_path) = match &config.data_dir {
             Some(dir) => {
                 create_private_dir(dir)?;
-                let store = Store::open(Some(&dir.join("emulator.db")))?;
+                let store = Store::open(Some(&dir.join("emulator.db")), config.durability)?;
                 (store, Some(dir.join("ca.pem")))
             }
-            None => (Store::open(None)?, None),
+            None => (Store::open(None, config.durability)?, None),
         };
 
         let existing = store.tx(|t| -> Result<Option<Vec<String>>, Error> {
@@ -177,7 +180,7 @@ impl App {
                     .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
                 CaFile::DataDir(path.clone())
             }
-            None => CaFile::Temp(write_temp_ca(&tls.ca_cert_pem)?),
+            None => write_temp_ca(&tls.ca_cert_pem)?,
         };
         let shared = Shared {
             config,
@@ -202,7 +205,7 @@ impl App {
     pub fn ca_cert_file(&self) -> &Path {
         match &self.ca_file {
             CaFile::DataDir(p) => p,
-            CaFile::Temp(t) => t,
+            CaFile::Temp { path, .. } => path,
         }
     }
 
@@ -228,6 +231,8 @@ impl App {
              \n  token endpoint    {ep}/{tenant}/oauth2/v2.0/token\
              \n  IMDS (plain HTTP) {imds}/vm/{{vmId}} per VM, {imds}/vmss/{{uniqueId}}/{{instance}} per scale-set instance\
              \n  access control    {rbac}\
+             \n  writes            {durability}\
+             \n  test hooks        {hooks}\
              \n  lro delay         {delay} ms\n",
             ep = s.endpoint,
             tenant = s.seed.tenant_id,
@@ -236,6 +241,20 @@ impl App {
             secret = s.seed.admin_client_secret,
             delay = s.config.lro_delay.as_millis(),
             imds = s.imds_endpoint,
+            durability = match (&s.config.data_dir, s.config.durability) {
+                (None, _) => "in memory",
+                (Some(_), crate::config::Durability::Synced) => {
+                    "on disk before they are answered (fsync, group commit)"
+                }
+                (Some(_), crate::config::Durability::Relaxed) => {
+                    "relaxed (--relaxed-durability): an OS crash can lose the last ones"
+                }
+            },
+            hooks = if s.config.open_test_hooks {
+                "/_emulator/ open to anyone (--open-test-hooks)"
+            } else {
+                "/_emulator/ with the admin's bearer token"
+            },
             rbac = if s.config.enforce_rbac {
                 "enforced (the admin is Owner of the subscription)"
             } else {
@@ -252,20 +271,38 @@ impl App {
     }
 }
 
-/// Writes the CA of an in-memory emulator to a private (0600) temporary file.
-fn write_temp_ca(pem: &str) -> Result<tempfile::TempPath, Error> {
-    let io = |e| Error::io("cannot write the CA certificate to a temporary file", e);
+/// Writes the CA of an in-memory emulator to `ca.pem` in a new private temporary directory: the
+/// directory is made with an unpredictable name by `mkdir` (which fails rather than reuse anything
+/// already there) with mode 0700, and the file is created new (`O_CREAT|O_EXCL`, which never
+/// follows a link) with mode 0600. Dropping the returned value removes both (without following
+/// links).
+fn write_temp_ca(pem: &str) -> Result<CaFile, Error> {
+    let io = |e| {
+        Error::io(
+            "cannot write the CA certificate to a temporary directory",
+            e,
+        )
+    };
     let mut builder = tempfile::Builder::new();
-    builder.prefix("msi-emulator-ca-").suffix(".pem");
+    builder.prefix("msi-emulator-");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o600));
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
     }
-    let mut file = builder.tempfile_in(std::env::temp_dir()).map_err(io)?;
+    let dir = builder.tempdir_in(std::env::temp_dir()).map_err(io)?;
+    let path = dir.path().join("ca.pem");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path).map_err(io)?;
     file.write_all(pem.as_bytes()).map_err(io)?;
     file.flush().map_err(io)?;
-    Ok(file.into_temp_path())
+    Ok(CaFile::Temp { _dir: dir, path })
 }
 
 #[cfg(unix)]

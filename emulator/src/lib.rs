@@ -3,7 +3,8 @@
 //! One HTTPS listener on `127.0.0.1` serves the ARM subset (subscriptions, resource groups, virtual
 //! machines, scale sets, their extensions, user-assigned identities, role assignments and
 //! definitions, with access control), an Entra ID style v2 token endpoint with OpenID discovery and
-//! JWKS, and a few test hooks under `/_emulator/`. A plain-HTTP listener serves every machine's token
+//! JWKS, and a few test hooks under `/_emulator/` (they need the admin service principal's bearer
+//! token unless [`Config::open_test_hooks`] is set). A plain-HTTP listener serves every machine's token
 //! endpoints (IMDS, the legacy MSI extension, App Service style) below a per-machine base URL
 //! ([`Emulator::imds_base_url`]). The contract is `docs/emulator.md`.
 //!
@@ -47,7 +48,7 @@ use std::path::{Path, PathBuf};
 use crate::server::{https, plain, ports};
 use crate::state::ports::ServerHandle;
 
-pub use config::Config;
+pub use config::{Config, Durability};
 pub use error::{Error, ErrorKind};
 
 /// The default data directory: `msi-emulator` under the user's data directory
@@ -186,9 +187,10 @@ impl Emulator {
         self.app.ca_cert_path.as_deref()
     }
 
-    /// A file holding [`Emulator::ca_cert_pem`]: `DIR/ca.pem` with a data directory; in memory, a
-    /// private (owner-only) temporary file that is removed when the emulator is dropped or shut
-    /// down. For clients that take the CA as a path (`REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`).
+    /// A file holding [`Emulator::ca_cert_pem`]: `DIR/ca.pem` with a data directory; in memory,
+    /// `ca.pem` (mode 0600, created new, never through a link) in a private temporary directory
+    /// (mode 0700, unpredictable name) that is removed when the emulator is dropped or shut down.
+    /// For clients that take the CA as a path (`REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`).
     pub fn ca_cert_file(&self) -> &Path {
         self.app.ca_cert_file()
     }

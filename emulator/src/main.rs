@@ -1,14 +1,15 @@
-//! `msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [--no-rbac] [--lro-delay-ms N] [--page-size N]`
+//! `msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [--no-rbac] [--lro-delay-ms N]
+//! [--page-size N] [--relaxed-durability] [--open-test-hooks]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use msi_emulator::Config;
+use msi_emulator::{Config, Durability};
 
 const USAGE: &str = "\
 usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [--no-rbac]
-                    [--lro-delay-ms N] [--page-size N]
+                    [--lro-delay-ms N] [--page-size N] [--relaxed-durability] [--open-test-hooks]
 
   --data-dir DIR      keep state in DIR (default: msi-emulator under the user data directory)
   --in-memory         keep everything in memory
@@ -18,6 +19,11 @@ usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [-
   --no-rbac           do not enforce role assignments on ARM requests
   --lro-delay-ms N    how long compute operations stay in progress (default 0)
   --page-size N       list page size (default 100)
+  --relaxed-durability  answer writes once they reach the OS, without waiting for the disk (faster;
+                      an OS crash or power loss can lose the last writes; by default every
+                      acknowledged write is on disk)
+  --open-test-hooks   serve the /_emulator/ test hooks without a token (by default they need the
+                      admin service principal's bearer token)
 ";
 
 /// Default port of the token endpoints (next to the MSI extension's 50342).
@@ -63,6 +69,8 @@ fn parse(args: &[String]) -> Result<Config, String> {
                     .map_err(|_| format!("--imds-port: '{v}' is not a port number"))?;
             }
             "--no-rbac" => config.enforce_rbac = false,
+            "--relaxed-durability" => config.durability = Durability::Relaxed,
+            "--open-test-hooks" => config.open_test_hooks = true,
             "--lro-delay-ms" => {
                 config.lro_delay = Duration::from_millis(number(flag, value(flag)?)?);
             }
@@ -130,9 +138,16 @@ mod tests {
         assert_eq!(c.port, 8443);
         assert_eq!(c.imds_port, DEFAULT_IMDS_PORT);
         assert!(c.enforce_rbac);
-        let c = parse(&args("--in-memory --imds-port 0 --no-rbac")).unwrap();
+        assert_eq!(c.durability, Durability::Synced);
+        assert!(!c.open_test_hooks);
+        let c = parse(&args(
+            "--in-memory --imds-port 0 --no-rbac --relaxed-durability --open-test-hooks",
+        ))
+        .unwrap();
         assert_eq!(c.imds_port, 0);
         assert!(!c.enforce_rbac);
+        assert_eq!(c.durability, Durability::Relaxed);
+        assert!(c.open_test_hooks);
         assert!(parse(&args("--in-memory --data-dir /tmp/x")).is_err());
         assert!(parse(&args("--port nope")).is_err());
         assert!(parse(&args("--bogus")).is_err());

@@ -133,6 +133,70 @@ pub fn normalize_location(loc: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Where JSON text first nests deeper than `max` objects and arrays: `(line, column)` (1-based, the
+/// column counted in bytes as Json.NET reports positions), `None` when it never does. A plain scan
+/// that respects strings; it works on any bytes, valid JSON or not, and never recurses.
+pub fn json_too_deep(text: &[u8], max: usize) -> Option<(usize, usize)> {
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in text {
+        column += 1;
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return Some((line, column));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b'\n' => {
+                line += 1;
+                column = 0;
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// How deeply a JSON value nests objects and arrays (a scalar is 0), without recursing.
+pub fn json_depth(v: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
+    while let Some((v, d)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Object(m) => Box::new(m.values()),
+            Value::Array(a) => Box::new(a.iter()),
+            _ => continue,
+        };
+        deepest = deepest.max(d + 1);
+        stack.extend(children.map(|c| (c, d + 1)));
+    }
+    deepest
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+pub fn truncate_utf8(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Percent-encodes a path segment or query value.
 pub fn encode_component(s: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -165,7 +229,55 @@ mod tests {
     }
 
     #[test]
+    fn depth_is_measured_without_recursion() {
+        assert_eq!(json_too_deep(br#"{"a":[1,{"b":"[[[["}]}"#, 3), None);
+        assert_eq!(json_too_deep(b"[[[[", 3), Some((1, 4)));
+        assert_eq!(json_too_deep(b"[\n [\n  [", 2), Some((3, 3)));
+        assert_eq!(json_too_deep(br#"["\"[[[["]"#, 1), None);
+        let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        let v: Value =
+            serde_json::from_str(&format!("{}{}", "[".repeat(100), "]".repeat(100))).unwrap();
+        assert_eq!(json_depth(&v), 100);
+        assert_eq!(json_depth(&json!({"a": {"b": [1]}})), 3);
+        assert_eq!(json_depth(&json!(1)), 0);
+        assert_eq!(json_too_deep(deep.as_bytes(), 64), Some((1, 65)));
+    }
+
+    #[test]
+    fn truncation_keeps_characters_whole() {
+        assert_eq!(truncate_utf8("abc", 5), "abc");
+        assert_eq!(truncate_utf8("a\u{e9}b", 2), "a");
+        assert_eq!(truncate_utf8("\u{ff12}\u{ff10}", 4), "\u{ff12}");
+    }
+
+    #[test]
     fn locations_are_normalised() {
         assert_eq!(normalize_location("West US 2"), "westus2");
+    }
+
+    proptest::proptest! {
+        /// The depth scan agrees with serde_json on what nests how deep.
+        #[test]
+        fn depth_scan_matches_the_parsed_depth(depth in 0usize..120, arrays in proptest::collection::vec(proptest::bool::ANY, 1..8), max in 1usize..100) {
+            let mut text = String::from("1");
+            for i in 0..depth {
+                text = if arrays[i % arrays.len()] { format!("[{text}]") } else { format!("{{\"k\":{text}}}") };
+            }
+            let v: Value = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(json_depth(&v), depth);
+            proptest::prop_assert_eq!(json_too_deep(text.as_bytes(), max).is_some(), depth > max);
+        }
+
+        #[test]
+        fn any_bytes_are_scanned_without_panicking(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400), max in 0usize..10) {
+            let _ = json_too_deep(&bytes, max);
+        }
+
+        #[test]
+        fn truncation_is_a_prefix_on_a_boundary(s in "\\PC{0,40}", max in 0usize..60) {
+            let t = truncate_utf8(&s, max);
+            proptest::prop_assert!(t.len() <= max || t.len() == s.len() && s.len() <= max);
+            proptest::prop_assert!(s.starts_with(t));
+        }
     }
 }

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 async fn hook(h: &Harness, method: Method, path: &str, body: Option<Value>) -> Value {
     let mut req = h
         .http
-        .request(method, format!("{}{path}", h.emu.endpoint()));
+        .request(method, format!("{}{path}", h.emu.endpoint()))
+        .bearer_auth(&h.token);
     if let Some(b) = body {
         req = req.json(&b);
     }

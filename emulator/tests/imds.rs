@@ -485,7 +485,8 @@ async fn faults_and_the_request_log_cover_the_token_endpoints() {
     let hook = |method: Method, path: &str, body: Option<Value>| {
         let mut req = h
             .http
-            .request(method, format!("{}{path}", h.emu.endpoint()));
+            .request(method, format!("{}{path}", h.emu.endpoint()))
+            .bearer_auth(&h.token);
         if let Some(b) = body {
             req = req.json(&b);
         }

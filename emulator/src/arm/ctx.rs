@@ -6,7 +6,12 @@ use axum::http::{HeaderMap, Method};
 use serde_json::{Map, Value};
 
 use crate::catalog::errors::ArmError;
-use crate::http;
+use crate::{http, util};
+
+/// Deepest nesting of objects and arrays accepted in a request body: the `MaxDepth` of the Json.NET
+/// reader ARM's front end deserializes requests with. Stored documents nest at most one level more
+/// (`store::MAX_DOC_DEPTH` keeps a margin), so whatever is accepted can be stored and read back.
+pub const MAX_BODY_DEPTH: usize = 64;
 use crate::state::shared::Shared;
 use crate::store::Principal;
 
@@ -49,6 +54,12 @@ impl Ctx<'_> {
             return Err(ArmError::invalid_content(
                 "Unexpected end when reading JSON. Path '', line 0, position 0.",
             ));
+        }
+        // Refused before anything is parsed, read or written (issue 10 item 1).
+        if let Some((line, position)) = util::json_too_deep(&self.body, MAX_BODY_DEPTH) {
+            return Err(ArmError::invalid_content(&format!(
+                "The reader's MaxDepth of {MAX_BODY_DEPTH} has been exceeded. Path '', line {line}, position {position}."
+            )));
         }
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(Value::Object(m)) => Ok(m),

@@ -65,7 +65,10 @@ pub fn provider_of(ns: &str) -> Option<Provider> {
 
 /// `YYYY-MM-DD` with an optional `-preview` suffix.
 pub fn is_well_formed(v: &str) -> bool {
-    let (date, rest) = v.split_at(v.len().min(10));
+    // Request text: never slice at a byte index that may fall inside a character.
+    let Some((date, rest)) = v.get(..10).zip(v.get(10..)) else {
+        return false;
+    };
     let b = date.as_bytes();
     let shape = b.len() == 10
         && b.iter().enumerate().all(|(i, c)| {
@@ -83,7 +86,7 @@ pub fn is_well_formed(v: &str) -> bool {
         && (rest.is_empty() || rest.eq_ignore_ascii_case("-preview"))
 }
 
-/// The date part of a well-formed version.
+/// The date part of a well-formed version (any text: never panics).
 pub fn date(v: &str) -> &str {
     v.get(..10).unwrap_or(v)
 }
@@ -130,6 +133,10 @@ mod tests {
         assert!(!is_well_formed("2024-1-01"));
         assert!(!is_well_formed("latest"));
         assert!(!is_well_formed("2024-11-01-beta"));
+        // Full-width digits: 3 bytes each, so byte 10 falls inside a character (issue 10 item 2).
+        assert!(!is_well_formed("\u{ff12}\u{ff10}\u{ff12}\u{ff14}-11-01"));
+        assert!(!is_well_formed("2024-11-0\u{e9}"));
+        assert!(!is_well_formed(""));
     }
 
     #[test]
@@ -163,5 +170,31 @@ mod tests {
         );
         assert!(at_least("2018-06-01", "2018-06-01"));
         assert!(!at_least("2017-12-01", "2018-06-01"));
+    }
+
+    proptest::proptest! {
+        /// Any text: never a panic, and only `YYYY-MM-DD[-preview]` is well formed.
+        #[test]
+        fn any_text_is_judged_without_panicking(v in "\\PC{0,24}") {
+            let ok = is_well_formed(&v);
+            if ok {
+                proptest::prop_assert!(v.is_ascii());
+                proptest::prop_assert!(v.len() == 10 || v.len() == 18);
+            }
+            let _ = date(&v);
+            let _ = at_least(&v, "2018-06-01");
+            for p in [Provider::Compute, Provider::Resources, Provider::ManagedIdentity, Provider::Authorization] {
+                let _ = check(p, &v, "t", "westus");
+            }
+        }
+
+        #[test]
+        fn real_dates_are_well_formed(y in 1000u32..10000, m in 1u32..13, d in 1u32..32, preview in proptest::bool::ANY) {
+            let v = format!("{:04}-{:02}-{:02}{}", y, m, d, if preview { "-preview" } else { "" });
+            proptest::prop_assert!(is_well_formed(&v));
+            proptest::prop_assert_eq!(date(&v), &v[..10]);
+            let bad_month = format!("{:04}-{:02}-{:02}", y, m + 12, d);
+            proptest::prop_assert!(!is_well_formed(&bad_month));
+        }
     }
 }

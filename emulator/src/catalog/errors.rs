@@ -206,6 +206,12 @@ impl ArmError {
 
 impl From<rusqlite::Error> for ArmError {
     fn from(e: rusqlite::Error) -> Self {
+        // A document the store refused to write (it could not be read back): the request's fault.
+        if let rusqlite::Error::ToSqlConversionFailure(inner) = &e
+            && let Some(refused) = inner.downcast_ref::<crate::store::DocumentRefused>()
+        {
+            return ArmError::bad_request("InvalidRequestContent", refused.0.clone());
+        }
         ArmError::internal(format!("The emulator's database failed: {e}"))
     }
 }

@@ -8,6 +8,7 @@ use crate::arm::ctx::Ctx;
 use crate::arm::response::ArmResponse;
 use crate::catalog::api_version;
 use crate::catalog::errors::ArmError;
+use crate::catalog::regions;
 use crate::state::groups::{self, rg_key};
 use crate::state::identities::{
     TYPE, UAI_KIND, UaiDoc, forget_principal, key, parse_doc, resource_id,
@@ -170,7 +171,9 @@ fn put(ctx: &Ctx<'_>, rg: &str, name: &str, k: &str) -> Result<ArmResponse, ArmE
     let body = ctx.body_object()?;
     let location = match util::get_ci(&body, "location") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(util::normalize_location(s)),
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            Some(regions::for_resource_type(s, TYPE)?)
+        }
         Some(Value::String(_)) => None,
         Some(_) => {
             return Err(ArmError::invalid_content(

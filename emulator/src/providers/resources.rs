@@ -8,6 +8,7 @@ use crate::arm::lro;
 use crate::arm::response::ArmResponse;
 use crate::catalog::api_version::{self, Provider};
 use crate::catalog::errors::ArmError;
+use crate::catalog::regions;
 use crate::catalog::seed::SUBSCRIPTION_NAME;
 use crate::state::groups::{RG_KIND, RgDoc, load_rg, require_rg, rg_key};
 use crate::state::principals::forget_principals;
@@ -370,7 +371,7 @@ pub fn group(ctx: &Ctx<'_>, rg: &str) -> Result<ArmResponse, ArmError> {
         Method::PUT => {
             let body = ctx.body_object()?;
             let location = match util::get_ci(&body, "location") {
-                Some(Value::String(s)) if !s.trim().is_empty() => util::normalize_location(s),
+                Some(Value::String(s)) if !s.trim().is_empty() => regions::for_resource_group(s)?,
                 None | Some(Value::Null) | Some(Value::String(_)) => {
                     return Err(ArmError::location_required());
                 }

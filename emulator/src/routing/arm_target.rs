@@ -215,4 +215,54 @@ mod tests {
             Target::Resource { rest, .. } if rest == vec!["extensions".to_string(), "e".to_string()]
         ));
     }
+
+    fn recase(s: &str, upper: &[bool]) -> String {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if upper[i % upper.len()] {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Any segments route somewhere, without a panic.
+        #[test]
+        fn any_path_routes(segs in proptest::collection::vec("\\PC{0,12}", 0..14)) {
+            let _ = parse_target(&segs);
+        }
+
+        /// Resource paths route to their provider whatever the casing, keeping names as sent.
+        #[test]
+        fn resource_paths_route_in_any_casing(
+            sub in "[A-Za-z0-9-]{1,36}", rg in "[^/]{1,20}", name in "[^/]{1,20}",
+            ty in proptest::sample::select(vec!["virtualMachines", "virtualMachineScaleSets", "userAssignedIdentities"]),
+            upper in proptest::collection::vec(proptest::bool::ANY, 1..16),
+            rest in proptest::collection::vec("[a-z]{1,8}", 0..3),
+        ) {
+            let ns = if ty == "userAssignedIdentities" { "Microsoft.ManagedIdentity" } else { "Microsoft.Compute" };
+            let mut segs: Vec<String> = vec![
+                recase("subscriptions", &upper), sub.clone(), recase("resourceGroups", &upper), rg.clone(),
+                recase("providers", &upper), recase(ns, &upper), recase(ty, &upper), name.clone(),
+            ];
+            segs.extend(rest.iter().cloned());
+            // Role assignment and definition scopes are routed by their own rule.
+            proptest::prop_assume!(!rest.iter().any(|r| r == "providers"));
+            match parse_target(&segs) {
+                Target::Resource { sub: s, rg: r, ns: n, ty: t, name: m, rest: tail } => {
+                    proptest::prop_assert_eq!(s, sub);
+                    proptest::prop_assert_eq!(r, rg);
+                    proptest::prop_assert!(n.eq_ignore_ascii_case(ns));
+                    proptest::prop_assert!(t.eq_ignore_ascii_case(ty));
+                    proptest::prop_assert_eq!(m, name);
+                    proptest::prop_assert_eq!(tail, rest);
+                }
+                other => proptest::prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
 }

@@ -8,12 +8,18 @@
 //! - `GET /_emulator/info` describes the emulator (no secrets).
 //! - `GET /_emulator/identity-endpoints?resourceId=..[&instance=N]` gives a machine's token endpoint
 //!   base URL and its App Service style `IDENTITY_ENDPOINT` / `IDENTITY_HEADER`.
+//!
+//! Every hook needs the admin service principal's bearer token (`Authorization: Bearer ..`, the
+//! token the admin credential gets for ARM): 401 without a valid token, 403 with another
+//! principal's. `Config::open_test_hooks` (`msi-emulator --open-test-hooks`) serves them to anyone.
 
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
+use super::arm_auth::authenticate;
+use crate::arm::response::add_common_headers;
 use crate::error::ErrorKind;
 use crate::http;
 use crate::providers::imds::api as imds;
@@ -33,8 +39,42 @@ fn bad_request(message: &str) -> Response {
     )
 }
 
+/// `None` when the caller may use the hooks (they are open, or it holds the admin's token); else
+/// the refusal.
+fn refusal(shared: &Shared, parts: &Parts) -> Option<Response> {
+    if shared.config.open_test_hooks {
+        return None;
+    }
+    let refused = match authenticate(shared, &parts.headers) {
+        Ok(p)
+            if p.object_id
+                .eq_ignore_ascii_case(&shared.seed.admin_object_id) =>
+        {
+            return None;
+        }
+        Ok(p) => crate::catalog::errors::ArmError::new(
+            StatusCode::FORBIDDEN,
+            "AuthorizationFailed",
+            format!(
+                "The client '{oid}' with object id '{oid}' does not have authorization to use the emulator's test hooks: they need the admin service principal's token (or an emulator started with --open-test-hooks).",
+                oid = p.object_id
+            ),
+        ),
+        Err(e) => e,
+    };
+    let mut r = http::json(refused.status, &refused.body());
+    for (k, v) in &refused.headers {
+        http::set(r.headers_mut(), k, v);
+    }
+    add_common_headers(r.headers_mut(), &parts.headers, parts.method.as_str());
+    Some(r)
+}
+
 /// `/_emulator/...`.
 pub fn handle_hook(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
+    if let Some(refused) = refusal(shared, parts) {
+        return refused;
+    }
     let segs: Vec<String> = parts
         .uri
         .path()
@@ -57,11 +97,10 @@ pub fn handle_hook(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
                 Ok(f) => f,
                 Err(e) => return bad_request(&format!("Invalid fault: {e}")),
             };
-            if fault.count == 0 || !(100..=599).contains(&fault.status) {
-                return bad_request("A fault needs count >= 1 and a status between 100 and 599.");
+            match hooks.add(fault) {
+                Ok(fault) => http::json(StatusCode::CREATED, &json!(fault)),
+                Err(why) => bad_request(&why),
             }
-            let fault = hooks.add(fault);
-            http::json(StatusCode::CREATED, &json!(fault))
         }
         (["faults"], &Method::GET) => http::json(StatusCode::OK, &json!({"value": hooks.faults()})),
         (["faults"], &Method::DELETE) => {
@@ -93,6 +132,9 @@ pub fn handle_hook(shared: &Shared, parts: &Parts, body: &[u8]) -> Response {
                 "pageSize": shared.config.page_size,
                 "imdsEndpoint": shared.imds_endpoint,
                 "enforceRbac": shared.config.enforce_rbac,
+                "openTestHooks": shared.config.open_test_hooks,
+                "durability": format!("{:?}", shared.config.durability),
+                "logSyncs": shared.store.syncs(),
                 "msiExtensionPorts": shared.ports.open_ports().into_iter()
                     .map(|(port, id)| json!({"port": port, "resourceId": id}))
                     .collect::<Vec<_>>(),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -13,13 +13,14 @@ use super::faults::Surface;
 use super::listen::spawn;
 use super::ports;
 use super::tls::TlsMaterial;
+use crate::arm::response::add_common_headers;
 use crate::error::Error;
 use crate::http;
 use crate::routing::dispatch;
 use crate::state::ports::ServerHandle;
 use crate::state::shared::Shared;
 
-/// Largest request body accepted.
+/// Largest request body accepted: ARM's limit (`RequestContentTooLarge`).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Starts serving HTTPS (ARM, Entra ID, hooks) on `listener` in a background task.
@@ -39,22 +40,47 @@ pub fn serve(
     ))
 }
 
-/// Reads the body and routes the request; after an ARM write, opens or closes MSI extension ports.
+fn envelope(parts_headers: &HeaderMap, status: StatusCode, code: &str, message: &str) -> Response {
+    let mut r = http::json(
+        status,
+        &serde_json::json!({"error": {"code": code, "message": message}}),
+    );
+    add_common_headers(r.headers_mut(), parts_headers, "GET");
+    r
+}
+
+/// Reads the body and routes the request (off the async workers: the store may wait for a disk
+/// sync); after an ARM write, opens or closes MSI extension ports.
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
-            return http::json(
+            return envelope(
+                &parts.headers,
                 StatusCode::PAYLOAD_TOO_LARGE,
-                &serde_json::json!({"error": {"code": "RequestTooLarge",
-                    "message": "The request content is larger than the emulator accepts."}}),
+                "RequestContentTooLarge",
+                "The request content size exceeds the maximum size of 4 MB.",
             );
         }
     };
-    let response = dispatch::handle(&shared, &parts, body);
+    let write = dispatch::is_arm_write(&parts);
+    let headers = parts.headers.clone();
+    let routed = shared.clone();
+    let response =
+        match tokio::task::spawn_blocking(move || dispatch::handle(&routed, &parts, body)).await {
+            Ok(r) => r,
+            // A handler panicked: still an answer, in ARM's envelope (the fuzz tests keep this
+            // from ever happening).
+            Err(_) => envelope(
+                &headers,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                "Encountered internal server error.",
+            ),
+        };
     // An MSI extension may have appeared or gone: open or close its port.
-    if dispatch::is_arm_write(&parts) {
+    if write {
         ports::reconcile_and_wait(&shared).await;
     }
     response

@@ -1,5 +1,9 @@
 //! The test hooks' state (not Azure): the injected faults still to serve and a log of the requests
 //! seen. `server::faults` applies them; `routing::hooks` manages them over `/_emulator/`.
+//!
+//! Both are bounded whatever clients send (issue 10 item 8): the log keeps the last [`LOG_LIMIT`]
+//! requests with their paths cut to [`LOGGED_PATH_BYTES`], and at most [`MAX_FAULTS`] faults, each
+//! of bounded size ([`Fault::check`]), wait at once.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -10,7 +14,13 @@ use serde_json::Value;
 use crate::util;
 
 /// Requests kept in the log (oldest dropped first).
-const LOG_LIMIT: usize = 100_000;
+pub const LOG_LIMIT: usize = 20_000;
+/// Bytes of a request's path (and method) kept in the log; what `path_contains` can match.
+pub const LOGGED_PATH_BYTES: usize = 1024;
+/// Faults that may wait at once.
+pub const MAX_FAULTS: usize = 1000;
+/// Largest `body` of a fault (JSON text) and longest `path_contains`.
+pub const MAX_FAULT_BODY_BYTES: usize = 64 * 1024;
 
 fn default_status() -> u16 {
     500
@@ -51,6 +61,30 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// Why the fault cannot be kept, if it cannot.
+    pub fn check(&self) -> Result<(), String> {
+        if self.count == 0 || !(100..=599).contains(&self.status) {
+            return Err("A fault needs count >= 1 and a status between 100 and 599.".into());
+        }
+        if self.path_contains.len() > LOGGED_PATH_BYTES
+            || self.method.as_deref().is_some_and(|m| m.len() > 32)
+        {
+            return Err(format!(
+                "A fault's path_contains may have at most {LOGGED_PATH_BYTES} bytes, its method 32."
+            ));
+        }
+        if self
+            .body
+            .as_ref()
+            .is_some_and(|b| b.to_string().len() > MAX_FAULT_BODY_BYTES)
+        {
+            return Err(format!(
+                "A fault's body may have at most {MAX_FAULT_BODY_BYTES} bytes."
+            ));
+        }
+        Ok(())
+    }
+
     fn matches(&self, method: &str, path: &str) -> bool {
         let method_ok = self
             .method
@@ -85,7 +119,10 @@ impl Hooks {
         if s.log.len() >= LOG_LIMIT {
             s.log.pop_front();
         }
-        s.log.push_back((method.to_string(), path.to_string()));
+        s.log.push_back((
+            util::truncate_utf8(method, 32).to_string(),
+            util::truncate_utf8(path, LOGGED_PATH_BYTES).to_string(),
+        ));
     }
 
     /// Consumes one use of the first fault matching the request.
@@ -100,10 +137,18 @@ impl Hooks {
         Some(fault)
     }
 
-    pub fn add(&self, mut fault: Fault) -> Fault {
+    /// Keeps a checked fault; `Err` when [`MAX_FAULTS`] are already waiting.
+    pub fn add(&self, mut fault: Fault) -> Result<Fault, String> {
+        fault.check()?;
         fault.id = util::new_guid();
-        self.lock().faults.push(fault.clone());
-        fault
+        let mut s = self.lock();
+        if s.faults.len() >= MAX_FAULTS {
+            return Err(format!(
+                "{MAX_FAULTS} faults are waiting already; DELETE /_emulator/faults first."
+            ));
+        }
+        s.faults.push(fault.clone());
+        Ok(fault)
     }
 
     /// The pending faults.
@@ -159,10 +204,50 @@ mod tests {
             body: None,
             drop_connection: false,
             drop_after_answer: false,
-        });
+        })
+        .unwrap();
         assert!(h.take_fault("GET", "/x/virtualmachines/vm1").is_none());
         assert!(h.take_fault("PATCH", "/x/virtualmachines/vm1").is_some());
         assert!(h.take_fault("PATCH", "/x/VIRTUALMACHINES/vm1").is_some());
         assert!(h.take_fault("PATCH", "/x/virtualmachines/vm1").is_none());
+    }
+
+    fn fault(path: &str) -> Fault {
+        Fault {
+            id: String::new(),
+            method: None,
+            path_contains: path.into(),
+            status: 500,
+            count: 1,
+            retry_after: None,
+            body: None,
+            drop_connection: false,
+            drop_after_answer: false,
+        }
+    }
+
+    #[test]
+    fn the_log_and_the_faults_are_bounded() {
+        let h = Hooks::default();
+        let long = format!("/{}", "\u{e9}".repeat(40_000));
+        for _ in 0..LOG_LIMIT + 10 {
+            h.record("GET", &long);
+        }
+        let s = h.lock();
+        assert_eq!(s.log.len(), LOG_LIMIT);
+        assert!(s.log.iter().all(|(_, p)| p.len() <= LOGGED_PATH_BYTES));
+        drop(s);
+        for i in 0..MAX_FAULTS {
+            h.add(fault(&format!("/p{i}"))).unwrap();
+        }
+        assert!(h.add(fault("/one-more")).is_err());
+        assert_eq!(h.clear_faults(), MAX_FAULTS);
+        assert!(h.add(fault(&"x".repeat(LOGGED_PATH_BYTES + 1))).is_err());
+        let mut big = fault("/x");
+        big.body = Some(serde_json::json!({"e": "b".repeat(MAX_FAULT_BODY_BYTES)}));
+        assert!(h.add(big).is_err());
+        let mut zero = fault("/x");
+        zero.count = 0;
+        assert!(h.add(zero).is_err());
     }
 }

@@ -107,4 +107,40 @@ mod tests {
         );
         assert!(key_of_id("not-an-id").is_none());
     }
+
+    fn recase(s: &str, upper: &[bool]) -> String {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if upper[i % upper.len()] {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn identity_ids_parse_in_any_casing(
+            sub in "[A-Za-z0-9-]{1,36}", rg in "[A-Za-z0-9._()-]{1,40}", name in "[A-Za-z0-9_-]{1,40}",
+            upper in proptest::collection::vec(proptest::bool::ANY, 1..16), slash in proptest::bool::ANY,
+        ) {
+            let id = format!(
+                "/{}/{}/{}/{}/{}/{}/{}/{}{}",
+                recase("subscriptions", &upper), sub, recase("resourceGroups", &upper), rg,
+                recase("providers", &upper), recase("Microsoft.ManagedIdentity", &upper),
+                recase("userAssignedIdentities", &upper), name, if slash { "/" } else { "" }
+            );
+            proptest::prop_assert_eq!(key_of_id(&id), Some(key(&sub, &rg, &name)));
+        }
+
+        #[test]
+        fn any_text_is_an_id_or_not_without_panicking(id in "(/[\\PC&&[^/]]{0,12}){0,12}") {
+            if let Some(k) = key_of_id(&id) {
+                proptest::prop_assert_eq!(k.clone(), k.to_ascii_lowercase());
+            }
+        }
+    }
 }

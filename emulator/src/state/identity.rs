@@ -122,4 +122,45 @@ mod tests {
         assert_eq!(IdentityType::parse("none"), Some(IdentityType::None));
         assert_eq!(IdentityType::parse("Both"), None);
     }
+
+    fn spaced(s: &str, spaces: &[bool], upper: &[bool]) -> String {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                let c = if upper[i % upper.len()] {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                };
+                if spaces[i % spaces.len()] {
+                    format!(" {c}")
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_names_parse_in_any_casing_and_spacing(
+            kind in 0usize..4,
+            spaces in proptest::collection::vec(proptest::bool::weighted(0.2), 1..8),
+            upper in proptest::collection::vec(proptest::bool::ANY, 1..8),
+        ) {
+            let t = [IdentityType::None, IdentityType::SystemAssigned, IdentityType::UserAssigned,
+                IdentityType::SystemAndUserAssigned][kind];
+            proptest::prop_assert_eq!(IdentityType::parse(&spaced(t.canonical(), &spaces, &upper)), Some(t));
+            proptest::prop_assert_eq!(IdentityType::from_parts(t.system(), t.user()), t);
+        }
+
+        #[test]
+        fn any_text_parses_without_panicking(s in "\\PC{0,40}") {
+            if let Some(t) = IdentityType::parse(&s) {
+                let n: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+                let canon = t.canonical().replace(' ', "").to_ascii_lowercase();
+                proptest::prop_assert!(n == canon || n == "userassigned,systemassigned");
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ use crate::arm::ctx::Ctx;
 use crate::arm::lro;
 use crate::arm::response::ArmResponse;
 use crate::catalog::errors::ArmError;
+use crate::catalog::regions;
 use crate::state::groups::rg_key;
 use crate::state::machines::{
     ComputeKind, ExtensionDoc, ext_key, load_extensions, parse, require_parent, resource_id,
@@ -74,7 +75,8 @@ pub(super) fn extension(
             let location = util::get_ci(&body, "location")
                 .and_then(Value::as_str)
                 .filter(|l| !l.trim().is_empty())
-                .map(util::normalize_location);
+                .map(|l| regions::for_resource_type(l, &format!("{}/extensions", kind.full_type())))
+                .transpose()?;
             let tags = match util::get_ci(&body, "tags") {
                 None => None,
                 Some(Value::Null) => Some(None),

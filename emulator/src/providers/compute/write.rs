@@ -13,6 +13,7 @@ use crate::arm::lro;
 use crate::arm::preconditions::{check_preconditions, etag};
 use crate::arm::response::ArmResponse;
 use crate::catalog::errors::ArmError;
+use crate::catalog::regions;
 use crate::catalog::roles::ASSIGN_ACTION;
 use crate::state::groups::{self, RgDoc, rg_key};
 use crate::state::identities;
@@ -146,7 +147,7 @@ fn parse_write(ctx: &Ctx<'_>, kind: ComputeKind, mode: Mode) -> Result<WriteRequ
     let location = match util::get_ci(&body, "location") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => Some(util::normalize_location(s)),
+        Some(Value::String(s)) => Some(regions::for_resource_type(s, &kind.full_type())?),
         Some(_) => return Err(invalid("Unexpected JSON token. Path 'location'.")),
     };
     let tags = match util::get_ci(&body, "tags") {

@@ -107,4 +107,22 @@ mod tests {
         assert_eq!(parse_path("/vmss/u/x/oauth2/token"), None);
         assert_eq!(parse_path("/metadata/identity/oauth2/token"), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_path_is_a_machine_or_not_without_panicking(path in "(/[\\PC&&[^/]]{0,10}){0,8}/?") {
+            let _ = parse_path(&path);
+        }
+
+        #[test]
+        fn machine_paths_parse_in_any_casing(id in "[A-Za-z0-9-]{1,36}", i in 0u32..1000, vm in proptest::bool::ANY, upper in proptest::bool::ANY) {
+            let tail = if upper { "/METADATA/Identity/OAuth2/Token" } else { "/metadata/identity/oauth2/token" };
+            let (path, host) = if vm {
+                (format!("/vm/{}{}", id, tail), Host::Vm(id.clone()))
+            } else {
+                (format!("/VMSS/{}/{}{}", id, i, tail), Host::VmssInstance(id.clone(), i))
+            };
+            proptest::prop_assert_eq!(parse_path(&path), Some((host, Endpoint::ImdsToken)));
+        }
+    }
 }
