@@ -44,40 +44,18 @@ export function runNode(script, env = {}, timeoutMs = 60_000) {
   })
 }
 
-const adminTokens = new Map()
+const hookTokens = new Map()
 
-/** The emulator admin's bearer token (client credentials), which its test hooks require. */
-async function adminToken(emulator) {
-  if (!adminTokens.has(emulator.endpoint)) {
-    const https = await import('node:https')
-    const form = new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: emulator.adminClientId,
-      client_secret: emulator.adminClientSecret,
-      scope: 'https://management.azure.com/.default',
-    }).toString()
-    const token = await new Promise((resolve, reject) => {
-      const req = https.request(
-        `${emulator.endpoint}/${emulator.tenantId}/oauth2/v2.0/token`,
-        { method: 'POST', ca: emulator.caCertPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-        (res) => {
-          let text = ''
-          res.on('data', (d) => (text += d))
-          res.on('end', () => resolve(JSON.parse(text).access_token))
-        },
-      )
-      req.on('error', reject)
-      req.end(form)
-    })
-    adminTokens.set(emulator.endpoint, token)
-  }
-  return adminTokens.get(emulator.endpoint)
+/** The admin's token for the test hooks, fetched once per emulator. */
+async function hookToken(emulator) {
+  if (!hookTokens.has(emulator.endpoint)) hookTokens.set(emulator.endpoint, (await adminToken(emulator)).token)
+  return hookTokens.get(emulator.endpoint)
 }
 
 /** The emulator's test hooks (with the admin's token), over HTTPS with its CA. */
 export async function hook(emulator, method, path, body) {
   const https = await import('node:https')
-  const authorization = `Bearer ${await adminToken(emulator)}`
+  const authorization = `Bearer ${await hookToken(emulator)}`
   return new Promise((resolve, reject) => {
     const req = https.request(
       `${emulator.endpoint}${path}`,
