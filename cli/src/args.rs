@@ -2,15 +2,23 @@
 //! default that means something to Azure (image, size, user name, publisher, version, which identity) is core's:
 //! a flag not given is `None` here.
 
+pub use crate::args_compute::*;
+use crate::examples as ex;
 use crate::output::Format;
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
+
+/// az's heading for the options every command takes.
+pub const GLOBAL: &str = "Global Arguments";
+/// Where to connect and as whom: global too, shown apart.
+pub const CONNECTION: &str = "Connection Arguments";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "msi",
     version,
-    about = "Configure and use Azure managed identities on VMs and scale sets (az-style commands)"
+    about = "Configure and use Azure managed identities on VMs and scale sets (az-style commands)",
+    disable_help_flag = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -19,36 +27,84 @@ pub struct Cli {
     pub cmd: Cmd,
 }
 
-/// Connection flags; each falls back to its environment variable (see the README).
+/// The options of every command; the connection ones fall back to their environment variables (see the README).
 #[derive(Args, Debug, Clone)]
 pub struct Global {
-    /// ARM endpoint [env: MSI_ARM_ENDPOINT; default https://management.azure.com]
-    #[arg(long, global = true)]
-    pub endpoint: Option<String>,
-    /// Subscription ID [env: AZURE_SUBSCRIPTION_ID]
-    #[arg(long, global = true)]
+    /// Show this help (-h: short; --help: with examples)
+    #[arg(short = 'h', long, global = true, action = ArgAction::Help, help_heading = GLOBAL)]
+    pub help: Option<bool>,
+    /// Output format
+    #[arg(short = 'o', long, global = true, value_enum, default_value = "json", help_heading = GLOBAL)]
+    pub output: Format,
+    /// JMESPath query applied to the result before it is formatted, e.g. "[].name" (see jmespath.org)
+    #[arg(long, global = true, value_name = "JMESPATH", help_heading = GLOBAL)]
+    pub query: Option<String>,
+    /// Name or ID of the subscription [env: AZURE_SUBSCRIPTION_ID]
+    #[arg(long, global = true, value_name = "NAME_OR_ID", help_heading = GLOBAL)]
     pub subscription: Option<String>,
+    /// Log each request, its status and request id, retries and their waits, and long-running polls, on stderr
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub verbose: bool,
+    /// Log everything --verbose does, and the headers (secrets and tokens redacted)
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub debug: bool,
+    /// Show errors only, no warnings
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub only_show_errors: bool,
+    /// ARM endpoint [env: MSI_ARM_ENDPOINT; default https://management.azure.com]
+    #[arg(long, global = true, value_name = "URL", help_heading = CONNECTION)]
+    pub endpoint: Option<String>,
     /// Tenant of the service principal [env: AZURE_TENANT_ID]
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = CONNECTION)]
     pub tenant: Option<String>,
-    /// Service principal client ID [env: AZURE_CLIENT_ID]
-    #[arg(long, global = true)]
+    /// Client ID of the service principal (or of the user-assigned identity with --identity) [env: AZURE_CLIENT_ID]
+    #[arg(long, global = true, help_heading = CONNECTION)]
     pub client_id: Option<String>,
-    /// Service principal secret [env: AZURE_CLIENT_SECRET]
-    #[arg(long, global = true, hide_env_values = true)]
+    /// Secret of the service principal [env: AZURE_CLIENT_SECRET]
+    #[arg(long, global = true, hide_env_values = true, help_heading = CONNECTION)]
     pub client_secret: Option<String>,
     /// Entra ID host [env: AZURE_AUTHORITY_HOST; default: the public one, or the endpoint for an emulator]
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "URL", help_heading = CONNECTION)]
     pub authority: Option<String>,
-    /// A bearer token to use as is [env: MSI_ACCESS_TOKEN]
-    #[arg(long, global = true)]
+    /// A bearer token to use as is, never cached [env: MSI_ACCESS_TOKEN]
+    #[arg(long, global = true, help_heading = CONNECTION)]
     pub access_token: Option<String>,
     /// PEM file of an extra CA to trust, e.g. the emulator's [env: MSI_CA_CERT]
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "FILE", help_heading = CONNECTION)]
     pub ca_cert: Option<PathBuf>,
-    /// Output format
-    #[arg(short = 'o', long, global = true, value_enum, default_value = "json")]
-    pub output: Format,
+}
+
+/// The command tree with the long help of the scale-set commands saying `vmss` where the shared text says `vm`.
+pub fn command() -> clap::Command {
+    fn for_vmss(c: clap::Command) -> clap::Command {
+        let help = c.get_after_long_help().map(|h| {
+            [
+                ("msi vm ", "msi vmss "),
+                ("--vm-name myVM", "--vmss-name myVMSS"),
+                ("-n myVM", "-n myVMSS"),
+                ("Windows VM", "Windows scale set"),
+                ("Linux VM", "Linux scale set"),
+                ("a VM", "a scale set"),
+                ("VM's", "scale set's"),
+                ("VMs", "scale sets"),
+                ("every VM", "every scale set"),
+            ]
+            .iter()
+            .fold(h.to_string(), |t, (from, to)| t.replace(from, to))
+        });
+        let c = match help {
+            Some(h) => c.after_long_help(h),
+            None => c,
+        };
+        let names: Vec<String> = c
+            .get_subcommands()
+            .map(|s| s.get_name().to_string())
+            .collect();
+        names
+            .iter()
+            .fold(c, |c, n| c.mut_subcommand(n.as_str(), for_vmss))
+    }
+    Cli::command().mut_subcommand("vmss", for_vmss)
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,12 +132,21 @@ pub enum Cmd {
     Emulator(EmulatorCmd),
     /// Walk through every step of the managed-identity guides on an embedded emulator
     Quickstart(QuickstartArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_long_help = ex::COMPLETION)]
+    Completion {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum GroupCmd {
     /// Create a resource group
+    #[command(after_long_help = ex::GROUP_CREATE)]
     Create {
+        /// Name of the resource group
         #[arg(
             short = 'n',
             long = "name",
@@ -89,11 +154,13 @@ pub enum GroupCmd {
             short_alias = 'g'
         )]
         name: String,
+        /// Location (region) of the group, e.g. westus
         #[arg(short = 'l', long)]
         location: String,
     },
     /// Show a resource group
     Show {
+        /// Name of the resource group
         #[arg(
             short = 'n',
             long = "name",
@@ -102,118 +169,6 @@ pub enum GroupCmd {
         )]
         name: String,
     },
-}
-
-/// `-g/-n`, or `--ids` (many, run concurrently).
-#[derive(Args, Debug, Clone)]
-pub struct Target {
-    #[arg(short = 'g', long = "resource-group")]
-    pub resource_group: Option<String>,
-    #[arg(short = 'n', long = "name")]
-    pub name: Option<String>,
-    /// One or more full resource IDs (instead of -g/-n)
-    #[arg(long, num_args = 1.., conflicts_with_all = ["resource_group", "name"])]
-    pub ids: Vec<String>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ComputeCmd {
-    /// Create from a model (`--model`) or from az-style flags, optionally with identities
-    Create(CreateArgs),
-    /// Show the resource
-    Show(Target),
-    /// Delete the resource
-    Delete(Target),
-    /// Update the identity with --set identity.type=... [identity.userAssignedIdentities=null]
-    Update(UpdateArgs),
-    /// Managed identities of the resource
-    #[command(subcommand)]
-    Identity(ComputeIdentityCmd),
-    /// The legacy MSI extension
-    #[command(subcommand)]
-    Extension(ExtensionCmd),
-}
-
-#[derive(Args, Debug)]
-pub struct CreateArgs {
-    #[arg(short = 'g', long = "resource-group")]
-    pub resource_group: String,
-    #[arg(short = 'n', long = "name")]
-    pub name: String,
-    /// Image alias (UbuntuLTS, Ubuntu2204, Win2016Datacenter, ...) or URN publisher:offer:sku:version [default: Ubuntu2204]
-    #[arg(long)]
-    pub image: Option<String>,
-    /// VM size [default: Standard_DS1_v2]
-    #[arg(long = "size", visible_alias = "vm-sku")]
-    pub size: Option<String>,
-    #[arg(short = 'l', long)]
-    pub location: Option<String>,
-    /// [default: azureuser]
-    #[arg(long)]
-    pub admin_username: Option<String>,
-    #[arg(long)]
-    pub admin_password: Option<String>,
-    /// OpenSSH public key text or a path to one
-    #[arg(long)]
-    pub ssh_key_value: Option<String>,
-    /// Accepted for az compatibility: uses ~/.ssh/id_rsa.pub when it exists
-    #[arg(long)]
-    pub generate_ssh_keys: bool,
-    /// Scale sets: number of instances [default: 2]
-    #[arg(long)]
-    pub instance_count: Option<u32>,
-    /// Enable identities at creation: no value = system-assigned; names or IDs of user-assigned identities;
-    /// `[system]` for the system-assigned one alongside them
-    #[arg(long, num_args = 0.., value_name = "ID")]
-    pub assign_identity: Option<Vec<String>>,
-    /// The whole ARM model as JSON text or @file (instead of --image and the other model flags)
-    #[arg(long)]
-    pub model: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct UpdateArgs {
-    #[command(flatten)]
-    pub target: Target,
-    /// identity.type=None|SystemAssigned|UserAssigned|'SystemAssigned,UserAssigned', identity.userAssignedIdentities=null
-    #[arg(long = "set", num_args = 1.., required = true, value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ComputeIdentityCmd {
-    /// Enable the system-assigned identity (default) and/or attach user-assigned ones
-    Assign(AssignArgs),
-    /// Disable the system-assigned identity (default) and/or detach user-assigned ones
-    Remove(RemoveArgs),
-    /// Show the identity
-    Show(Target),
-}
-
-#[derive(Args, Debug)]
-pub struct AssignArgs {
-    #[command(flatten)]
-    pub target: Target,
-    /// User-assigned identities by name (in the resource's group) or ID; `[system]` for the system-assigned one
-    /// [default: [system]]
-    #[arg(long, num_args = 1.., value_name = "ID")]
-    pub identities: Vec<String>,
-    /// Role for the system-assigned identity at --scope (both or neither)
-    #[arg(long)]
-    pub role: Option<String>,
-    /// Scope of that role assignment (both or neither)
-    #[arg(long)]
-    pub scope: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct RemoveArgs {
-    #[command(flatten)]
-    pub target: Target,
-    /// User-assigned identities by name (in the resource's group) or ID; `[system]` for the system-assigned one
-    /// [default: [system]]
-    #[arg(long, num_args = 1.., value_name = "ID")]
-    pub identities: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -226,6 +181,7 @@ pub enum RoleCmd {
 #[derive(Subcommand, Debug)]
 pub enum RoleAssignmentCmd {
     /// Grant a role to a principal at a scope
+    #[command(after_long_help = ex::ROLE_ASSIGNMENT_CREATE)]
     Create {
         /// Object id of the principal (e.g. a managed identity's principalId)
         #[arg(long = "assignee-object-id", visible_alias = "assignee")]
@@ -233,26 +189,34 @@ pub enum RoleAssignmentCmd {
         /// Role name (Reader, Contributor, ...) or id
         #[arg(long)]
         role: String,
+        /// Scope of the grant: a subscription, resource group or resource ID
         #[arg(long)]
         scope: String,
+        /// Kind of principal (ServicePrincipal, User, Group) [default: found by the service]
         #[arg(long = "assignee-principal-type")]
         principal_type: Option<String>,
     },
     /// List role assignments at a scope
     List {
+        /// Scope to list at [default: the subscription]
         #[arg(long)]
         scope: Option<String>,
+        /// Only the assignments of this principal (object ID)
         #[arg(long = "assignee", visible_alias = "assignee-object-id")]
         assignee: Option<String>,
     },
     /// Delete role assignments by id, or by assignee, role and scope
     Delete {
+        /// Full IDs of the role assignments
         #[arg(long, num_args = 1.., conflicts_with_all = ["assignee", "role"])]
         ids: Vec<String>,
+        /// Principal (object ID) whose assignments go
         #[arg(long = "assignee", visible_alias = "assignee-object-id")]
         assignee: Option<String>,
+        /// Only assignments of this role (name or ID)
         #[arg(long)]
         role: Option<String>,
+        /// Only assignments at this scope [default: the subscription]
         #[arg(long)]
         scope: Option<String>,
     },
@@ -262,6 +226,7 @@ pub enum RoleAssignmentCmd {
 pub enum AccountCmd {
     /// A token for a resource, from the configured credential or (with --identity or a selector, or when no
     /// credential is configured) from this machine's managed identity
+    #[command(after_long_help = ex::GET_ACCESS_TOKEN)]
     GetAccessToken {
         /// Resource (audience) the token is for [default: https://management.azure.com/]
         #[arg(long)]
@@ -280,62 +245,37 @@ pub enum AccountCmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ExtensionCmd {
-    /// Add or update the MSI extension
-    Set(ExtensionSetArgs),
-    /// Remove an extension
-    Delete(ExtensionRef),
-    /// Show an extension
-    Show(ExtensionRef),
-}
-
-#[derive(Args, Debug)]
-pub struct ExtensionRef {
-    #[arg(short = 'g', long = "resource-group")]
-    pub resource_group: String,
-    #[arg(long = "vm-name", visible_alias = "vmss-name")]
-    pub parent: String,
-    /// Extension name
-    #[arg(short = 'n', long = "name")]
-    pub name: String,
-}
-
-#[derive(Args, Debug)]
-pub struct ExtensionSetArgs {
-    #[command(flatten)]
-    pub ext: ExtensionRef,
-    /// [default: Microsoft.ManagedIdentity]
-    #[arg(long)]
-    pub publisher: Option<String>,
-    /// Extension type when the name differs from it (ManagedIdentityExtensionForWindows|Linux)
-    #[arg(long = "extension-type")]
-    pub extension_type: Option<String>,
-    /// [default: 1.0]
-    #[arg(long)]
-    pub version: Option<String>,
-    /// JSON settings, e.g. '{"port": 50342}'
-    #[arg(long)]
-    pub settings: Option<String>,
-}
-
-#[derive(Subcommand, Debug)]
 pub enum IdentityCmd {
     /// Create a user-assigned identity
+    #[command(after_long_help = ex::UAI_CREATE)]
     Create {
+        /// Name of the resource group
         #[arg(short = 'g', long = "resource-group")]
         resource_group: String,
+        /// Name of the identity (3 to 128 characters)
         #[arg(short = 'n', long = "name")]
         name: String,
+        /// Location (region) [default: the resource group's]
         #[arg(short = 'l', long)]
         location: Option<String>,
-        /// key=value pairs
+        /// Tags as space-separated key=value pairs
         #[arg(long, num_args = 0..)]
         tags: Option<Vec<String>>,
     },
     /// Show a user-assigned identity
     Show(Target),
+    /// Replace the tags of a user-assigned identity
+    #[command(after_long_help = ex::UAI_UPDATE)]
+    Update {
+        #[command(flatten)]
+        target: Target,
+        /// Tags as space-separated key=value pairs; none clears them
+        #[arg(long, num_args = 0.., required = true)]
+        tags: Vec<String>,
+    },
     /// List user-assigned identities in a group or the subscription
     List {
+        /// Name of the resource group [default: the whole subscription]
         #[arg(short = 'g', long = "resource-group")]
         resource_group: Option<String>,
     },
@@ -353,6 +293,7 @@ pub enum EmulatorCmd {
         /// Keep nothing on disk
         #[arg(long)]
         in_memory: bool,
+        /// HTTPS port of ARM and Entra ID
         #[arg(long, default_value_t = 8443)]
         port: u16,
         /// How long compute operations stay in progress
@@ -380,8 +321,8 @@ mod tests {
 
     #[test]
     fn the_command_tree_is_consistent() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! hands back JSON to render. No Azure decision is made here.
 
 use crate::args::{
-    AssignArgs, Cmd, ComputeCmd, ComputeIdentityCmd, CreateArgs, ExtensionCmd, ExtensionRef,
-    GroupCmd, IdentityCmd, RemoveArgs, RoleAssignmentCmd, RoleCmd, Target,
+    AssignArgs, Cmd, ComputeCmd, ComputeIdentityCmd, CreateArgs, DeleteArgs, ExtensionCmd,
+    ExtensionRef, GroupCmd, IdentityCmd, RemoveArgs, RoleAssignmentCmd, RoleCmd, Target,
 };
-use crate::output::{self, Format};
+use crate::output::{self, Render};
 use futures::StreamExt;
 use msi_identity::{
     ArmClient, AssignRequest, ComputeKind, ComputeTarget, CreateOptions, Error, Identity,
@@ -14,20 +14,54 @@ use msi_identity::{
 use serde_json::{Map, Value, json};
 use std::io::IsTerminal;
 
-/// Execute a command that talks to ARM; `format` is for what is printed before an error.
-pub async fn dispatch(client: &ArmClient, cmd: Cmd, format: Format) -> Result<Value, Error> {
+/// Whether the command asked not to wait for its long-running operation (`--no-wait`).
+pub fn no_wait(cmd: &Cmd) -> bool {
+    let compute = |c: &ComputeCmd| match c {
+        ComputeCmd::Create(a) => a.no_wait.no_wait,
+        ComputeCmd::Delete(a) => a.no_wait.no_wait,
+        ComputeCmd::Update(a) => a.no_wait.no_wait,
+        ComputeCmd::Identity(ComputeIdentityCmd::Assign(a)) => a.no_wait.no_wait,
+        ComputeCmd::Identity(ComputeIdentityCmd::Remove(a)) => a.no_wait.no_wait,
+        ComputeCmd::Extension(ExtensionCmd::Set(a)) => a.no_wait.no_wait,
+        ComputeCmd::Extension(ExtensionCmd::Delete { no_wait, .. }) => no_wait.no_wait,
+        _ => false,
+    };
+    match cmd {
+        Cmd::Vm(c) | Cmd::Vmss(c) => compute(c),
+        _ => false,
+    }
+}
+
+/// The confirmation az asks for before this command (only `vm delete` of these commands asks), if any.
+pub fn confirmation(cmd: &Cmd) -> Option<String> {
+    match cmd {
+        Cmd::Vm(ComputeCmd::Delete(DeleteArgs {
+            yes: false, target, ..
+        })) => {
+            let what = match (&target.resource_group, &target.name) {
+                (Some(g), Some(n)) => format!("VM '{n}' in resource group '{g}'"),
+                _ => format!("{} VM(s)", target.ids.len().max(1)),
+            };
+            Some(format!("Delete {what}?"))
+        }
+        _ => None,
+    }
+}
+
+/// Execute a command that talks to ARM; `render` is for what is printed before an error.
+pub async fn dispatch(client: &ArmClient, cmd: Cmd, render: &Render) -> Result<Value, Error> {
     match cmd {
         Cmd::Group(GroupCmd::Create { name, location }) => {
             client.create_resource_group(&name, &location).await
         }
         Cmd::Group(GroupCmd::Show { name }) => client.get_resource_group(&name).await,
-        Cmd::Vm(c) => compute(client, ComputeKind::VirtualMachine, c, format).await,
-        Cmd::Vmss(c) => compute(client, ComputeKind::VirtualMachineScaleSet, c, format).await,
+        Cmd::Vm(c) => compute(client, ComputeKind::VirtualMachine, c, render).await,
+        Cmd::Vmss(c) => compute(client, ComputeKind::VirtualMachineScaleSet, c, render).await,
         Cmd::Identity(c) => identity(client, c).await,
         Cmd::Role(RoleCmd::Assignment(c)) => role_assignment(client, c).await,
-        Cmd::Emulator(_) | Cmd::Quickstart(_) | Cmd::Account(_) => Err(Error::invalid_argument(
-            "this command does not talk to ARM through a client",
-        )),
+        Cmd::Emulator(_) | Cmd::Quickstart(_) | Cmd::Account(_) | Cmd::Completion { .. } => Err(
+            Error::invalid_argument("this command does not talk to ARM through a client"),
+        ),
     }
 }
 
@@ -43,7 +77,7 @@ const CONCURRENCY: usize = 8;
 /// gives its result; several give an array; the first error (in target order) wins.
 async fn for_each<F, Fut>(
     targets: Vec<ComputeTarget>,
-    format: Format,
+    render: &Render,
     op: F,
 ) -> Result<Value, Error>
 where
@@ -102,9 +136,10 @@ where
         Some(e) => {
             // What did succeed is still printed, in the format asked for.
             if !out.is_empty() {
-                let text = output::render(&Value::Array(out), format);
-                if !text.is_empty() {
-                    println!("{text}");
+                match render.text(&Value::Array(out)) {
+                    Ok(text) if !text.is_empty() => println!("{text}"),
+                    Ok(_) => {}
+                    Err(qe) => output::print_error(&qe),
                 }
             }
             Err(e)
@@ -140,18 +175,21 @@ async fn compute(
     client: &ArmClient,
     kind: ComputeKind,
     cmd: ComputeCmd,
-    format: Format,
+    render: &Render,
 ) -> Result<Value, Error> {
     match cmd {
         ComputeCmd::Create(a) => create(client, kind, a).await,
         ComputeCmd::Show(t) => {
-            for_each(targets(client, kind, &t)?, format, |t| async move {
+            for_each(targets(client, kind, &t)?, render, |t| async move {
                 client.get_compute(&t).await
             })
             .await
         }
-        ComputeCmd::Delete(t) => {
-            for_each(targets(client, kind, &t)?, format, |t| async move {
+        ComputeCmd::List { resource_group } => Ok(Value::Array(
+            client.list_compute(kind, resource_group.as_deref()).await?,
+        )),
+        ComputeCmd::Delete(DeleteArgs { target: t, .. }) => {
+            for_each(targets(client, kind, &t)?, render, |t| async move {
                 client
                     .delete_compute(&t)
                     .await
@@ -162,13 +200,13 @@ async fn compute(
         ComputeCmd::Update(u) => {
             let request = SetRequest::from_az_set(&u.set)?;
             let request = &request;
-            for_each(targets(client, kind, &u.target)?, format, |t| async move {
+            for_each(targets(client, kind, &u.target)?, render, |t| async move {
                 Ok(client.set_identity(&t, request).await?.resource)
             })
             .await
         }
         ComputeCmd::Identity(ComputeIdentityCmd::Show(t)) => {
-            for_each(targets(client, kind, &t)?, format, |t| async move {
+            for_each(targets(client, kind, &t)?, render, |t| async move {
                 Ok(client.show_identity(&t).await?.to_json())
             })
             .await
@@ -179,6 +217,7 @@ async fn compute(
                 identities,
                 role,
                 scope,
+                ..
             } = a;
             let request = AssignRequest {
                 identities,
@@ -187,20 +226,22 @@ async fn compute(
                 scope,
             };
             let request = &request;
-            for_each(targets(client, kind, &target)?, format, |t| async move {
+            for_each(targets(client, kind, &target)?, render, |t| async move {
                 Ok(assign_output(
                     &client.assign_identity(&t, request).await?.update.identity,
                 ))
             })
             .await
         }
-        ComputeCmd::Identity(ComputeIdentityCmd::Remove(RemoveArgs { target, identities })) => {
+        ComputeCmd::Identity(ComputeIdentityCmd::Remove(RemoveArgs {
+            target, identities, ..
+        })) => {
             let request = RemoveRequest {
                 identities,
                 ..RemoveRequest::default()
             };
             let request = &request;
-            for_each(targets(client, kind, &target)?, format, |t| async move {
+            for_each(targets(client, kind, &target)?, render, |t| async move {
                 Ok(client
                     .remove_identity(&t, request)
                     .await?
@@ -262,7 +303,7 @@ async fn extension(
             let ext = MsiExtension::from_spec(&spec)?;
             client.set_msi_extension(&t, &ext).await
         }
-        ExtensionCmd::Delete(r) => {
+        ExtensionCmd::Delete { ext: r, .. } => {
             let t = target(&r)?;
             client
                 .delete_extension(&t, &r.name)
@@ -272,6 +313,10 @@ async fn extension(
         ExtensionCmd::Show(r) => {
             let t = target(&r)?;
             client.get_extension(&t, &r.name).await
+        }
+        ExtensionCmd::List(p) => {
+            let t = client.target(Some(kind), Some(&p.resource_group), Some(&p.parent), None)?;
+            Ok(Value::Array(client.list_extensions(&t).await?))
         }
     }
 }
@@ -378,6 +423,19 @@ async fn identity(client: &ArmClient, cmd: IdentityCmd) -> Result<Value, Error> 
             let mut out = Vec::new();
             for id in refs(&t)? {
                 out.push(client.get_user_identity_by_id(&id).await?.raw);
+            }
+            Ok(one_or_many(out))
+        }
+        IdentityCmd::Update { target, tags } => {
+            let tags = parse_tags(&tags)?;
+            let mut out = Vec::new();
+            for id in refs(&target)? {
+                out.push(
+                    client
+                        .update_user_identity_tags(&id, tags.clone())
+                        .await?
+                        .raw,
+                );
             }
             Ok(one_or_many(out))
         }

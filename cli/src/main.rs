@@ -2,17 +2,27 @@
 //! this file parses flags, calls core and renders what comes back.
 
 mod args;
+mod args_compute;
 mod commands;
 mod emulator_cmd;
+mod examples;
+mod logs;
 mod output;
 mod quickstart;
 mod run;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = match args::command()
+        .try_get_matches()
+        .and_then(|m| args::Cli::from_arg_matches(&m))
+    {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    logs::init(&cli.global);
     let runtime = match msi_identity::runtime::build_runtime() {
         Ok(r) => r,
         Err(e) => {

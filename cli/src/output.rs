@@ -1,15 +1,76 @@
-//! Rendering results (JSON, table) and errors (ARM-style JSON on stderr, an exit code per kind).
+//! Rendering results and errors: `--query` (JMESPath) on the result as the command shaped it, then the format
+//! (json, jsonc, yaml, yamlc, table, tsv, none), as az does; errors as ARM-style JSON on stderr, an exit code per
+//! kind.
 
 use msi_identity::{Error, ErrorKind};
 use serde_json::Value;
+use std::rc::Rc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
+    /// JSON, indented
+    #[default]
     Json,
+    /// JSON (az colours it; here it is the same as json)
     Jsonc,
+    /// YAML
+    Yaml,
+    /// YAML (az colours it; here it is the same as yaml)
+    Yamlc,
+    /// A table of the scalar fields and those of `properties`
     Table,
+    /// Tab-separated values, no headings
     Tsv,
+    /// Nothing
     None,
+}
+
+/// A compiled `--query`.
+#[derive(Clone)]
+pub struct Query(Rc<jmespath::Expression<'static>>);
+
+impl Query {
+    /// Compile `--query`: a bad expression is refused before anything is sent.
+    pub fn parse(text: &str) -> Result<Query, Error> {
+        jmespath::compile(text)
+            .map(|e| Query(Rc::new(e)))
+            .map_err(|e| {
+                Error::invalid_argument(format!("argument --query: invalid JMESPath: {e}"))
+            })
+    }
+
+    pub fn apply(&self, v: &Value) -> Result<Value, Error> {
+        let found = self
+            .0
+            .search(v)
+            .map_err(|e| Error::invalid_argument(format!("argument --query: {e}")))?;
+        serde_json::to_value(&*found)
+            .map_err(|e| Error::invalid_argument(format!("argument --query: {e}")))
+    }
+}
+
+/// How to render: `--output` and `--query`.
+#[derive(Clone, Default)]
+pub struct Render {
+    pub format: Format,
+    pub query: Option<Query>,
+}
+
+impl Render {
+    pub fn new(format: Format, query: Option<&str>) -> Result<Render, Error> {
+        Ok(Render {
+            format,
+            query: query.map(Query::parse).transpose()?,
+        })
+    }
+
+    /// The text to print for a result (empty: print nothing).
+    pub fn text(&self, v: &Value) -> Result<String, Error> {
+        match &self.query {
+            Some(q) if !v.is_null() => Ok(render(&q.apply(v)?, self.format)),
+            _ => Ok(render(v, self.format)),
+        }
+    }
 }
 
 /// Exit code for an error kind (documented in the README; stable).
@@ -42,6 +103,9 @@ pub fn render(v: &Value, format: Format) -> String {
         // Nothing to show (no identity, or a command with no result): print nothing, as az does.
         _ if v.is_null() => String::new(),
         Format::Json | Format::Jsonc => serde_json::to_string_pretty(v).unwrap_or_default(),
+        Format::Yaml | Format::Yamlc => serde_yaml_ng::to_string(v)
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_default(),
         Format::Table => table(v),
         Format::Tsv => tsv(v),
     }
@@ -187,6 +251,24 @@ mod tests {
         assert_eq!(lines[2], "id1        westus    c1");
         assert_eq!(lines.len(), 4);
         assert_eq!(tsv(&v).lines().nth(1), Some("identity2\teastus\tc2"));
+    }
+
+    #[test]
+    fn query_then_format() {
+        let v = json!([{"name": "a", "identity": {"type": "SystemAssigned"}}, {"name": "b"}]);
+        let r = Render::new(Format::Tsv, Some("[].name")).unwrap();
+        assert_eq!(r.text(&v).unwrap(), "a\nb");
+        let r = Render::new(Format::Json, Some("[?identity].identity.type | [0]")).unwrap();
+        assert_eq!(r.text(&v).unwrap(), "\"SystemAssigned\"");
+        let r = Render::new(Format::Yaml, None).unwrap();
+        assert_eq!(
+            r.text(&v).unwrap(),
+            "- name: a\n  identity:\n    type: SystemAssigned\n- name: b"
+        );
+        assert_eq!(
+            Render::new(Format::Json, Some("[?")).err().unwrap().kind(),
+            ErrorKind::InvalidArgument
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::args::{Cli, QuickstartArgs};
 use crate::commands::dispatch;
 use crate::emulator_cmd::emulator_error;
-use crate::output::Format;
+use crate::output::Render;
 use clap::Parser;
 use msi_emulator::{Config, Emulator};
 use msi_identity::{Error, ErrorKind, Secret, Settings};
@@ -369,7 +369,7 @@ pub async fn run(args: QuickstartArgs) -> Result<(), Error> {
         let outcome = if s.args.join(" ") == USE_IDENTITY {
             use_identity(&emulator, &client, &args.resource_group, "myVM2").await
         } else {
-            dispatch(&client, cli.cmd, Format::Json).await
+            dispatch(&client, cli.cmd, &Render::default()).await
         };
         match outcome {
             Ok(v) => {

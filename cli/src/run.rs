@@ -1,18 +1,29 @@
-//! The top of the CLI: run a parsed command line (the emulator, the walkthrough, tokens, or an ARM command) and
-//! turn its outcome into output and an exit code.
+//! The top of the CLI: run a parsed command line (the emulator, the walkthrough, tokens, completion, or an ARM
+//! command) and turn its outcome into output and an exit code.
 
 use crate::args::{AccountCmd, Cli, Cmd, EmulatorCmd, Global};
-use crate::commands::dispatch;
-use crate::output;
-use msi_identity::{Error, Secret, Settings};
+use crate::commands::{confirmation, dispatch, no_wait};
+use crate::output::{self, Render};
+use msi_identity::{ConnectOptions, Error, Secret, Settings, TokenCache};
 use serde_json::{Value, json};
+use std::io::{BufRead, IsTerminal, Write};
 
 /// Run a parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
-    let format = cli.global.output;
-    match execute(cli).await {
-        Ok(v) => {
-            let text = output::render(&v, format);
+    // A bad --query is refused before anything is sent.
+    let render = match Render::new(cli.global.output, cli.global.query.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            output::print_error(&e);
+            return output::exit_code(e.kind());
+        }
+    };
+    let outcome = match execute(cli, &render).await {
+        Ok(v) => render.text(&v),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(text) => {
             if !text.is_empty() {
                 println!("{text}");
             }
@@ -26,7 +37,7 @@ pub async fn run(cli: Cli) -> i32 {
 }
 
 /// Execute a command; its result as JSON.
-pub async fn execute(cli: Cli) -> Result<Value, Error> {
+pub async fn execute(cli: Cli, render: &Render) -> Result<Value, Error> {
     match cli.cmd {
         Cmd::Emulator(EmulatorCmd::Start {
             data_dir,
@@ -50,6 +61,13 @@ pub async fn execute(cli: Cli) -> Result<Value, Error> {
             crate::quickstart::run(args).await?;
             Ok(Value::Null)
         }
+        Cmd::Completion { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut crate::args::command(), "msi", &mut script);
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = std::io::stdout().write_all(&script);
+            Ok(Value::Null)
+        }
         Cmd::Account(AccountCmd::GetAccessToken {
             resource,
             identity,
@@ -66,9 +84,41 @@ pub async fn execute(cli: Cli) -> Result<Value, Error> {
             .await
         }
         cmd => {
-            let client = settings(&cli.global)?.client()?;
-            dispatch(&client, cmd, cli.global.output).await
+            if let Some(question) = confirmation(&cmd) {
+                confirm(&question)?;
+            }
+            let no_wait = no_wait(&cmd);
+            let options = ConnectOptions {
+                token_cache: TokenCache::default_location(),
+                no_wait,
+                chain: None,
+            };
+            let client = settings(&cli.global)?.connect(&options).await?;
+            let v = dispatch(&client, cmd, render).await?;
+            // az prints nothing for --no-wait.
+            Ok(if no_wait { Value::Null } else { v })
         }
+    }
+}
+
+/// az's prompt before a destructive command: asked on a terminal; refused (exit 2) when standard input is not
+/// one, unless `--yes` was given.
+fn confirm(question: &str) -> Result<(), Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::invalid_argument(format!(
+            "{question} This command asks for confirmation and standard input is not a terminal: pass --yes (-y) to go ahead"
+        )));
+    }
+    eprint!("{question} Are you sure you want to perform this operation? (y/n): ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::invalid_argument(format!("cannot read the answer: {e}")))?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(Error::invalid_argument("operation cancelled")),
     }
 }
 

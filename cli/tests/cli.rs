@@ -379,18 +379,39 @@ async fn errors_are_arm_json_on_stderr_with_an_exit_code_per_kind() {
     assert_eq!(out.status.code(), Some(6));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("wrong-secret-value"));
 
-    // No credentials at all: 2 with a message that says what to set.
-    let out = tokio::task::spawn_blocking(|| {
+    // No credential at all: the default chain finds none (no service principal, no workload identity, no
+    // managed-identity endpoint, no az on PATH): 12, with each source's reason and what to set.
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_msi"))
-            .args(["group", "show", "-n", "rg", "--subscription", "s"])
+            .args([
+                "group",
+                "show",
+                "-n",
+                "rg",
+                "--subscription",
+                "00000000-0000-0000-0000-000000000001",
+            ])
             .env_clear()
+            .env("MSI_TOKEN_CACHE_DIR", dir.path())
+            // Nothing listens there: the probe fails at once (never the real link-local IMDS address).
+            .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")
             .output()
             .unwrap()
     })
     .await
     .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("AZURE_CLIENT_SECRET"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(12), "{stderr}");
+    for needle in [
+        "AZURE_CLIENT_SECRET",
+        "EnvironmentCredential",
+        "WorkloadIdentityCredential",
+        "ManagedIdentityCredential",
+        "AzureCliCredential: azure cli credential: Azure CLI not found on PATH",
+    ] {
+        assert!(stderr.contains(needle), "{needle}: {stderr}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -132,10 +132,23 @@ impl DefaultCredentialOptions {
     }
 }
 
+/// Why a link has no credential.
+enum Missing {
+    /// Not configured (or not there): the chain moves on.
+    NotConfigured(String),
+    /// Configured, but wrongly (a plain-HTTP authority, say): the chain stops with this error, as a wrong
+    /// secret stops it, rather than fall through to another identity.
+    Invalid(ErrorKind, String),
+}
+
+fn invalid(e: Error) -> Missing {
+    Missing::Invalid(e.kind(), e.message().to_string())
+}
+
 /// One link of the chain: a credential, or why there is none.
 struct Source {
     name: &'static str,
-    credential: std::result::Result<SharedCredential, String>,
+    credential: std::result::Result<SharedCredential, Missing>,
     /// IMDS's base URL, to probe before the first token request.
     probe: Option<String>,
     /// Whether any failure (not only an unavailable one) moves the chain on.
@@ -180,9 +193,9 @@ impl DefaultAzureCredential {
                 (env::CLIENT_ID, o.client_id.is_some()),
                 (env::CLIENT_SECRET, o.client_secret.is_some()),
             ]) {
-                Some(why) => Err(format!(
+                Some(why) => Err(Missing::NotConfigured(format!(
                     "environment variables are not fully configured ({why})"
-                )),
+                ))),
                 None => {
                     let (t, c) = (
                         o.tenant_id.as_deref().unwrap_or(""),
@@ -196,7 +209,7 @@ impl DefaultAzureCredential {
                         http.clone(),
                     )
                     .map(|cred| o.cached(Arc::new(cred.with_retry(retry.clone())), t, c))
-                    .map_err(|e| e.message().to_string())
+                    .map_err(invalid)
                 }
             };
             sources.push(Source {
@@ -212,7 +225,9 @@ impl DefaultAzureCredential {
                 (env::CLIENT_ID, o.client_id.is_some()),
                 (env::TENANT, o.tenant_id.is_some()),
             ]) {
-                Some(why) => Err(format!("workload identity is not configured ({why})")),
+                Some(why) => Err(Missing::NotConfigured(format!(
+                    "workload identity is not configured ({why})"
+                ))),
                 None => {
                     let (t, c) = (
                         o.tenant_id.as_deref().unwrap_or(""),
@@ -221,7 +236,7 @@ impl DefaultAzureCredential {
                     let file = o.federated_token_file.clone().unwrap_or_default();
                     WorkloadIdentityCredential::new(&o.authority(), t, c, file, http.clone())
                         .map(|cred| o.cached(Arc::new(cred.with_retry(retry.clone())), t, c))
-                        .map_err(|e| e.message().to_string())
+                        .map_err(invalid)
                 }
             };
             sources.push(Source {
@@ -247,7 +262,7 @@ impl DefaultAzureCredential {
                 .unwrap_or_default();
             let credential = ManagedIdentityCredential::new(source, selector, http.clone())
                 .map(|c| Arc::new(c) as SharedCredential)
-                .map_err(|e| e.message().to_string());
+                .map_err(invalid);
             sources.push(Source {
                 name: "ManagedIdentityCredential",
                 credential,
@@ -328,7 +343,10 @@ impl DefaultAzureCredential {
         for (i, s) in self.sources.iter().enumerate() {
             let c = match &s.credential {
                 Ok(c) => c,
-                Err(why) => {
+                Err(Missing::Invalid(kind, message)) => {
+                    return Err(Error::new(*kind, format!("{}: {message}", s.name)));
+                }
+                Err(Missing::NotConfigured(why)) => {
                     tracing::info!(target: "msi_identity::credential", "{}: unavailable: {why}", s.name);
                     reasons.push(format!("{}: {why}", s.name));
                     continue;
@@ -416,6 +434,28 @@ mod tests {
         assert!(c.chosen().is_none());
     }
 
+    #[tokio::test]
+    async fn a_wrongly_configured_source_stops_the_chain() {
+        let o = DefaultCredentialOptions {
+            authority: Some("http://127.0.0.1:9".into()),
+            tenant_id: Some("t".into()),
+            client_id: Some("c".into()),
+            client_secret: Some(Secret::new("s")),
+            ..only_cli_off()
+        };
+        let c = DefaultAzureCredential::new(o, HttpClient::new(None).unwrap());
+        let e = c
+            .get_token(&["https://management.azure.com/.default"])
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+        assert!(
+            e.message()
+                .starts_with("EnvironmentCredential: invalid authority"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn a_partial_service_principal_names_what_is_missing_and_hides_the_secret() {
         let o = DefaultCredentialOptions {
@@ -426,8 +466,10 @@ mod tests {
         assert!(!format!("{o:?}").contains("hunter2"));
         let c = DefaultAzureCredential::new(o, HttpClient::new(None).unwrap());
         match &c.sources[0].credential {
-            Err(why) => assert!(why.contains("(AZURE_CLIENT_ID not set)"), "{why}"),
-            Ok(_) => panic!("configured without a client id"),
+            Err(Missing::NotConfigured(why)) => {
+                assert!(why.contains("(AZURE_CLIENT_ID not set)"), "{why}")
+            }
+            _ => panic!("configured without a client id"),
         }
     }
 }
