@@ -8,21 +8,6 @@ use serde_json::{Value, json};
 
 const VECTORS: &str = include_str!("../../tests/vectors/identity-cases.json");
 
-/// Error kinds in exit-code order, from 2 (the README's table).
-const KINDS: [&str; 11] = [
-    "invalid_argument",
-    "bad_request",
-    "not_found",
-    "conflict",
-    "authentication",
-    "authorization",
-    "throttled",
-    "service",
-    "connection",
-    "timeout",
-    "credential_unavailable",
-];
-
 fn fill(v: &Value, sub: &str) -> Value {
     match v {
         Value::String(s) => Value::String(s.replace("{sub}", sub)),
@@ -181,11 +166,11 @@ fn argv(case: &Value, kind: &str, group: &str, name: &str) -> Vec<String> {
 /// What the command's answer says, in the table's terms.
 fn outcome(case: &Value, r: &Run) -> Value {
     if r.code != 0 {
+        // Exit codes are 2, 3, ... in the order of core's list of kinds (the README's table).
         let kind = usize::try_from(r.code - 2)
             .ok()
-            .and_then(|i| KINDS.get(i))
-            .copied()
-            .unwrap_or("?");
+            .and_then(|i| msi_identity::ErrorKind::ALL.get(i))
+            .map_or("?", |k| k.as_str());
         return json!({ "error": kind, "stderr": r.stderr.trim() });
     }
     let out = r.json_or_null();
