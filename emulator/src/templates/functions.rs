@@ -1,0 +1,979 @@
+//! The template functions: what each answers for evaluated arguments. A function's `Err` is the
+//! detail of ARM's "Unable to evaluate template language function" message. (`if` is evaluated
+//! lazily by `eval`.)
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::eval::Env;
+use super::type_name;
+use crate::util;
+
+/// Largest array `range` makes and longest string `padLeft` pads to.
+const MAX_GENERATED: i64 = 10_000;
+
+const FUNCTIONS: &[&str] = &[
+    "parameters",
+    "variables",
+    "concat",
+    "format",
+    "resourceid",
+    "subscriptionresourceid",
+    "extensionresourceid",
+    "tenantresourceid",
+    "reference",
+    "resourcegroup",
+    "subscription",
+    "deployment",
+    "uniquestring",
+    "guid",
+    "tolower",
+    "toupper",
+    "equals",
+    "not",
+    "and",
+    "or",
+    "empty",
+    "union",
+    "length",
+    "copyindex",
+    "string",
+    "int",
+    "bool",
+    "json",
+    "createarray",
+    "createobject",
+    "contains",
+    "coalesce",
+    "first",
+    "last",
+    "split",
+    "replace",
+    "startswith",
+    "endswith",
+    "trim",
+    "padleft",
+    "true",
+    "false",
+    "null",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "mod",
+    "less",
+    "lessorequals",
+    "greater",
+    "greaterorequals",
+    "range",
+];
+
+/// The function exists (lower-cased name).
+pub fn is_known(lower: &str) -> bool {
+    FUNCTIONS.contains(&lower)
+}
+
+fn arity(args: &[Value], min: usize, max: usize) -> Result<(), String> {
+    if args.len() < min || args.len() > max {
+        let expected = if min == max {
+            format!("{min}")
+        } else if max == usize::MAX {
+            format!("at least {min}")
+        } else {
+            format!("between {min} and {max}")
+        };
+        return Err(format!(
+            "the function expects {expected} argument(s), but {} were provided.",
+            args.len()
+        ));
+    }
+    Ok(())
+}
+
+fn string_arg<'a>(args: &'a [Value], i: usize) -> Result<&'a str, String> {
+    match args.get(i) {
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(format!(
+            "argument {} must be a String, but a value of type '{}' was provided.",
+            i + 1,
+            type_name(other)
+        )),
+        None => Err(format!("argument {} is missing.", i + 1)),
+    }
+}
+
+fn int_arg(args: &[Value], i: usize) -> Result<i64, String> {
+    match args.get(i) {
+        Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64().unwrap_or(0)),
+        Some(other) => Err(format!(
+            "argument {} must be an Integer, but a value of type '{}' was provided.",
+            i + 1,
+            type_name(other)
+        )),
+        None => Err(format!("argument {} is missing.", i + 1)),
+    }
+}
+
+fn bool_arg(args: &[Value], i: usize) -> Result<bool, String> {
+    match args.get(i) {
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(format!(
+            "argument {} must be a Boolean, but a value of type '{}' was provided.",
+            i + 1,
+            type_name(other)
+        )),
+        None => Err(format!("argument {} is missing.", i + 1)),
+    }
+}
+
+/// A value as `concat`, `format` and `string` write it.
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// ARM compares strings case-insensitively in `equals`? No: ordinally. Numbers by value.
+fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| util::get_ci(y, k).is_some_and(|w| equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// `.NET` composite formatting: `{0}`, `{1:D}`, `{{` and `}}`.
+fn format_text(fmt: &str, args: &[Value]) -> Result<String, String> {
+    let mut out = String::new();
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '{' if chars.get(i + 1) == Some(&'{') => {
+                out.push('{');
+                i += 2;
+            }
+            '}' if chars.get(i + 1) == Some(&'}') => {
+                out.push('}');
+                i += 2;
+            }
+            '{' => {
+                let close = chars[i..]
+                    .iter()
+                    .position(|c| *c == '}')
+                    .map(|p| p + i)
+                    .ok_or("the format string has an unclosed '{'.")?;
+                let spec: String = chars[i + 1..close].iter().collect();
+                let index_text = spec.split([':', ',']).next().unwrap_or("").trim();
+                let index: usize = index_text
+                    .parse()
+                    .map_err(|_| format!("the format item '{{{spec}}}' is not valid."))?;
+                let v = args.get(index).ok_or_else(|| {
+                    format!(
+                        "the format item '{{{spec}}}' refers to argument {index}, but only {} were provided.",
+                        args.len()
+                    )
+                })?;
+                out.push_str(&text_of(v));
+                i = close + 1;
+            }
+            '}' => return Err("the format string has an unmatched '}'.".to_string()),
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `ns/t1/t2` + `[n1, n2]` -> `providers/ns/t1/n1/t2/n2`.
+fn provider_path(function: &str, ty: &str, names: &[Value]) -> Result<String, String> {
+    let segs: Vec<&str> = ty.split('/').filter(|s| !s.is_empty()).collect();
+    let mut name_parts = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        match n {
+            Value::String(s) => name_parts.extend(s.split('/').map(str::to_string)),
+            other => {
+                return Err(format!(
+                    "the resource name argument {} must be a String, but a value of type '{}' was provided.",
+                    i + 1,
+                    type_name(other)
+                ));
+            }
+        }
+    }
+    if segs.len() < 2 || name_parts.len() != segs.len() - 1 {
+        return Err(format!(
+            "the type '{ty}' requires {} resource name segment(s), but {} were provided. Please see https://aka.ms/arm-resource-functions/#{function} for usage details.",
+            segs.len().saturating_sub(1),
+            name_parts.len()
+        ));
+    }
+    let mut path = format!("providers/{}", segs[0]);
+    for (t, n) in segs[1..].iter().zip(&name_parts) {
+        path.push_str(&format!("/{t}/{n}"));
+    }
+    Ok(path)
+}
+
+/// `resourceId([subscriptionId], [resourceGroupName], resourceType, resourceName1, ...)`.
+fn resource_id(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
+    let ty_at = args
+        .iter()
+        .position(|a| a.as_str().is_some_and(|s| s.contains('/')))
+        .ok_or_else(|| {
+            "function requires exactly one multi-segmented argument which must be resource type including resource provider namespace. Please see https://aka.ms/arm-resource-functions/#resourceid for usage details.".to_string()
+        })?;
+    let scope = env.scope;
+    let (sub, rg) = match ty_at {
+        0 => (scope.subscription_id.clone(), scope.resource_group.clone()),
+        1 => (
+            scope.subscription_id.clone(),
+            string_arg(args, 0)?.to_string(),
+        ),
+        2 => (
+            string_arg(args, 0)?.to_string(),
+            string_arg(args, 1)?.to_string(),
+        ),
+        _ => return Err("too many arguments before the resource type.".to_string()),
+    };
+    let ty = string_arg(args, ty_at)?;
+    let path = provider_path("resourceid", ty, &args[ty_at + 1..])?;
+    Ok(json!(format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/{path}"
+    )))
+}
+
+fn reference(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
+    arity(args, 1, 3)?;
+    let target = string_arg(args, 0)?;
+    let mut api = match args.get(1) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Null) | None => None,
+        Some(other) => {
+            return Err(format!(
+                "the api-version must be a String, but a value of type '{}' was provided.",
+                type_name(other)
+            ));
+        }
+    };
+    let full = match args.get(2) {
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("full") => true,
+        None => false,
+        Some(other) => {
+            return Err(format!(
+                "the third argument must be 'Full', but '{}' was provided.",
+                text_of(other)
+            ));
+        }
+    };
+    let id = if target.starts_with('/') {
+        target.to_string()
+    } else {
+        // A resource of this template, by name (or `type/name`).
+        let k = env
+            .known
+            .iter()
+            .find(|k| {
+                k.name.eq_ignore_ascii_case(target)
+                    || k.id
+                        .to_ascii_lowercase()
+                        .ends_with(&format!("/{}", target.to_ascii_lowercase()))
+            })
+            .ok_or_else(|| format!("The resource '{target}' is not defined in the template."))?;
+        if api.is_none() {
+            api = Some(k.api_version.clone());
+        }
+        k.id.clone()
+    };
+    if api.is_none()
+        && let Some(k) = env.known.iter().find(|k| k.id.eq_ignore_ascii_case(&id))
+    {
+        api = Some(k.api_version.clone());
+    }
+    let resolver = env.resolver.ok_or_else(|| {
+        "The template function 'reference' is not expected at this location. It can only be used in the resource properties and the outputs.".to_string()
+    })?;
+    resolver.reference(&id, api.as_deref(), full)
+}
+
+fn copy_index(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
+    arity(args, 0, 2)?;
+    let (loop_name, offset) = match args {
+        [] => (None, 0),
+        [Value::String(n)] => (Some(n.as_str()), 0),
+        [Value::Number(_)] => (None, int_arg(args, 0)?),
+        [Value::String(n), _] => (Some(n.as_str()), int_arg(args, 1)?),
+        _ => return Err("the arguments must be a loop name and/or an Integer offset.".to_string()),
+    };
+    let (name, index) = env.copy.ok_or_else(|| {
+        "The template function 'copyIndex' is not expected at this location. The function can only be used in a resource with copy specified.".to_string()
+    })?;
+    if let Some(n) = loop_name
+        && !n.eq_ignore_ascii_case(name)
+    {
+        return Err(format!("The template copy '{n}' is not found."));
+    }
+    Ok(json!(index.saturating_add(offset)))
+}
+
+fn hash_text(args: &[Value]) -> Result<String, String> {
+    let mut parts = Vec::new();
+    for i in 0..args.len() {
+        parts.push(string_arg(args, i)?.to_string());
+    }
+    Ok(parts.join("-"))
+}
+
+/// 13 characters of `[a-z2-7]`, deterministic in the arguments (not Azure's MurmurHash64).
+fn unique_string(text: &str) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let digest = Sha256::digest(text.as_bytes());
+    let mut bits: u128 = 0;
+    for b in &digest[..16] {
+        bits = (bits << 8) | u128::from(*b);
+    }
+    (0..13u32)
+        .map(|i| ALPHABET[((bits >> (5 * i)) & 31) as usize] as char)
+        .collect()
+}
+
+/// UUID v5 of the text in this engine's namespace.
+fn guid(text: &str) -> String {
+    const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x11fb06fb_712d_4ddd_98c7_e71bbd588830);
+    uuid::Uuid::new_v5(&NAMESPACE, text.as_bytes()).to_string()
+}
+
+fn union(args: &[Value]) -> Result<Value, String> {
+    arity(args, 1, usize::MAX)?;
+    match &args[0] {
+        Value::Object(_) => {
+            let mut out = Map::new();
+            for (i, a) in args.iter().enumerate() {
+                let m = a.as_object().ok_or_else(|| {
+                    format!("argument {} must be an Object like the first.", i + 1)
+                })?;
+                merge(&mut out, m);
+            }
+            Ok(Value::Object(out))
+        }
+        Value::Array(_) => {
+            let mut out: Vec<Value> = Vec::new();
+            for (i, a) in args.iter().enumerate() {
+                let items = a.as_array().ok_or_else(|| {
+                    format!("argument {} must be an Array like the first.", i + 1)
+                })?;
+                for item in items {
+                    if !out.iter().any(|o| equal(o, item)) {
+                        out.push(item.clone());
+                    }
+                }
+            }
+            Ok(Value::Array(out))
+        }
+        other => Err(format!(
+            "the arguments must be Objects or Arrays, but a value of type '{}' was provided.",
+            type_name(other)
+        )),
+    }
+}
+
+/// `union` of objects merges nested objects; anything else is replaced by the later value.
+fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+    for (k, v) in from {
+        match (into.get_mut(k), v) {
+            (Some(Value::Object(a)), Value::Object(b)) => merge(a, b),
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn arithmetic(name: &str, args: &[Value]) -> Result<Value, String> {
+    arity(args, 2, 2)?;
+    let (a, b) = (int_arg(args, 0)?, int_arg(args, 1)?);
+    let r = match name {
+        "add" => a.checked_add(b),
+        "sub" => a.checked_sub(b),
+        "mul" => a.checked_mul(b),
+        "div" if b == 0 => return Err("division by zero.".to_string()),
+        "div" => a.checked_div(b),
+        _ if b == 0 => return Err("division by zero.".to_string()),
+        _ => a.checked_rem(b),
+    };
+    r.map(Value::from)
+        .ok_or_else(|| "the result is out of the range of Integer.".to_string())
+}
+
+fn compare(name: &str, args: &[Value]) -> Result<Value, String> {
+    arity(args, 2, 2)?;
+    let ord = match (&args[0], &args[1]) {
+        (Value::Number(_), Value::Number(_)) => int_arg(args, 0)?.cmp(&int_arg(args, 1)?),
+        (Value::String(a), Value::String(b)) => a.cmp(b),
+        (a, b) => {
+            return Err(format!(
+                "the arguments must both be Integers or Strings, but values of type '{}' and '{}' were provided.",
+                type_name(a),
+                type_name(b)
+            ));
+        }
+    };
+    use std::cmp::Ordering::*;
+    Ok(Value::Bool(match name {
+        "less" => ord == Less,
+        "lessorequals" => ord != Greater,
+        "greater" => ord == Greater,
+        _ => ord != Less,
+    }))
+}
+
+/// Calls the function `name` (lower-cased, known) with evaluated arguments.
+pub fn call(name: &str, args: Vec<Value>, env: &Env<'_>) -> Result<Value, String> {
+    let a = &args[..];
+    match name {
+        "parameters" => {
+            arity(a, 1, 1)?;
+            let p = string_arg(a, 0)?;
+            util::get_ci(env.parameters, p)
+                .cloned()
+                .ok_or_else(|| format!("The template parameter '{p}' is not found."))
+        }
+        "variables" => {
+            arity(a, 1, 1)?;
+            let v = string_arg(a, 0)?;
+            match env.variables {
+                Some(vars) => vars.get(v, env),
+                None => Err(format!("The template variable '{v}' is not found.")),
+            }
+        }
+        "concat" => {
+            arity(a, 1, usize::MAX)?;
+            if a.iter().all(Value::is_array) {
+                Ok(Value::Array(
+                    a.iter()
+                        .flat_map(|x| x.as_array().cloned().unwrap_or_default())
+                        .collect(),
+                ))
+            } else if a.iter().any(|x| x.is_array() || x.is_object()) {
+                Err(
+                    "the arguments must all be Arrays, or all be Strings, Integers and Booleans."
+                        .to_string(),
+                )
+            } else {
+                Ok(Value::String(a.iter().map(text_of).collect()))
+            }
+        }
+        "format" => {
+            arity(a, 1, usize::MAX)?;
+            format_text(string_arg(a, 0)?, &a[1..]).map(Value::String)
+        }
+        "resourceid" => resource_id(a, env),
+        "subscriptionresourceid" => {
+            let ty_at = a
+                .iter()
+                .position(|x| x.as_str().is_some_and(|s| s.contains('/')))
+                .ok_or("function requires a resource type including its namespace.")?;
+            let sub = match ty_at {
+                0 => env.scope.subscription_id.clone(),
+                1 => string_arg(a, 0)?.to_string(),
+                _ => return Err("too many arguments before the resource type.".to_string()),
+            };
+            let path = provider_path(
+                "subscriptionresourceid",
+                string_arg(a, ty_at)?,
+                &a[ty_at + 1..],
+            )?;
+            Ok(json!(format!("/subscriptions/{sub}/{path}")))
+        }
+        "extensionresourceid" => {
+            arity(a, 3, usize::MAX)?;
+            let scope = string_arg(a, 0)?.trim_end_matches('/');
+            let path = provider_path("extensionresourceid", string_arg(a, 1)?, &a[2..])?;
+            Ok(json!(format!("{scope}/{path}")))
+        }
+        "tenantresourceid" => {
+            arity(a, 2, usize::MAX)?;
+            let path = provider_path("tenantresourceid", string_arg(a, 0)?, &a[1..])?;
+            Ok(json!(format!("/{path}")))
+        }
+        "reference" => reference(a, env),
+        "resourcegroup" => {
+            arity(a, 0, 0)?;
+            let s = env.scope;
+            Ok(json!({
+                "id": s.group_id(),
+                "name": s.resource_group,
+                "type": "Microsoft.Resources/resourceGroups",
+                "location": s.location,
+                "tags": s.tags,
+                "properties": {"provisioningState": "Succeeded"},
+            }))
+        }
+        "subscription" => {
+            arity(a, 0, 0)?;
+            let s = env.scope;
+            Ok(json!({
+                "id": format!("/subscriptions/{}", s.subscription_id),
+                "subscriptionId": s.subscription_id,
+                "tenantId": s.tenant_id,
+                "displayName": "Emulated subscription",
+            }))
+        }
+        "deployment" => {
+            arity(a, 0, 0)?;
+            Ok(json!({
+                "name": env.scope.deployment_name,
+                "properties": {"templateLink": null, "mode": "Incremental"},
+            }))
+        }
+        "uniquestring" => {
+            arity(a, 1, usize::MAX)?;
+            Ok(json!(unique_string(&hash_text(a)?)))
+        }
+        "guid" => {
+            arity(a, 1, usize::MAX)?;
+            Ok(json!(guid(&hash_text(a)?)))
+        }
+        "tolower" => {
+            arity(a, 1, 1)?;
+            Ok(json!(string_arg(a, 0)?.to_lowercase()))
+        }
+        "toupper" => {
+            arity(a, 1, 1)?;
+            Ok(json!(string_arg(a, 0)?.to_uppercase()))
+        }
+        "equals" => {
+            arity(a, 2, 2)?;
+            Ok(Value::Bool(equal(&a[0], &a[1])))
+        }
+        "not" => {
+            arity(a, 1, 1)?;
+            Ok(Value::Bool(!bool_arg(a, 0)?))
+        }
+        "and" | "or" => {
+            arity(a, 2, usize::MAX)?;
+            let mut values = Vec::new();
+            for i in 0..a.len() {
+                values.push(bool_arg(a, i)?);
+            }
+            Ok(Value::Bool(if name == "and" {
+                values.iter().all(|b| *b)
+            } else {
+                values.iter().any(|b| *b)
+            }))
+        }
+        "empty" => {
+            arity(a, 1, 1)?;
+            Ok(Value::Bool(match &a[0] {
+                Value::Null => true,
+                Value::String(s) => s.is_empty(),
+                Value::Array(x) => x.is_empty(),
+                Value::Object(m) => m.is_empty(),
+                _ => false,
+            }))
+        }
+        "union" => union(a),
+        "length" => {
+            arity(a, 1, 1)?;
+            match &a[0] {
+                Value::String(s) => Ok(json!(s.chars().count())),
+                Value::Array(x) => Ok(json!(x.len())),
+                Value::Object(m) => Ok(json!(m.len())),
+                other => Err(format!(
+                    "the argument must be a String, an Array or an Object, but a value of type '{}' was provided.",
+                    type_name(other)
+                )),
+            }
+        }
+        "copyindex" => copy_index(a, env),
+        "string" => {
+            arity(a, 1, 1)?;
+            Ok(json!(text_of(&a[0])))
+        }
+        "int" => {
+            arity(a, 1, 1)?;
+            match &a[0] {
+                Value::Number(_) => Ok(json!(int_arg(a, 0)?)),
+                Value::String(s) => s
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .map_err(|_| format!("the string '{s}' is not a valid Integer.")),
+                other => Err(format!(
+                    "a value of type '{}' cannot be converted to an Integer.",
+                    type_name(other)
+                )),
+            }
+        }
+        "bool" => {
+            arity(a, 1, 1)?;
+            match &a[0] {
+                Value::Bool(b) => Ok(Value::Bool(*b)),
+                Value::Number(n) => Ok(Value::Bool(n.as_f64() != Some(0.0))),
+                Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
+                Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
+                other => Err(format!(
+                    "the value '{}' cannot be converted to a Boolean.",
+                    text_of(other)
+                )),
+            }
+        }
+        "json" => {
+            arity(a, 1, 1)?;
+            let s = string_arg(a, 0)?;
+            if util::json_too_deep(s.as_bytes(), crate::templates::parser::MAX_DEPTH).is_some() {
+                return Err("the JSON nests too deeply.".to_string());
+            }
+            serde_json::from_str(s).map_err(|e| format!("the string is not valid JSON: {e}."))
+        }
+        "createarray" => Ok(Value::Array(args)),
+        "createobject" => {
+            if a.len() % 2 != 0 {
+                return Err(
+                    "the function expects an even number of arguments (name, value pairs)."
+                        .to_string(),
+                );
+            }
+            let mut m = Map::new();
+            for i in (0..a.len()).step_by(2) {
+                m.insert(string_arg(a, i)?.to_string(), a[i + 1].clone());
+            }
+            Ok(Value::Object(m))
+        }
+        "contains" => {
+            arity(a, 2, 2)?;
+            Ok(Value::Bool(match &a[0] {
+                Value::String(s) => s.contains(&text_of(&a[1])),
+                Value::Array(x) => x.iter().any(|v| equal(v, &a[1])),
+                Value::Object(m) => util::get_ci(m, &text_of(&a[1])).is_some(),
+                other => {
+                    return Err(format!(
+                        "the first argument must be a String, an Array or an Object, but a value of type '{}' was provided.",
+                        type_name(other)
+                    ));
+                }
+            }))
+        }
+        "coalesce" => Ok(args
+            .into_iter()
+            .find(|v| !v.is_null())
+            .unwrap_or(Value::Null)),
+        "first" | "last" => {
+            arity(a, 1, 1)?;
+            Ok(match &a[0] {
+                Value::Array(x) => {
+                    let item = if name == "first" { x.first() } else { x.last() };
+                    item.cloned().unwrap_or(Value::Null)
+                }
+                Value::String(s) => {
+                    let c = if name == "first" {
+                        s.chars().next()
+                    } else {
+                        s.chars().last()
+                    };
+                    json!(c.map(String::from).unwrap_or_default())
+                }
+                other => {
+                    return Err(format!(
+                        "the argument must be a String or an Array, but a value of type '{}' was provided.",
+                        type_name(other)
+                    ));
+                }
+            })
+        }
+        "split" => {
+            arity(a, 2, 2)?;
+            let s = string_arg(a, 0)?;
+            let seps: Vec<String> = match &a[1] {
+                Value::String(d) => vec![d.clone()],
+                Value::Array(x) => x.iter().map(text_of).collect(),
+                other => {
+                    return Err(format!(
+                        "the delimiter must be a String or an Array, not '{}'.",
+                        type_name(other)
+                    ));
+                }
+            };
+            let mut parts = vec![s.to_string()];
+            for sep in seps.iter().filter(|d| !d.is_empty()) {
+                parts = parts
+                    .iter()
+                    .flat_map(|p| {
+                        p.split(sep.as_str())
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+            }
+            Ok(json!(parts))
+        }
+        "replace" => {
+            arity(a, 3, 3)?;
+            let old = string_arg(a, 1)?;
+            if old.is_empty() {
+                return Err("the string to replace must not be empty.".to_string());
+            }
+            Ok(json!(string_arg(a, 0)?.replace(old, string_arg(a, 2)?)))
+        }
+        "startswith" | "endswith" => {
+            arity(a, 2, 2)?;
+            let (s, p) = (
+                string_arg(a, 0)?.to_lowercase(),
+                string_arg(a, 1)?.to_lowercase(),
+            );
+            Ok(Value::Bool(if name == "startswith" {
+                s.starts_with(&p)
+            } else {
+                s.ends_with(&p)
+            }))
+        }
+        "trim" => {
+            arity(a, 1, 1)?;
+            Ok(json!(string_arg(a, 0)?.trim()))
+        }
+        "padleft" => {
+            arity(a, 2, 3)?;
+            let s = text_of(&a[0]);
+            let width = int_arg(a, 1)?;
+            if !(0..=MAX_GENERATED).contains(&width) {
+                return Err(format!(
+                    "the total length must be between 0 and {MAX_GENERATED}."
+                ));
+            }
+            let pad = match a.get(2) {
+                Some(v) => text_of(v).chars().next().unwrap_or(' '),
+                None => ' ',
+            };
+            let missing = usize::try_from(width)
+                .unwrap_or(0)
+                .saturating_sub(s.chars().count());
+            Ok(json!(format!("{}{s}", pad.to_string().repeat(missing))))
+        }
+        "true" => arity(a, 0, 0).map(|_| Value::Bool(true)),
+        "false" => arity(a, 0, 0).map(|_| Value::Bool(false)),
+        "null" => arity(a, 0, 0).map(|_| Value::Null),
+        "add" | "sub" | "mul" | "div" | "mod" => arithmetic(name, a),
+        "less" | "lessorequals" | "greater" | "greaterorequals" => compare(name, a),
+        "range" => {
+            arity(a, 2, 2)?;
+            let (start, count) = (int_arg(a, 0)?, int_arg(a, 1)?);
+            if !(0..=MAX_GENERATED).contains(&count) || start.checked_add(count).is_none() {
+                return Err(format!("the count must be between 0 and {MAX_GENERATED}."));
+            }
+            Ok(Value::Array(
+                (start..start + count).map(Value::from).collect(),
+            ))
+        }
+        other => Err(format!("the function '{other}' is not implemented.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::eval::tests::run;
+    use serde_json::{Value, json};
+
+    fn ok(text: &str) -> Value {
+        run(
+            text,
+            json!({"s": "Hello", "n": 3, "arr": [1, 2], "obj": {"a": {"x": 1}, "b": 2}}),
+            json!({"v": "var"}),
+        )
+        .unwrap_or_else(|e| panic!("{text}: {}", e.message))
+    }
+
+    fn err(text: &str) -> String {
+        run(text, json!({"s": "Hello"}), json!({}))
+            .unwrap_err()
+            .message
+    }
+
+    #[test]
+    fn table_of_functions() {
+        let table: &[(&str, Value)] = &[
+            ("parameters('s')", json!("Hello")),
+            ("parameters('S')", json!("Hello")),
+            ("variables('v')", json!("var")),
+            ("concat('a', 1, true)", json!("a1true")),
+            (
+                "concat(parameters('arr'), createArray(3))",
+                json!([1, 2, 3]),
+            ),
+            ("format('{0}-{1}{{x}}', 'a', 2)", json!("a-2{x}")),
+            ("format('{0:D}', 7)", json!("7")),
+            (
+                "resourceId('Microsoft.Compute/virtualMachines', 'vm1')",
+                json!(
+                    "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1"
+                ),
+            ),
+            (
+                "resourceId('other', 'Microsoft.Compute/virtualMachines/extensions', 'vm1', 'ext')",
+                json!(
+                    "/subscriptions/sub1/resourceGroups/other/providers/Microsoft.Compute/virtualMachines/vm1/extensions/ext"
+                ),
+            ),
+            (
+                "resourceId('s2', 'g2', 'Microsoft.Network/virtualNetworks/subnets', 'v/s')",
+                json!(
+                    "/subscriptions/s2/resourceGroups/g2/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+                ),
+            ),
+            (
+                "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'abc')",
+                json!("/subscriptions/sub1/providers/Microsoft.Authorization/roleDefinitions/abc"),
+            ),
+            (
+                "extensionResourceId('/x/y', 'Microsoft.Authorization/roleAssignments', 'g')",
+                json!("/x/y/providers/Microsoft.Authorization/roleAssignments/g"),
+            ),
+            (
+                "tenantResourceId('Microsoft.Authorization/roleDefinitions', 'r')",
+                json!("/providers/Microsoft.Authorization/roleDefinitions/r"),
+            ),
+            ("resourceGroup().name", json!("rg1")),
+            ("resourceGroup().location", json!("westus")),
+            (
+                "resourceGroup().id",
+                json!("/subscriptions/sub1/resourceGroups/rg1"),
+            ),
+            ("subscription().subscriptionId", json!("sub1")),
+            ("subscription().tenantId", json!("tenant1")),
+            ("deployment().name", json!("dep1")),
+            ("length(uniqueString('a', 'b'))", json!(13)),
+            ("equals(uniqueString('a'), uniqueString('a'))", json!(true)),
+            ("equals(uniqueString('a'), uniqueString('b'))", json!(false)),
+            ("equals(guid('a', 'b'), guid('a', 'b'))", json!(true)),
+            ("length(guid('a'))", json!(36)),
+            ("toLower('AbC')", json!("abc")),
+            ("toUpper('AbC')", json!("ABC")),
+            (
+                "if(equals(parameters('n'), 3), 'three', 'other')",
+                json!("three"),
+            ),
+            (
+                "equals(parameters('obj'), json('{\"B\": 2, \"a\": {\"x\": 1}}'))",
+                json!(true),
+            ),
+            ("equals('a', 'A')", json!(false)),
+            ("empty('')", json!(true)),
+            ("empty(createArray())", json!(true)),
+            ("empty(json('{}'))", json!(true)),
+            ("empty(null())", json!(true)),
+            ("empty('x')", json!(false)),
+            (
+                "union(parameters('obj'), json('{\"a\": {\"y\": 2}, \"c\": 3}'))",
+                json!({"a": {"x": 1, "y": 2}, "b": 2, "c": 3}),
+            ),
+            (
+                "union(createArray(1, 2), createArray(2, 3))",
+                json!([1, 2, 3]),
+            ),
+            ("length('héllo')", json!(5)),
+            ("length(parameters('arr'))", json!(2)),
+            ("length(parameters('obj'))", json!(2)),
+            ("copyIndex()", json!(2)),
+            ("copyIndex(1)", json!(3)),
+            ("copyIndex('loop', 10)", json!(12)),
+            ("string(5)", json!("5")),
+            ("int('42')", json!(42)),
+            ("bool('True')", json!(true)),
+            ("not(and(true, false))", json!(true)),
+            ("or(false, true)", json!(true)),
+            ("contains(parameters('arr'), 2)", json!(true)),
+            ("contains('foobar', 'oba')", json!(true)),
+            ("contains(parameters('obj'), 'A')", json!(true)),
+            ("coalesce(null(), 'x')", json!("x")),
+            ("first(parameters('arr'))", json!(1)),
+            ("last('abc')", json!("c")),
+            (
+                "split('a,b;c', createArray(',', ';'))",
+                json!(["a", "b", "c"]),
+            ),
+            ("replace('aXbX', 'X', '-')", json!("a-b-")),
+            ("startsWith('Hello', 'he')", json!(true)),
+            ("padLeft('7', 3, '0')", json!("007")),
+            ("add(1, sub(5, mul(2, div(4, mod(5, 3)))))", json!(2)),
+            ("less(1, 2)", json!(true)),
+            ("greaterOrEquals('b', 'a')", json!(true)),
+            ("range(2, 3)", json!([2, 3, 4])),
+            ("createObject('k', 1).k", json!(1)),
+            ("true()", json!(true)),
+        ];
+        for (text, want) in table {
+            assert_eq!(&ok(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn table_of_errors() {
+        let table: &[(&str, &str)] = &[
+            (
+                "parameters('nope')",
+                "The template parameter 'nope' is not found.",
+            ),
+            (
+                "parameters()",
+                "the function expects 1 argument(s), but 0 were provided.",
+            ),
+            (
+                "parameters(1)",
+                "argument 1 must be a String, but a value of type 'Integer' was provided.",
+            ),
+            (
+                "resourceId('vm1')",
+                "function requires exactly one multi-segmented argument",
+            ),
+            (
+                "resourceId('Microsoft.Compute/virtualMachines', 'a', 'b')",
+                "requires 1 resource name segment(s), but 2 were provided",
+            ),
+            (
+                "format('{1}', 'a')",
+                "refers to argument 1, but only 1 were provided",
+            ),
+            ("format('{', 'a')", "unclosed"),
+            ("concat('a', createArray(1))", "must all be Arrays"),
+            (
+                "reference('/x', '2020-01-01')",
+                "'reference' is not expected at this location",
+            ),
+            (
+                "reference('vm9')",
+                "The resource 'vm9' is not defined in the template.",
+            ),
+            (
+                "copyIndex('other')",
+                "The template copy 'other' is not found.",
+            ),
+            ("toLower(1)", "must be a String"),
+            ("div(1, 0)", "division by zero"),
+            ("add(9223372036854775807, 1)", "out of the range"),
+            ("range(0, 100000)", "the count must be between"),
+            ("padLeft('a', 99999999)", "the total length"),
+            ("union('a')", "must be Objects or Arrays"),
+            ("length(1)", "must be a String, an Array or an Object"),
+            ("json('{')", "not valid JSON"),
+            ("guid()", "at least 1"),
+        ];
+        for (text, want) in table {
+            let m = err(text);
+            assert!(m.contains(want), "{text}: {m}");
+            assert!(
+                m.contains(&format!("of the expression '[{text}]'")),
+                "{text}: {m}"
+            );
+        }
+    }
+}
