@@ -185,7 +185,8 @@ impl Parser<'_> {
     }
 }
 
-/// Writes an expression back as text that parses to the same tree.
+/// Writes an expression back as text that parses to the same tree (the round-trip property).
+#[cfg(test)]
 pub fn render(e: &Expr) -> String {
     match e {
         Expr::Str(s) => format!("'{}'", s.replace('\'', "''")),
