@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::parser::{Expr, StringForm, parse, string_form};
-use super::{DeploymentScope, Resolver, TemplateError, functions};
+use super::{DeploymentScope, KnownResource, Resolver, TemplateError, functions};
 use crate::util;
 
 /// The template's variables, evaluated on first use (a variable may use another).
@@ -53,14 +53,6 @@ impl Variables {
     }
 }
 
-/// A template resource `reference('name')` may name instead of an id.
-#[derive(Clone, Debug)]
-pub struct KnownResource {
-    pub name: String,
-    pub id: String,
-    pub api_version: String,
-}
-
 /// What an expression can see.
 #[derive(Clone)]
 pub struct Env<'a> {
@@ -72,6 +64,35 @@ pub struct Env<'a> {
     /// `None` where `reference()` is not allowed (names, `dependsOn`, parameters, variables).
     pub resolver: Option<&'a dyn Resolver>,
     pub known: &'a [KnownResource],
+}
+
+impl functions::Context for Env<'_> {
+    fn scope(&self) -> &DeploymentScope {
+        self.scope
+    }
+
+    fn parameter(&self, name: &str) -> Option<Value> {
+        util::get_ci(self.parameters, name).cloned()
+    }
+
+    fn variable(&self, name: &str) -> Result<Value, String> {
+        match self.variables {
+            Some(vars) => vars.get(name, self),
+            None => Err(format!("The template variable '{name}' is not found.")),
+        }
+    }
+
+    fn copy(&self) -> Option<(&str, i64)> {
+        self.copy
+    }
+
+    fn known(&self) -> &[KnownResource] {
+        self.known
+    }
+
+    fn resolver(&self) -> Option<&dyn Resolver> {
+        self.resolver
+    }
 }
 
 /// Evaluates a template value: strings that are expressions, inside objects and arrays too.

@@ -5,8 +5,7 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::eval::Env;
-use super::type_name;
+use super::{DeploymentScope, KnownResource, Resolver, type_name};
 use crate::util;
 
 /// Largest array `range` makes and longest string `padLeft` pads to.
@@ -68,6 +67,18 @@ const FUNCTIONS: &[&str] = &[
     "range",
 ];
 
+/// What the functions see of the place they are evaluated in (`eval::Env`).
+pub trait Context {
+    fn scope(&self) -> &DeploymentScope;
+    fn parameter(&self, name: &str) -> Option<Value>;
+    fn variable(&self, name: &str) -> Result<Value, String>;
+    /// The copy loop being expanded and this instance's index.
+    fn copy(&self) -> Option<(&str, i64)>;
+    fn known(&self) -> &[KnownResource];
+    /// `None` where `reference()` is not allowed.
+    fn resolver(&self) -> Option<&dyn Resolver>;
+}
+
 /// The function exists (lower-cased name).
 pub fn is_known(lower: &str) -> bool {
     FUNCTIONS.contains(&lower)
@@ -90,7 +101,7 @@ fn arity(args: &[Value], min: usize, max: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn string_arg<'a>(args: &'a [Value], i: usize) -> Result<&'a str, String> {
+fn string_arg(args: &[Value], i: usize) -> Result<&str, String> {
     match args.get(i) {
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(format!(
@@ -227,14 +238,14 @@ fn provider_path(function: &str, ty: &str, names: &[Value]) -> Result<String, St
 }
 
 /// `resourceId([subscriptionId], [resourceGroupName], resourceType, resourceName1, ...)`.
-fn resource_id(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
+fn resource_id(args: &[Value], env: &dyn Context) -> Result<Value, String> {
     let ty_at = args
         .iter()
         .position(|a| a.as_str().is_some_and(|s| s.contains('/')))
         .ok_or_else(|| {
             "function requires exactly one multi-segmented argument which must be resource type including resource provider namespace. Please see https://aka.ms/arm-resource-functions/#resourceid for usage details.".to_string()
         })?;
-    let scope = env.scope;
+    let scope = env.scope();
     let (sub, rg) = match ty_at {
         0 => (scope.subscription_id.clone(), scope.resource_group.clone()),
         1 => (
@@ -254,7 +265,7 @@ fn resource_id(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
     )))
 }
 
-fn reference(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
+fn reference(args: &[Value], env: &dyn Context) -> Result<Value, String> {
     arity(args, 1, 3)?;
     let target = string_arg(args, 0)?;
     let mut api = match args.get(1) {
@@ -282,7 +293,7 @@ fn reference(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
     } else {
         // A resource of this template, by name (or `type/name`).
         let k = env
-            .known
+            .known()
             .iter()
             .find(|k| {
                 k.name.eq_ignore_ascii_case(target)
@@ -297,17 +308,17 @@ fn reference(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
         k.id.clone()
     };
     if api.is_none()
-        && let Some(k) = env.known.iter().find(|k| k.id.eq_ignore_ascii_case(&id))
+        && let Some(k) = env.known().iter().find(|k| k.id.eq_ignore_ascii_case(&id))
     {
         api = Some(k.api_version.clone());
     }
-    let resolver = env.resolver.ok_or_else(|| {
+    let resolver = env.resolver().ok_or_else(|| {
         "The template function 'reference' is not expected at this location. It can only be used in the resource properties and the outputs.".to_string()
     })?;
     resolver.reference(&id, api.as_deref(), full)
 }
 
-fn copy_index(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
+fn copy_index(args: &[Value], env: &dyn Context) -> Result<Value, String> {
     arity(args, 0, 2)?;
     let (loop_name, offset) = match args {
         [] => (None, 0),
@@ -316,7 +327,7 @@ fn copy_index(args: &[Value], env: &Env<'_>) -> Result<Value, String> {
         [Value::String(n), _] => (Some(n.as_str()), int_arg(args, 1)?),
         _ => return Err("the arguments must be a loop name and/or an Integer offset.".to_string()),
     };
-    let (name, index) = env.copy.ok_or_else(|| {
+    let (name, index) = env.copy().ok_or_else(|| {
         "The template function 'copyIndex' is not expected at this location. The function can only be used in a resource with copy specified.".to_string()
     })?;
     if let Some(n) = loop_name
@@ -439,23 +450,19 @@ fn compare(name: &str, args: &[Value]) -> Result<Value, String> {
 }
 
 /// Calls the function `name` (lower-cased, known) with evaluated arguments.
-pub fn call(name: &str, args: Vec<Value>, env: &Env<'_>) -> Result<Value, String> {
+pub fn call(name: &str, args: Vec<Value>, env: &dyn Context) -> Result<Value, String> {
     let a = &args[..];
     match name {
         "parameters" => {
             arity(a, 1, 1)?;
             let p = string_arg(a, 0)?;
-            util::get_ci(env.parameters, p)
-                .cloned()
+            env.parameter(p)
                 .ok_or_else(|| format!("The template parameter '{p}' is not found."))
         }
         "variables" => {
             arity(a, 1, 1)?;
             let v = string_arg(a, 0)?;
-            match env.variables {
-                Some(vars) => vars.get(v, env),
-                None => Err(format!("The template variable '{v}' is not found.")),
-            }
+            env.variable(v)
         }
         "concat" => {
             arity(a, 1, usize::MAX)?;
@@ -485,7 +492,7 @@ pub fn call(name: &str, args: Vec<Value>, env: &Env<'_>) -> Result<Value, String
                 .position(|x| x.as_str().is_some_and(|s| s.contains('/')))
                 .ok_or("function requires a resource type including its namespace.")?;
             let sub = match ty_at {
-                0 => env.scope.subscription_id.clone(),
+                0 => env.scope().subscription_id.clone(),
                 1 => string_arg(a, 0)?.to_string(),
                 _ => return Err("too many arguments before the resource type.".to_string()),
             };
@@ -510,7 +517,7 @@ pub fn call(name: &str, args: Vec<Value>, env: &Env<'_>) -> Result<Value, String
         "reference" => reference(a, env),
         "resourcegroup" => {
             arity(a, 0, 0)?;
-            let s = env.scope;
+            let s = env.scope();
             Ok(json!({
                 "id": s.group_id(),
                 "name": s.resource_group,
@@ -522,7 +529,7 @@ pub fn call(name: &str, args: Vec<Value>, env: &Env<'_>) -> Result<Value, String
         }
         "subscription" => {
             arity(a, 0, 0)?;
-            let s = env.scope;
+            let s = env.scope();
             Ok(json!({
                 "id": format!("/subscriptions/{}", s.subscription_id),
                 "subscriptionId": s.subscription_id,
@@ -533,7 +540,7 @@ pub fn call(name: &str, args: Vec<Value>, env: &Env<'_>) -> Result<Value, String
         "deployment" => {
             arity(a, 0, 0)?;
             Ok(json!({
-                "name": env.scope.deployment_name,
+                "name": env.scope().deployment_name,
                 "properties": {"templateLink": null, "mode": "Incremental"},
             }))
         }
@@ -639,7 +646,7 @@ pub fn call(name: &str, args: Vec<Value>, env: &Env<'_>) -> Result<Value, String
         }
         "createarray" => Ok(Value::Array(args)),
         "createobject" => {
-            if a.len() % 2 != 0 {
+            if !a.len().is_multiple_of(2) {
                 return Err(
                     "the function expects an even number of arguments (name, value pairs)."
                         .to_string(),
@@ -776,204 +783,5 @@ pub fn call(name: &str, args: Vec<Value>, env: &Env<'_>) -> Result<Value, String
             ))
         }
         other => Err(format!("the function '{other}' is not implemented.")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::eval::tests::run;
-    use serde_json::{Value, json};
-
-    fn ok(text: &str) -> Value {
-        run(
-            text,
-            json!({"s": "Hello", "n": 3, "arr": [1, 2], "obj": {"a": {"x": 1}, "b": 2}}),
-            json!({"v": "var"}),
-        )
-        .unwrap_or_else(|e| panic!("{text}: {}", e.message))
-    }
-
-    fn err(text: &str) -> String {
-        run(text, json!({"s": "Hello"}), json!({}))
-            .unwrap_err()
-            .message
-    }
-
-    #[test]
-    fn table_of_functions() {
-        let table: &[(&str, Value)] = &[
-            ("parameters('s')", json!("Hello")),
-            ("parameters('S')", json!("Hello")),
-            ("variables('v')", json!("var")),
-            ("concat('a', 1, true)", json!("a1true")),
-            (
-                "concat(parameters('arr'), createArray(3))",
-                json!([1, 2, 3]),
-            ),
-            ("format('{0}-{1}{{x}}', 'a', 2)", json!("a-2{x}")),
-            ("format('{0:D}', 7)", json!("7")),
-            (
-                "resourceId('Microsoft.Compute/virtualMachines', 'vm1')",
-                json!(
-                    "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachines/vm1"
-                ),
-            ),
-            (
-                "resourceId('other', 'Microsoft.Compute/virtualMachines/extensions', 'vm1', 'ext')",
-                json!(
-                    "/subscriptions/sub1/resourceGroups/other/providers/Microsoft.Compute/virtualMachines/vm1/extensions/ext"
-                ),
-            ),
-            (
-                "resourceId('s2', 'g2', 'Microsoft.Network/virtualNetworks/subnets', 'v/s')",
-                json!(
-                    "/subscriptions/s2/resourceGroups/g2/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
-                ),
-            ),
-            (
-                "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'abc')",
-                json!("/subscriptions/sub1/providers/Microsoft.Authorization/roleDefinitions/abc"),
-            ),
-            (
-                "extensionResourceId('/x/y', 'Microsoft.Authorization/roleAssignments', 'g')",
-                json!("/x/y/providers/Microsoft.Authorization/roleAssignments/g"),
-            ),
-            (
-                "tenantResourceId('Microsoft.Authorization/roleDefinitions', 'r')",
-                json!("/providers/Microsoft.Authorization/roleDefinitions/r"),
-            ),
-            ("resourceGroup().name", json!("rg1")),
-            ("resourceGroup().location", json!("westus")),
-            (
-                "resourceGroup().id",
-                json!("/subscriptions/sub1/resourceGroups/rg1"),
-            ),
-            ("subscription().subscriptionId", json!("sub1")),
-            ("subscription().tenantId", json!("tenant1")),
-            ("deployment().name", json!("dep1")),
-            ("length(uniqueString('a', 'b'))", json!(13)),
-            ("equals(uniqueString('a'), uniqueString('a'))", json!(true)),
-            ("equals(uniqueString('a'), uniqueString('b'))", json!(false)),
-            ("equals(guid('a', 'b'), guid('a', 'b'))", json!(true)),
-            ("length(guid('a'))", json!(36)),
-            ("toLower('AbC')", json!("abc")),
-            ("toUpper('AbC')", json!("ABC")),
-            (
-                "if(equals(parameters('n'), 3), 'three', 'other')",
-                json!("three"),
-            ),
-            (
-                "equals(parameters('obj'), json('{\"B\": 2, \"a\": {\"x\": 1}}'))",
-                json!(true),
-            ),
-            ("equals('a', 'A')", json!(false)),
-            ("empty('')", json!(true)),
-            ("empty(createArray())", json!(true)),
-            ("empty(json('{}'))", json!(true)),
-            ("empty(null())", json!(true)),
-            ("empty('x')", json!(false)),
-            (
-                "union(parameters('obj'), json('{\"a\": {\"y\": 2}, \"c\": 3}'))",
-                json!({"a": {"x": 1, "y": 2}, "b": 2, "c": 3}),
-            ),
-            (
-                "union(createArray(1, 2), createArray(2, 3))",
-                json!([1, 2, 3]),
-            ),
-            ("length('héllo')", json!(5)),
-            ("length(parameters('arr'))", json!(2)),
-            ("length(parameters('obj'))", json!(2)),
-            ("copyIndex()", json!(2)),
-            ("copyIndex(1)", json!(3)),
-            ("copyIndex('loop', 10)", json!(12)),
-            ("string(5)", json!("5")),
-            ("int('42')", json!(42)),
-            ("bool('True')", json!(true)),
-            ("not(and(true, false))", json!(true)),
-            ("or(false, true)", json!(true)),
-            ("contains(parameters('arr'), 2)", json!(true)),
-            ("contains('foobar', 'oba')", json!(true)),
-            ("contains(parameters('obj'), 'A')", json!(true)),
-            ("coalesce(null(), 'x')", json!("x")),
-            ("first(parameters('arr'))", json!(1)),
-            ("last('abc')", json!("c")),
-            (
-                "split('a,b;c', createArray(',', ';'))",
-                json!(["a", "b", "c"]),
-            ),
-            ("replace('aXbX', 'X', '-')", json!("a-b-")),
-            ("startsWith('Hello', 'he')", json!(true)),
-            ("padLeft('7', 3, '0')", json!("007")),
-            ("add(1, sub(5, mul(2, div(4, mod(5, 3)))))", json!(2)),
-            ("less(1, 2)", json!(true)),
-            ("greaterOrEquals('b', 'a')", json!(true)),
-            ("range(2, 3)", json!([2, 3, 4])),
-            ("createObject('k', 1).k", json!(1)),
-            ("true()", json!(true)),
-        ];
-        for (text, want) in table {
-            assert_eq!(&ok(text), want, "{text}");
-        }
-    }
-
-    #[test]
-    fn table_of_errors() {
-        let table: &[(&str, &str)] = &[
-            (
-                "parameters('nope')",
-                "The template parameter 'nope' is not found.",
-            ),
-            (
-                "parameters()",
-                "the function expects 1 argument(s), but 0 were provided.",
-            ),
-            (
-                "parameters(1)",
-                "argument 1 must be a String, but a value of type 'Integer' was provided.",
-            ),
-            (
-                "resourceId('vm1')",
-                "function requires exactly one multi-segmented argument",
-            ),
-            (
-                "resourceId('Microsoft.Compute/virtualMachines', 'a', 'b')",
-                "requires 1 resource name segment(s), but 2 were provided",
-            ),
-            (
-                "format('{1}', 'a')",
-                "refers to argument 1, but only 1 were provided",
-            ),
-            ("format('{', 'a')", "unclosed"),
-            ("concat('a', createArray(1))", "must all be Arrays"),
-            (
-                "reference('/x', '2020-01-01')",
-                "'reference' is not expected at this location",
-            ),
-            (
-                "reference('vm9')",
-                "The resource 'vm9' is not defined in the template.",
-            ),
-            (
-                "copyIndex('other')",
-                "The template copy 'other' is not found.",
-            ),
-            ("toLower(1)", "must be a String"),
-            ("div(1, 0)", "division by zero"),
-            ("add(9223372036854775807, 1)", "out of the range"),
-            ("range(0, 100000)", "the count must be between"),
-            ("padLeft('a', 99999999)", "the total length"),
-            ("union('a')", "must be Objects or Arrays"),
-            ("length(1)", "must be a String, an Array or an Object"),
-            ("json('{')", "not valid JSON"),
-            ("guid()", "at least 1"),
-        ];
-        for (text, want) in table {
-            let m = err(text);
-            assert!(m.contains(want), "{text}: {m}");
-            assert!(
-                m.contains(&format!("of the expression '[{text}]'")),
-                "{text}: {m}"
-            );
-        }
     }
 }

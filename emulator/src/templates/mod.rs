@@ -9,6 +9,8 @@
 //! template derives from them are stable across runs, but differ from those Azure would derive.
 
 pub mod eval;
+#[cfg(test)]
+mod function_tests;
 pub mod functions;
 pub mod lexer;
 pub mod parser;
@@ -65,6 +67,14 @@ impl DeploymentScope {
             self.subscription_id, self.resource_group
         )
     }
+}
+
+/// A template resource `reference('name')` may name instead of an id.
+#[derive(Clone, Debug)]
+pub struct KnownResource {
+    pub name: String,
+    pub id: String,
+    pub api_version: String,
 }
 
 /// Reads the emulator's resources for `reference()`: the resource's GET body (`full`) or its

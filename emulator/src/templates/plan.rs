@@ -6,13 +6,12 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::eval::{Env, KnownResource, Variables, eval_value};
+use super::eval::{Env, Variables, eval_value};
 use super::resources::{self, Instance};
-use super::{DeploymentScope, Resolver, TemplateError, type_name};
+use super::{DeploymentScope, KnownResource, Resolver, TemplateError, type_name};
 use crate::util;
 
-/// Most resources a template may expand to (ARM's limit).
-pub const MAX_RESOURCES: usize = 800;
+pub use super::resources::MAX_RESOURCES;
 
 /// A template parameter with the value the deployment uses.
 #[derive(Clone, Debug)]

@@ -9,6 +9,9 @@ use super::parser::{Expr, StringForm, parse, string_form};
 use super::{TemplateError, type_name};
 use crate::util;
 
+/// Most resources a template may expand to (ARM's limit).
+pub const MAX_RESOURCES: usize = 800;
+
 /// Largest `copy` count (ARM's limit).
 pub const MAX_COPY: i64 = 800;
 
@@ -131,7 +134,7 @@ fn expand_one(
     env: &Env<'_>,
     out: &mut Vec<Instance>,
 ) -> Result<(), TemplateError> {
-    if out.len() > super::plan::MAX_RESOURCES {
+    if out.len() > MAX_RESOURCES {
         return Ok(()); // The caller reports the limit.
     }
     let m = raw.as_object().ok_or_else(|| {

@@ -29,7 +29,8 @@ pub fn duration(ms: i64) -> String {
 
 /// `providers`: the namespaces and types the template deploys, with their locations.
 pub fn providers(plan: &Plan) -> Value {
-    let mut by_ns: Vec<(String, Vec<(String, Vec<Value>)>)> = Vec::new();
+    type Types = Vec<(String, Vec<Value>)>;
+    let mut by_ns: Vec<(String, Types)> = Vec::new();
     for &k in &plan.order {
         let inst = &plan.instances[k];
         let (ns, ty) = inst.ty.split_once('/').unwrap_or((&inst.ty, ""));
