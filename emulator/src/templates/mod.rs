@@ -8,13 +8,17 @@
 //! base-32 characters of a SHA-256 over the same text (Azure's is a MurmurHash64 variant). Names a
 //! template derives from them are stable across runs, but differ from those Azure would derive.
 
+mod args;
 pub mod eval;
 #[cfg(test)]
 mod function_tests;
 pub mod functions;
+mod ids;
 pub mod lexer;
 pub mod parser;
 pub mod plan;
+#[cfg(test)]
+mod plan_tests;
 pub mod resources;
 
 use serde_json::Value;
