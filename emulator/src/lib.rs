@@ -40,6 +40,7 @@ mod routing;
 mod server;
 mod state;
 mod store;
+mod templates;
 mod util;
 
 use std::fmt;

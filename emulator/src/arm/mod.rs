@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod ctx;
+pub mod dispatch;
 pub mod lro;
 pub mod paging;
 pub mod preconditions;

@@ -2,6 +2,7 @@
 //! (`state`) and uses the ARM toolkit (`arm`); none imports another.
 
 pub mod compute;
+pub mod deployments;
 pub mod entra;
 pub mod imds;
 pub mod msi;

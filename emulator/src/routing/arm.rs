@@ -3,21 +3,23 @@
 
 use axum::body::Bytes;
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
 use super::arm_auth::authenticate;
 use super::arm_target::{Target, parse_target};
 use crate::arm::ctx::Ctx;
+use crate::arm::dispatch::Dispatcher;
 use crate::arm::response::{ArmResponse, add_common_headers};
 use crate::catalog::api_version::{self, Provider, provider_of};
 use crate::catalog::errors::ArmError;
-use crate::providers::{compute, msi, operations, resources, roles};
+use crate::providers::{compute, deployments, msi, operations, resources, roles};
 use crate::state::assignments::{self, scope_key};
 use crate::state::groups;
 use crate::state::machines::ComputeKind;
 use crate::state::shared::Shared;
+use crate::store::Principal;
 use crate::{http, util};
 
 /// Which emulated service owns a namespace/type pair.
@@ -25,6 +27,7 @@ use crate::{http, util};
 enum Service {
     Compute(ComputeKind),
     Msi,
+    Deployments,
 }
 
 fn service_of(
@@ -48,12 +51,16 @@ fn service_of(
         Provider::ManagedIdentity => ty
             .eq_ignore_ascii_case("userAssignedIdentities")
             .then_some(Service::Msi),
-        Provider::Resources | Provider::Authorization => None,
+        Provider::Resources => ty
+            .eq_ignore_ascii_case("deployments")
+            .then_some(Service::Deployments),
+        Provider::Authorization => None,
     };
     let service = service.ok_or_else(|| ArmError::invalid_resource_type(ty, ns, api))?;
     let provider = match service {
         Service::Compute(_) => Provider::Compute,
         Service::Msi => Provider::ManagedIdentity,
+        Service::Deployments => Provider::Resources,
     };
     // The location only matters for the error message: look it up only then.
     if api_version::check(provider, api, ty, "").is_err() {
@@ -132,12 +139,61 @@ pub fn handle(shared: &Shared, parts: &Parts, body: Bytes) -> Response {
 
 fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError> {
     let caller = authenticate(shared, &parts.headers)?;
-    let query = http::query_pairs(parts.uri.query());
+    route_as(
+        shared,
+        caller,
+        &parts.method,
+        parts.uri.path(),
+        parts.uri.query(),
+        &parts.headers,
+        body,
+    )
+}
+
+/// ARM's requests made by a handler (a deployment's resources), routed as the caller's own.
+struct Internal<'a> {
+    shared: &'a Shared,
+}
+
+impl Dispatcher for Internal<'_> {
+    fn call(
+        &self,
+        caller: &Principal,
+        method: Method,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse, ArmError> {
+        let raw_path: Vec<String> = path.split('/').map(util::encode_component).collect();
+        let query = format!("api-version={}", util::encode_component(api_version));
+        let body = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        route_as(
+            self.shared,
+            caller.clone(),
+            &method,
+            &raw_path.join("/"),
+            Some(&query),
+            &HeaderMap::new(),
+            body,
+        )
+    }
+}
+
+/// Routes an authenticated request.
+fn route_as(
+    shared: &Shared,
+    caller: Principal,
+    method: &Method,
+    raw_path: &str,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<ArmResponse, ArmError> {
+    let query = http::query_pairs(raw_query);
     let api = http::query_get(&query, "api-version")
         .filter(|v| !v.trim().is_empty())
         .map(|v| v.trim().to_string())
         .ok_or_else(ArmError::missing_api_version)?;
-    let raw_path = parts.uri.path();
     let segs: Vec<String> = raw_path
         .trim_matches('/')
         .split('/')
@@ -149,10 +205,10 @@ fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, Arm
         })
         .collect();
     let target = parse_target(&segs);
-    let method = if parts.method == Method::HEAD {
+    let method = if method == Method::HEAD {
         Method::GET
     } else {
-        parts.method.clone()
+        method.clone()
     };
     let scope = if segs.is_empty() {
         "/".to_string()
@@ -163,9 +219,9 @@ fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, Arm
         shared,
         method,
         raw_path,
-        raw_query: parts.uri.query(),
+        raw_query,
         query,
-        headers: &parts.headers,
+        headers,
         body,
         api_version: api,
         caller,
@@ -279,6 +335,10 @@ fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, Arm
             match service {
                 Service::Compute(kind) => compute::list(&ctx, kind, rg.as_deref(), filter),
                 Service::Msi => msi::list(&ctx, rg.as_deref(), filter),
+                Service::Deployments => match rg.as_deref() {
+                    Some(rg) => deployments::list(&ctx, rg),
+                    None => Err(ArmError::invalid_resource_type(&ty, &ns, api)),
+                },
             }
         }
         Target::Resource {
@@ -298,6 +358,9 @@ fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, Arm
             match service {
                 Service::Compute(kind) => compute::handle(&ctx, kind, &rg, &name, &rest),
                 Service::Msi => msi::handle(&ctx, &rg, &name, &rest),
+                Service::Deployments => {
+                    deployments::handle(&ctx, &rg, &name, &rest, &Internal { shared })
+                }
             }
         }
         Target::RoleAssignments { scope, name } => {
@@ -355,6 +418,7 @@ impl Service {
         match self {
             Service::Compute(kind) => kind.full_type(),
             Service::Msi => "Microsoft.ManagedIdentity/userAssignedIdentities".to_string(),
+            Service::Deployments => "Microsoft.Resources/deployments".to_string(),
         }
     }
 }
@@ -385,6 +449,13 @@ fn resource_action(service: Service, rest: &[String], verb: &str) -> Option<Stri
                 "default",
             ],
         ) => "Microsoft.ManagedIdentity/identities/read".to_string(),
+        (Service::Deployments, ["validate"]) => format!("{ty}/validate/action"),
+        (Service::Deployments, ["exporttemplate"]) => format!("{ty}/exportTemplate/action"),
+        (Service::Deployments, ["cancel"]) => format!("{ty}/cancel/action"),
+        (Service::Deployments, ["operations", ..]) => format!("{ty}/operations/read"),
+        (Service::Deployments, ["operationstatuses", _]) => {
+            format!("{ty}/operationstatuses/read")
+        }
         (Service::Msi, ["listassociatedresources"]) => {
             format!("{ty}/listAssociatedResources/action")
         }

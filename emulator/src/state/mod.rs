@@ -3,6 +3,7 @@
 //! Resource providers ask these modules, never each other.
 
 pub mod assignments;
+pub mod deployments;
 pub mod groups;
 pub mod hooks;
 pub mod identities;
