@@ -5,6 +5,7 @@ pub mod compute;
 pub mod entra;
 pub mod imds;
 pub mod msi;
+pub mod network;
 pub mod operations;
 pub mod resources;
 pub mod roles;

@@ -13,10 +13,11 @@ use crate::arm::ctx::Ctx;
 use crate::arm::response::{ArmResponse, add_common_headers};
 use crate::catalog::api_version::{self, Provider, provider_of};
 use crate::catalog::errors::ArmError;
-use crate::providers::{compute, msi, operations, resources, roles};
+use crate::providers::{compute, msi, network, operations, resources, roles};
 use crate::state::assignments::{self, scope_key};
 use crate::state::groups;
 use crate::state::machines::ComputeKind;
+use crate::state::network::NetKind;
 use crate::state::shared::Shared;
 use crate::{http, util};
 
@@ -25,6 +26,7 @@ use crate::{http, util};
 enum Service {
     Compute(ComputeKind),
     Msi,
+    Network(NetKind),
 }
 
 fn service_of(
@@ -48,12 +50,14 @@ fn service_of(
         Provider::ManagedIdentity => ty
             .eq_ignore_ascii_case("userAssignedIdentities")
             .then_some(Service::Msi),
+        Provider::Network => NetKind::from_type(ty).map(Service::Network),
         Provider::Resources | Provider::Authorization => None,
     };
     let service = service.ok_or_else(|| ArmError::invalid_resource_type(ty, ns, api))?;
     let provider = match service {
         Service::Compute(_) => Provider::Compute,
         Service::Msi => Provider::ManagedIdentity,
+        Service::Network(_) => Provider::Network,
     };
     // The location only matters for the error message: look it up only then.
     if api_version::check(provider, api, ty, "").is_err() {
@@ -279,6 +283,7 @@ fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, Arm
             match service {
                 Service::Compute(kind) => compute::list(&ctx, kind, rg.as_deref(), filter),
                 Service::Msi => msi::list(&ctx, rg.as_deref(), filter),
+                Service::Network(kind) => network::list(&ctx, kind, rg.as_deref(), filter),
             }
         }
         Target::Resource {
@@ -298,6 +303,7 @@ fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, Arm
             match service {
                 Service::Compute(kind) => compute::handle(&ctx, kind, &rg, &name, &rest),
                 Service::Msi => msi::handle(&ctx, &rg, &name, &rest),
+                Service::Network(kind) => network::handle(&ctx, kind, &rg, &name, &rest),
             }
         }
         Target::RoleAssignments { scope, name } => {
@@ -318,6 +324,36 @@ fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, Arm
                 ctx.authorize(&format!("Microsoft.Authorization/roleDefinitions/{verb}"))?;
             }
             roles::definitions(&ctx, &scope, id.as_deref())
+        }
+        Target::SubscriptionProviderPath { sub, ns, ty, rest } => {
+            let provider = provider_of(&ns).ok_or_else(|| {
+                ArmError::no_registered_provider(
+                    StatusCode::NOT_FOUND,
+                    "global",
+                    api,
+                    &ty,
+                    "",
+                    api_version::LOCATIONS,
+                )
+            })?;
+            api_version::check(provider, api, &ty, "global")?;
+            check_subscription(shared, &sub)?;
+            match (provider, rest.first().map(|r| r.to_ascii_lowercase())) {
+                (Provider::Compute, Some(r))
+                    if ty.eq_ignore_ascii_case("locations") && r != "operations" =>
+                {
+                    ctx.authorize_visible(
+                        &sub,
+                        "Microsoft.Compute/locations/publishers/artifacttypes/offers/skus/versions/read",
+                    )?;
+                    compute::images::handle(&ctx, &rest[0], &rest[1..])
+                }
+                _ => Err(ArmError::invalid_resource_type(
+                    &ty,
+                    provider.namespace(),
+                    api,
+                )),
+            }
         }
         Target::Unknown { sub, ty } => {
             if let Some(sub) = &sub {
@@ -355,6 +391,7 @@ impl Service {
         match self {
             Service::Compute(kind) => kind.full_type(),
             Service::Msi => "Microsoft.ManagedIdentity/userAssignedIdentities".to_string(),
+            Service::Network(kind) => kind.full_type(),
         }
     }
 }
@@ -385,6 +422,9 @@ fn resource_action(service: Service, rest: &[String], verb: &str) -> Option<Stri
                 "default",
             ],
         ) => "Microsoft.ManagedIdentity/identities/read".to_string(),
+        (Service::Network(NetKind::Vnet), ["subnets"] | ["subnets", _]) => {
+            format!("{ty}/subnets/{verb}")
+        }
         (Service::Msi, ["listassociatedresources"]) => {
             format!("{ty}/listAssociatedResources/action")
         }

@@ -94,6 +94,10 @@ pub fn parse_request(
     let user = match shape {
         Shape::Map => match util::get_ci(obj, "userAssignedIdentities") {
             None => UserChange::Keep,
+            // In a PATCH, `null` for the map means "not given": the stored identities stay (az 2.91
+            // removes only the system identity with `{"userAssignedIdentities":null,
+            // "type":"UserAssigned"}`). A PUT replaces the model: `null` clears it.
+            Some(Value::Null) if mode == Mode::Patch => UserChange::Keep,
             Some(Value::Null) => UserChange::Clear,
             Some(Value::Object(map)) => {
                 let mut entries = Vec::new();
@@ -435,6 +439,52 @@ mod tests {
         let none = run(&cur, json!({"type": "None"}), Mode::Patch, Shape::Map).unwrap();
         assert!(render(&none.identity, Shape::Map, "t", None).is_none());
         assert!(none.system_removed.is_some());
+    }
+
+    #[test]
+    fn patch_null_map_keeps_the_user_identities() {
+        // az 2.91 `vm identity remove` (system only) on a VM that also has user identities.
+        let cur = with(true, &[ID1, ID2]);
+        let a = run(
+            &cur,
+            json!({"userAssignedIdentities": null, "type": "UserAssigned"}),
+            Mode::Patch,
+            Shape::Map,
+        )
+        .unwrap();
+        assert!(a.identity.system.is_none());
+        assert!(a.system_removed.is_some());
+        assert_eq!(a.identity.user.len(), 2);
+        let r = render(&a.identity, Shape::Map, "t", None).unwrap();
+        assert_eq!(r["type"], "UserAssigned");
+        assert!(r.get("principalId").is_none());
+        // The scale-set form `{}` is the same request.
+        let b = run(
+            &cur,
+            json!({"userAssignedIdentities": {}, "type": "UserAssigned"}),
+            Mode::Patch,
+            Shape::Map,
+        )
+        .unwrap();
+        assert_eq!(b.identity, a.identity);
+        // With no user identity stored, `UserAssigned` still needs one.
+        let e = run(
+            &with(true, &[]),
+            json!({"userAssignedIdentities": null, "type": "UserAssigned"}),
+            Mode::Patch,
+            Shape::Map,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "InvalidParameter");
+        // A PUT replaces the model: `null` there clears the map.
+        let e = run(
+            &cur,
+            json!({"userAssignedIdentities": null, "type": "UserAssigned"}),
+            Mode::Put,
+            Shape::Map,
+        )
+        .unwrap_err();
+        assert_eq!(e.target.as_deref(), Some("identity.userAssignedIdentities"));
     }
 
     #[test]
