@@ -3,6 +3,7 @@
 
 pub mod compute;
 pub mod entra;
+pub mod graph;
 pub mod imds;
 pub mod msi;
 pub mod network;

@@ -5,6 +5,7 @@
 //! deleted (`InUseSubnetCannotBeDeleted`, `NicInUse`, `PublicIPAddressInUse`,
 //! `InUseNetworkSecurityGroupCannotBeDeleted`).
 
+mod models;
 mod render;
 mod write;
 
