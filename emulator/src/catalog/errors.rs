@@ -13,7 +13,7 @@ pub struct ArmError {
     pub target: Option<String>,
     pub headers: Vec<(String, String)>,
     /// Inner errors (`details`), as Microsoft.Network nests them.
-    pub details: Option<Vec<Value>>,
+    pub details: Option<Box<[Value]>>,
 }
 
 impl ArmError {
@@ -34,7 +34,7 @@ impl ArmError {
     }
 
     pub fn with_details(mut self, details: Vec<Value>) -> ArmError {
-        self.details = Some(details);
+        self.details = Some(details.into_boxed_slice());
         self
     }
 
@@ -51,7 +51,7 @@ impl ArmError {
             e.insert("target".into(), json!(t));
         }
         if let Some(d) = &self.details {
-            e.insert("details".into(), Value::Array(d.clone()));
+            e.insert("details".into(), Value::Array(d.to_vec()));
         }
         json!({ "error": e })
     }

@@ -196,11 +196,14 @@ pub fn props_of(obj: &Map<String, Value>) -> Option<&Map<String, Value>> {
     util::get_ci(obj, "properties").and_then(Value::as_object)
 }
 
-/// Every NIC ip configuration: `(its id, its properties)`.
+/// A NIC ip configuration: `(its id, its properties)`.
+pub type IpConfiguration = (String, Map<String, Value>);
+
+/// Every NIC ip configuration.
 pub fn all_ip_configurations(
     tx: &Tx<'_>,
     sub: &str,
-) -> Result<Vec<(String, Map<String, Value>)>, ArmError> {
+) -> Result<Vec<IpConfiguration>, ArmError> {
     let mut out = Vec::new();
     for row in tx.all_of(NetKind::Nic.store_kind())? {
         let nic = parse(&row)?;
