@@ -200,10 +200,7 @@ pub fn props_of(obj: &Map<String, Value>) -> Option<&Map<String, Value>> {
 pub type IpConfiguration = (String, Map<String, Value>);
 
 /// Every NIC ip configuration.
-pub fn all_ip_configurations(
-    tx: &Tx<'_>,
-    sub: &str,
-) -> Result<Vec<IpConfiguration>, ArmError> {
+pub fn all_ip_configurations(tx: &Tx<'_>, sub: &str) -> Result<Vec<IpConfiguration>, ArmError> {
     let mut out = Vec::new();
     for row in tx.all_of(NetKind::Nic.store_kind())? {
         let nic = parse(&row)?;
