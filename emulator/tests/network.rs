@@ -1,7 +1,6 @@
 //! Issue 12 over real HTTPS: the image catalogue `az vm create` reads first, Microsoft.Network
-//! (stateful, references checked, in-use deletions refused, access control), the PATCH `null`
-//! semantics of az 2.91's system-only identity removal, and the per-api-version shapes of the
-//! user-assigned identity.
+//! (stateful, references checked, in-use deletions refused, access control), and the PATCH `null`
+//! semantics of az 2.91's system-only identity removal.
 
 mod common;
 
@@ -469,45 +468,4 @@ async fn system_only_removal_of_az_2_91_keeps_user_identities() {
         map.values().next().unwrap()["clientId"],
         uai["properties"]["clientId"]
     );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn user_assigned_identity_shape_per_api_version() {
-    let h = start().await;
-    h.create_rg("rg").await;
-    h.create_uai("rg", "id1").await;
-    let path = h.uai_path("rg", "id1");
-    let keys = |v: &Value| -> Vec<String> {
-        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-        k.sort();
-        k
-    };
-    // The recordings: 2015-08-31-preview has clientSecretUrl, 2023-01-31 has not; the specs:
-    // 2018-11-30 answers UserAssignedIdentityProperties (no clientSecretUrl), 2024-11-30 adds
-    // isolationScope.
-    for (api, props) in [
-        (
-            "2015-08-31-preview",
-            vec!["clientId", "clientSecretUrl", "principalId", "tenantId"],
-        ),
-        ("2018-11-30", vec!["clientId", "principalId", "tenantId"]),
-        (
-            "2021-09-30-preview",
-            vec!["clientId", "principalId", "tenantId"],
-        ),
-        ("2023-01-31", vec!["clientId", "principalId", "tenantId"]),
-        (
-            "2024-11-30",
-            vec!["clientId", "isolationScope", "principalId", "tenantId"],
-        ),
-    ] {
-        let r = h.arm(Method::GET, &path, api, None).await;
-        assert_eq!(r.status, 200, "{api}");
-        assert_eq!(
-            keys(&r.body),
-            vec!["id", "location", "name", "properties", "tags", "type"],
-            "{api}"
-        );
-        assert_eq!(keys(&r.body["properties"]), props, "{api}");
-    }
 }
