@@ -469,3 +469,50 @@ async fn system_only_removal_of_az_2_91_keeps_user_identities() {
         uai["properties"]["clientId"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_state_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = msi_emulator::Config {
+        data_dir: Some(dir.path().join("state")),
+        ..msi_emulator::Config::default()
+    };
+    let h = start_with(config.clone()).await;
+    h.create_rg("rg").await;
+    let vnet = net_path(&h, "rg", "virtualNetworks", "v");
+    let nic = net_path(&h, "rg", "networkInterfaces", "n");
+    put(
+        &h,
+        &vnet,
+        json!({"location": "westus", "properties": {
+        "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]},
+        "subnets": [{"name": "s", "properties": {"addressPrefix": "10.1.2.0/24"}}]}}),
+    )
+    .await;
+    let created = put(
+        &h,
+        &nic,
+        json!({"location": "westus", "properties": {"ipConfigurations": [
+        {"name": "c", "properties": {"subnet": {"id": format!("{vnet}/subnets/s")}}}]}}),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let Harness { emu, .. } = h;
+    emu.shutdown().await;
+
+    let h = start_with(config).await;
+    let got = h.arm(Method::GET, &nic, NET, None).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        got.body["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"],
+        "10.1.2.4"
+    );
+    assert_eq!(
+        got.body["properties"]["resourceGuid"],
+        created.body["properties"]["resourceGuid"]
+    );
+    let d = h
+        .arm(Method::DELETE, &format!("{vnet}/subnets/s"), NET, None)
+        .await;
+    assert_eq!(d.code(), "InUseSubnetCannotBeDeleted");
+}
