@@ -269,6 +269,42 @@ pub fn verify_bearer(
     endpoint: &str,
     tenant: &str,
 ) -> Result<Claims, TokenProblem> {
+    verify_bearer_for(
+        keys,
+        header,
+        &accepted_audiences(endpoint),
+        endpoint,
+        tenant,
+    )
+}
+
+/// Audiences Microsoft Graph accepts: its own (`https://graph.microsoft.com`, its app id), and the
+/// emulator's endpoint, which a cloud registered from `/metadata/endpoints` names as
+/// `microsoftGraphResourceId` (az asks for a token for that resource and calls Graph below it).
+pub fn graph_audiences(endpoint: &str) -> Vec<String> {
+    let localhost = endpoint.replace("127.0.0.1", "localhost");
+    let mut out: Vec<String> = GRAPH_AUDIENCES.iter().map(|s| s.to_string()).collect();
+    for e in [endpoint.to_string(), localhost] {
+        out.push(format!("{e}/"));
+        out.push(e);
+    }
+    out
+}
+
+pub const GRAPH_AUDIENCES: [&str; 3] = [
+    "https://graph.microsoft.com",
+    "https://graph.microsoft.com/",
+    "00000003-0000-0000-c000-000000000000",
+];
+
+/// [`verify_bearer`] against the given audiences.
+pub fn verify_bearer_for(
+    keys: &SigningKeys,
+    header: Option<&str>,
+    audiences: &[String],
+    endpoint: &str,
+    tenant: &str,
+) -> Result<Claims, TokenProblem> {
     let header = header.ok_or(TokenProblem::Missing)?.trim();
     let (scheme, token) = header
         .split_once(' ')
@@ -287,7 +323,7 @@ pub fn verify_bearer(
         return Err(TokenProblem::NotYetValid);
     }
     let aud = claims.get("aud").and_then(Value::as_str).unwrap_or("");
-    if !accepted_audiences(endpoint).iter().any(|a| a == aud) {
+    if !audiences.iter().any(|a| a == aud) {
         return Err(TokenProblem::WrongAudience(aud.to_string()));
     }
     let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");

@@ -18,6 +18,7 @@ const RECORDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings");
 const ARM_SCOPE: &str = "https://management.azure.com/.default";
 const RESOURCES_API_VERSION: &str = "2022-09-01";
 const MSI_API_VERSION: &str = "2023-01-31";
+const NETWORK_API_VERSION: &str = "2024-05-01";
 
 // ---------------------------------------------------------------------------------------------------
 // Recordings
@@ -165,6 +166,18 @@ fn referenced_ids(identity: Option<&Value>) -> Vec<String> {
         }
     }
     ids
+}
+
+/// The network interface ids a recorded machine body names (`properties.networkProfile`).
+fn nic_ids(body: Option<&Value>) -> Vec<String> {
+    body.and_then(|b| b.pointer("/properties/networkProfile/networkInterfaces"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.get("id").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn identity_of(body: Option<&Value>) -> Option<&Value> {
@@ -326,6 +339,7 @@ struct Replayer<'a> {
     exchanges: &'a [Value],
     groups: HashSet<String>,
     identities: HashSet<String>,
+    nics: HashSet<String>,
     mismatches: Vec<Mismatch>,
 }
 
@@ -498,6 +512,46 @@ impl Replayer<'_> {
         }
     }
 
+    /// Creates a network interface a recorded machine names (the recordings dropped the networking
+    /// traffic, and the emulator refuses machines naming interfaces that do not exist), on a
+    /// virtual network of its own in the interface's group.
+    async fn ensure_nic(&mut self, write: &Value, id: &str, location: &str) {
+        if !self.nics.insert(id.to_ascii_lowercase()) {
+            return;
+        }
+        self.ensure_group(write, id).await;
+        let Some(cut) = id.to_ascii_lowercase().find("/providers/") else {
+            self.mismatch(
+                write,
+                "setup: network interface",
+                "a network interface id",
+                id,
+            );
+            return;
+        };
+        let vnet = format!(
+            "{}/providers/Microsoft.Network/virtualNetworks/conformance-vnet",
+            &id[..cut]
+        );
+        let api = Self::api(NETWORK_API_VERSION);
+        let vnet_body = json!({"location": location, "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+            "subnets": [{"name": "default", "properties": {"addressPrefix": "10.0.0.0/24"}}]}});
+        let nic_body = json!({"location": location, "properties": {"ipConfigurations": [
+            {"name": "ipconfig1", "properties": {"subnet": {"id": format!("{vnet}/subnets/default")}}}]}});
+        for (path, body) in [(vnet.as_str(), vnet_body), (id, nic_body)] {
+            let resp = self.send("PUT", path, &api, Some(&body)).await;
+            if !resp.ok() {
+                self.mismatch(
+                    write,
+                    "setup: network interface",
+                    format!("PUT {path} → 200/201"),
+                    resp.describe(),
+                );
+            }
+        }
+    }
+
     /// Current identity of the resource, `None` when it does not exist.
     async fn current(&self, path: &str, api_version: &str) -> Option<Ident> {
         let resp = self.send("GET", path, &Self::api(api_version), None).await;
@@ -583,6 +637,16 @@ impl Replayer<'_> {
         }
         for id in &ids {
             self.ensure_identity(write, id, &location).await;
+        }
+        let mut nics = nic_ids(Some(request));
+        for body in [
+            prior.and_then(|p| p.get("response_body")),
+            write.get("response_body"),
+        ] {
+            nics.extend(nic_ids(body));
+        }
+        for id in &nics {
+            self.ensure_nic(write, id, &location).await;
         }
 
         // 2. The recorded prior state.
@@ -714,6 +778,7 @@ async fn replay_file(path: PathBuf) -> FileReport {
         exchanges,
         groups: HashSet::new(),
         identities: HashSet::new(),
+        nics: HashSet::new(),
         mismatches: Vec::new(),
     };
     for (k, exchange) in exchanges.iter().enumerate() {

@@ -14,6 +14,7 @@ pub enum Provider {
     Compute,
     ManagedIdentity,
     Authorization,
+    Network,
 }
 
 /// Newest version accepted by every provider.
@@ -30,6 +31,18 @@ impl Provider {
             Provider::Compute => "2015-06-15",
             Provider::ManagedIdentity => "2015-08-31",
             Provider::Authorization => "2015-07-01",
+            Provider::Network => "2015-05-01",
+        }
+    }
+
+    /// The namespace as the service spells it.
+    pub fn namespace(self) -> &'static str {
+        match self {
+            Provider::Resources => "Microsoft.Resources",
+            Provider::Compute => "Microsoft.Compute",
+            Provider::ManagedIdentity => "Microsoft.ManagedIdentity",
+            Provider::Authorization => "Microsoft.Authorization",
+            Provider::Network => "Microsoft.Network",
         }
     }
 
@@ -48,6 +61,9 @@ impl Provider {
             Provider::Authorization => {
                 "2015-07-01,2018-01-01-preview,2018-09-01-preview,2020-04-01-preview,2020-10-01-preview,2022-04-01,2022-05-01-preview"
             }
+            Provider::Network => {
+                "2015-06-15, 2016-03-30, 2016-09-01, 2017-03-01, 2017-06-01, 2017-09-01, 2018-01-01, 2018-04-01, 2018-07-01, 2018-11-01, 2019-02-01, 2019-06-01, 2019-09-01, 2019-11-01, 2020-03-01, 2020-05-01, 2020-07-01, 2020-11-01, 2021-02-01, 2021-05-01, 2021-08-01, 2022-01-01, 2022-05-01, 2022-07-01, 2022-09-01, 2022-11-01, 2023-02-01, 2023-04-01, 2023-05-01, 2023-06-01, 2023-09-01, 2023-11-01, 2024-01-01, 2024-03-01, 2024-05-01, 2024-07-01, 2024-10-01"
+            }
         }
     }
 }
@@ -59,6 +75,7 @@ pub fn provider_of(ns: &str) -> Option<Provider> {
         "microsoft.managedidentity" => Some(Provider::ManagedIdentity),
         "microsoft.resources" => Some(Provider::Resources),
         "microsoft.authorization" => Some(Provider::Authorization),
+        "microsoft.network" => Some(Provider::Network),
         _ => None,
     }
 }
@@ -183,7 +200,7 @@ mod tests {
             }
             let _ = date(&v);
             let _ = at_least(&v, "2018-06-01");
-            for p in [Provider::Compute, Provider::Resources, Provider::ManagedIdentity, Provider::Authorization] {
+            for p in [Provider::Compute, Provider::Resources, Provider::ManagedIdentity, Provider::Authorization, Provider::Network] {
                 let _ = check(p, &v, "t", "westus");
             }
         }

@@ -12,6 +12,8 @@ pub struct ArmError {
     pub message: String,
     pub target: Option<String>,
     pub headers: Vec<(String, String)>,
+    /// Inner errors (`details`), as Microsoft.Network nests them.
+    pub details: Option<Box<[Value]>>,
 }
 
 impl ArmError {
@@ -22,11 +24,17 @@ impl ArmError {
             message: message.into(),
             target: None,
             headers: Vec::new(),
+            details: None,
         }
     }
 
     pub fn with_target(mut self, target: &str) -> ArmError {
         self.target = Some(target.to_string());
+        self
+    }
+
+    pub fn with_details(mut self, details: Vec<Value>) -> ArmError {
+        self.details = Some(details.into_boxed_slice());
         self
     }
 
@@ -41,6 +49,9 @@ impl ArmError {
         e.insert("message".into(), json!(self.message));
         if let Some(t) = &self.target {
             e.insert("target".into(), json!(t));
+        }
+        if let Some(d) = &self.details {
+            e.insert("details".into(), Value::Array(d.to_vec()));
         }
         json!({ "error": e })
     }

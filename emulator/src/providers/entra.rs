@@ -395,7 +395,8 @@ pub fn metadata(shared: &Shared, parts: &Parts) -> Response {
         "media": ep,
         "resourceManager": ep,
         "sqlManagement": ep,
-        "microsoftGraphResourceId": "https://graph.microsoft.com/",
+        // az calls Microsoft Graph below this resource id and asks for tokens for it.
+        "microsoftGraphResourceId": ep,
         "appInsightsResourceId": "https://api.applicationinsights.io",
         "appInsightsTelemetryChannelResourceId": "https://dc.applicationinsights.azure.com/v2/track",
         "attestationResourceId": "https://attest.azure.net",

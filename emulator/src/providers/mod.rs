@@ -4,8 +4,10 @@
 pub mod compute;
 pub mod deployments;
 pub mod entra;
+pub mod graph;
 pub mod imds;
 pub mod msi;
+pub mod network;
 pub mod operations;
 pub mod resources;
 pub mod roles;

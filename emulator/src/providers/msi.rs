@@ -25,7 +25,10 @@ fn render(ctx: &Ctx<'_>, doc: &UaiDoc) -> Value {
     props.insert("tenantId".into(), json!(ctx.shared.seed.tenant_id));
     props.insert("principalId".into(), json!(doc.principal_id));
     props.insert("clientId".into(), json!(doc.client_id));
-    if !api_version::at_least(api, "2019-01-01") {
+    // Only the preview `IdentityProperties` (2015-08-31-preview) carry `clientSecretUrl`; from
+    // 2018-11-30 on the user-assigned identity answers `UserAssignedIdentityProperties` without it
+    // (recordings: 2015-08-31-preview has it, 2023-01-31 does not).
+    if !api_version::at_least(api, "2018-11-30") {
         props.insert(
             "clientSecretUrl".into(),
             json!(format!(

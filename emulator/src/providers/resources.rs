@@ -114,6 +114,16 @@ fn provider_body(ctx: &Ctx<'_>, provider: Provider) -> Value {
             ],
         ),
         Provider::Resources => ("Microsoft.Resources", vec![("resourceGroups", "None")]),
+        Provider::Network => (
+            "Microsoft.Network",
+            vec![
+                ("virtualNetworks", "SupportsTags, SupportsLocation"),
+                ("virtualNetworks/subnets", "None"),
+                ("networkSecurityGroups", "SupportsTags, SupportsLocation"),
+                ("publicIPAddresses", "SupportsTags, SupportsLocation"),
+                ("networkInterfaces", "SupportsTags, SupportsLocation"),
+            ],
+        ),
         Provider::Authorization => (
             "Microsoft.Authorization",
             vec![
@@ -145,6 +155,7 @@ pub fn list_providers(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
         provider_body(ctx, Provider::ManagedIdentity),
         provider_body(ctx, Provider::Resources),
         provider_body(ctx, Provider::Authorization),
+        provider_body(ctx, Provider::Network),
     ]})))
 }
 
@@ -265,6 +276,106 @@ pub fn provider_operations(ctx: &Ctx<'_>, provider: Provider) -> Result<ArmRespo
                     "Microsoft.Authorization/roleDefinitions/read",
                     "roleDefinitions",
                     "Get role definition",
+                ),
+            ],
+        ),
+        Provider::Network => (
+            "Microsoft Network",
+            &[
+                (
+                    "Microsoft.Network/virtualNetworks/read",
+                    "Virtual Network",
+                    "Get Virtual Network",
+                ),
+                (
+                    "Microsoft.Network/virtualNetworks/write",
+                    "Virtual Network",
+                    "Create or Update Virtual Network",
+                ),
+                (
+                    "Microsoft.Network/virtualNetworks/delete",
+                    "Virtual Network",
+                    "Delete Virtual Network",
+                ),
+                (
+                    "Microsoft.Network/virtualNetworks/subnets/read",
+                    "Virtual Network Subnet",
+                    "Get Virtual Network Subnet",
+                ),
+                (
+                    "Microsoft.Network/virtualNetworks/subnets/write",
+                    "Virtual Network Subnet",
+                    "Create or Update Virtual Network Subnet",
+                ),
+                (
+                    "Microsoft.Network/virtualNetworks/subnets/delete",
+                    "Virtual Network Subnet",
+                    "Delete Virtual Network Subnet",
+                ),
+                (
+                    "Microsoft.Network/virtualNetworks/subnets/join/action",
+                    "Virtual Network Subnet",
+                    "Join Virtual Network",
+                ),
+                (
+                    "Microsoft.Network/networkSecurityGroups/read",
+                    "Network Security Group",
+                    "Get Network Security Group",
+                ),
+                (
+                    "Microsoft.Network/networkSecurityGroups/write",
+                    "Network Security Group",
+                    "Create or Update Network Security Group",
+                ),
+                (
+                    "Microsoft.Network/networkSecurityGroups/delete",
+                    "Network Security Group",
+                    "Delete Network Security Group",
+                ),
+                (
+                    "Microsoft.Network/networkSecurityGroups/join/action",
+                    "Network Security Group",
+                    "Join Network Security Group",
+                ),
+                (
+                    "Microsoft.Network/publicIPAddresses/read",
+                    "Public IP Address",
+                    "Get Public IP Address",
+                ),
+                (
+                    "Microsoft.Network/publicIPAddresses/write",
+                    "Public IP Address",
+                    "Create or Update Public IP Address",
+                ),
+                (
+                    "Microsoft.Network/publicIPAddresses/delete",
+                    "Public IP Address",
+                    "Delete Public IP Address",
+                ),
+                (
+                    "Microsoft.Network/publicIPAddresses/join/action",
+                    "Public IP Address",
+                    "Join Public IP Address",
+                ),
+                (
+                    "Microsoft.Network/networkInterfaces/read",
+                    "Network Interface",
+                    "Get Network Interface",
+                ),
+                (
+                    "Microsoft.Network/networkInterfaces/write",
+                    "Network Interface",
+                    "Create or Update Network Interface",
+                ),
+                (
+                    "Microsoft.Network/networkInterfaces/delete",
+                    "Network Interface",
+                    "Delete Network Interface",
+                ),
+                (
+                    "Microsoft.Network/networkInterfaces/join/action",
+                    "Network Interface",
+                    "Join a Virtual Machine to a Network Interface",
                 ),
             ],
         ),

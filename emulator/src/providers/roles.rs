@@ -1,7 +1,7 @@
 //! Microsoft.Authorization: role definitions (the built-in roles) and role assignments at any scope
 //! (`{scope}/providers/Microsoft.Authorization/roleAssignments[/{name}]`). Shapes follow the recorded
 //! exchanges: a role assignment PUT is synchronous 201, `roleDefinitionId` is answered under the
-//! scope's subscription, `principalType` from 2018-09-01-preview, `condition`/`description` members
+//! scope's subscription, `principalType` from 2018-01-01-preview, `condition`/`description` members
 //! from 2020-04-01-preview; role definition lists answer `{"value":[..]}` with `dataActions` from
 //! 2018-01-01-preview.
 
@@ -163,7 +163,8 @@ fn render_assignment(ctx: &Ctx<'_>, doc: &AssignmentDoc, created_now: bool) -> V
         json!(definition_id(&scope_segs, &doc.role)),
     );
     p.insert("principalId".into(), json!(doc.principal_id));
-    if api_version::at_least(api, "2018-09-01") {
+    // Recorded: 2018-01-01-preview already answers it (azcli_2018_test_vm_msi_with_msi_extension).
+    if api_version::at_least(api, "2018-01-01") {
         p.insert("principalType".into(), json!(doc.principal_type));
     }
     p.insert("scope".into(), json!(doc.scope));

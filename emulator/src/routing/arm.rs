@@ -14,10 +14,11 @@ use crate::arm::dispatch::Dispatcher;
 use crate::arm::response::{ArmResponse, add_common_headers};
 use crate::catalog::api_version::{self, Provider, provider_of};
 use crate::catalog::errors::ArmError;
-use crate::providers::{compute, deployments, msi, operations, resources, roles};
+use crate::providers::{compute, deployments, msi, network, operations, resources, roles};
 use crate::state::assignments::{self, scope_key};
 use crate::state::groups;
 use crate::state::machines::ComputeKind;
+use crate::state::network::NetKind;
 use crate::state::shared::Shared;
 use crate::store::Principal;
 use crate::{http, util};
@@ -28,6 +29,7 @@ enum Service {
     Compute(ComputeKind),
     Msi,
     Deployments,
+    Network(NetKind),
 }
 
 fn service_of(
@@ -54,6 +56,7 @@ fn service_of(
         Provider::Resources => ty
             .eq_ignore_ascii_case("deployments")
             .then_some(Service::Deployments),
+        Provider::Network => NetKind::from_type(ty).map(Service::Network),
         Provider::Authorization => None,
     };
     let service = service.ok_or_else(|| ArmError::invalid_resource_type(ty, ns, api))?;
@@ -61,6 +64,7 @@ fn service_of(
         Service::Compute(_) => Provider::Compute,
         Service::Msi => Provider::ManagedIdentity,
         Service::Deployments => Provider::Resources,
+        Service::Network(_) => Provider::Network,
     };
     // The location only matters for the error message: look it up only then.
     if api_version::check(provider, api, ty, "").is_err() {
@@ -339,6 +343,7 @@ fn route_as(
                     Some(rg) => deployments::list(&ctx, rg),
                     None => Err(ArmError::invalid_resource_type(&ty, &ns, api)),
                 },
+                Service::Network(kind) => network::list(&ctx, kind, rg.as_deref(), filter),
             }
         }
         Target::Resource {
@@ -361,6 +366,7 @@ fn route_as(
                 Service::Deployments => {
                     deployments::handle(&ctx, &rg, &name, &rest, &Internal { shared })
                 }
+                Service::Network(kind) => network::handle(&ctx, kind, &rg, &name, &rest),
             }
         }
         Target::RoleAssignments { scope, name } => {
@@ -381,6 +387,36 @@ fn route_as(
                 ctx.authorize(&format!("Microsoft.Authorization/roleDefinitions/{verb}"))?;
             }
             roles::definitions(&ctx, &scope, id.as_deref())
+        }
+        Target::SubscriptionProviderPath { sub, ns, ty, rest } => {
+            let provider = provider_of(&ns).ok_or_else(|| {
+                ArmError::no_registered_provider(
+                    StatusCode::NOT_FOUND,
+                    "global",
+                    api,
+                    &ty,
+                    "",
+                    api_version::LOCATIONS,
+                )
+            })?;
+            api_version::check(provider, api, &ty, "global")?;
+            check_subscription(shared, &sub)?;
+            match (provider, rest.first().map(|r| r.to_ascii_lowercase())) {
+                (Provider::Compute, Some(r))
+                    if ty.eq_ignore_ascii_case("locations") && r != "operations" =>
+                {
+                    ctx.authorize_visible(
+                        &sub,
+                        "Microsoft.Compute/locations/publishers/artifacttypes/offers/skus/versions/read",
+                    )?;
+                    compute::images::handle(&ctx, &rest[0], &rest[1..])
+                }
+                _ => Err(ArmError::invalid_resource_type(
+                    &ty,
+                    provider.namespace(),
+                    api,
+                )),
+            }
         }
         Target::Unknown { sub, ty } => {
             if let Some(sub) = &sub {
@@ -419,6 +455,7 @@ impl Service {
             Service::Compute(kind) => kind.full_type(),
             Service::Msi => "Microsoft.ManagedIdentity/userAssignedIdentities".to_string(),
             Service::Deployments => "Microsoft.Resources/deployments".to_string(),
+            Service::Network(kind) => kind.full_type(),
         }
     }
 }
@@ -455,6 +492,9 @@ fn resource_action(service: Service, rest: &[String], verb: &str) -> Option<Stri
         (Service::Deployments, ["operations", ..]) => format!("{ty}/operations/read"),
         (Service::Deployments, ["operationstatuses", _]) => {
             format!("{ty}/operationstatuses/read")
+        }
+        (Service::Network(NetKind::Vnet), ["subnets"] | ["subnets", _]) => {
+            format!("{ty}/subnets/{verb}")
         }
         (Service::Msi, ["listassociatedresources"]) => {
             format!("{ty}/listAssociatedResources/action")

@@ -57,6 +57,14 @@ pub(super) enum Target {
         scope: Vec<String>,
         id: Option<String>,
     },
+    /// `/subscriptions/{sub}/providers/{ns}/{type}/{..}` below the lists: the image catalogue
+    /// (`Microsoft.Compute/locations/{loc}/publishers/..`), else an unknown type of `ns`.
+    SubscriptionProviderPath {
+        sub: String,
+        ns: String,
+        ty: String,
+        rest: Vec<String>,
+    },
     Unknown {
         sub: Option<String>,
         ty: String,
@@ -121,6 +129,12 @@ pub(super) fn parse_target(segs: &[String]) -> Target {
             rg: None,
             ns: s(3),
             ty: s(4),
+        },
+        ["subscriptions", _, "providers", _, _, _, ..] => Target::SubscriptionProviderPath {
+            sub: s(1),
+            ns: s(3),
+            ty: s(4),
+            rest: segs[5..].to_vec(),
         },
         ["subscriptions", _, "resourcegroups"] => Target::ResourceGroups { sub: s(1) },
         ["subscriptions", _, "resourcegroups", _] => Target::ResourceGroup {
@@ -227,6 +241,35 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn image_lookups_route_to_their_namespace() {
+        assert_eq!(
+            t(
+                "/subscriptions/S/providers/Microsoft.Compute/locations/westus/publishers/Canonical/artifacttypes/vmimage/offers/o/skus/k/versions"
+            ),
+            Target::SubscriptionProviderPath {
+                sub: "S".into(),
+                ns: "Microsoft.Compute".into(),
+                ty: "locations".into(),
+                rest: [
+                    "westus",
+                    "publishers",
+                    "Canonical",
+                    "artifacttypes",
+                    "vmimage",
+                    "offers",
+                    "o",
+                    "skus",
+                    "k",
+                    "versions"
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            }
+        );
     }
 
     proptest::proptest! {

@@ -1,5 +1,5 @@
-//! The HTTPS listener's routes, by the first path segment: test hooks, ARM, cloud metadata, and
-//! Entra ID for everything else.
+//! The HTTPS listener's routes, by the first path segment: test hooks, ARM, cloud metadata,
+//! Microsoft Graph (`v1.0`), and Entra ID for everything else.
 
 use axum::body::Bytes;
 use axum::http::Method;
@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::response::Response;
 
 use super::{arm, hooks};
-use crate::providers::entra;
+use crate::providers::{entra, graph};
 use crate::state::shared::Shared;
 
 /// Who answers a path.
@@ -16,6 +16,7 @@ enum Route {
     Hooks,
     Arm,
     Metadata,
+    Graph,
     Entra,
 }
 
@@ -30,6 +31,7 @@ fn route_of(path: &str) -> Route {
         "_emulator" => Route::Hooks,
         "subscriptions" | "tenants" | "providers" => Route::Arm,
         "metadata" => Route::Metadata,
+        "v1.0" => Route::Graph,
         _ => Route::Entra,
     }
 }
@@ -40,6 +42,7 @@ pub fn handle(shared: &Shared, parts: &Parts, body: Bytes) -> Response {
         Route::Hooks => hooks::handle_hook(shared, parts, &body),
         Route::Arm => arm::handle(shared, parts, body),
         Route::Metadata => entra::metadata(shared, parts),
+        Route::Graph => graph::handle(shared, parts, &body),
         Route::Entra => entra::handle(shared, parts, &body),
     }
 }

@@ -10,6 +10,7 @@ pub mod identities;
 pub mod identity;
 pub mod limits;
 pub mod machines;
+pub mod network;
 pub mod operations;
 pub mod ports;
 pub mod principals;

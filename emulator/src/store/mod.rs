@@ -437,6 +437,14 @@ impl Tx<'_> {
             .optional()
     }
 
+    /// Every principal, in object-id order.
+    pub fn principals(&self) -> rusqlite::Result<Vec<Principal>> {
+        let mut st = self.tx.prepare(&format!(
+            "SELECT {PRINCIPAL_COLS} FROM principals ORDER BY object_id"
+        ))?;
+        st.query_map([], principal_from)?.collect()
+    }
+
     pub fn principal_delete(&self, object_id: &str) -> rusqlite::Result<()> {
         self.tx
             .execute("DELETE FROM principals WHERE object_id = ?1", [object_id])?;

@@ -86,7 +86,7 @@ impl Fuzz {
         let rg = self.name();
         let res = self.name();
         let base = format!("/subscriptions/{sub}/resourceGroups/{rg}");
-        let p = match self.rng.random_range(0..16) {
+        let p = match self.rng.random_range(0..22) {
             0 => "/subscriptions".to_string(),
             1 => format!("/subscriptions/{sub}"),
             2 => format!("/subscriptions/{sub}/resourcegroups"),
@@ -117,6 +117,38 @@ impl Fuzz {
             14 => format!(
                 "/subscriptions/{sub}/providers/Microsoft.Compute/locations/westus/operations/{}",
                 self.name()
+            ),
+            16 => format!(
+                "{base}/providers/Microsoft.Network/{}/{res}",
+                self.pick(&[
+                    "virtualNetworks",
+                    "networkSecurityGroups",
+                    "publicIPAddresses",
+                    "networkInterfaces",
+                ])
+            ),
+            17 => format!(
+                "{base}/providers/Microsoft.Network/virtualNetworks/{res}/subnets/{}",
+                self.name()
+            ),
+            18 => format!(
+                "/subscriptions/{sub}/providers/Microsoft.Compute/locations/{}/publishers/{}/artifacttypes/vmimage/offers/{}/skus/{}/versions{}",
+                self.pick(&["westus", "nowhere"]),
+                self.pick(&["Canonical", "x"]),
+                self.pick(&["0001-com-ubuntu-server-jammy", "y"]),
+                self.pick(&["22_04-lts-gen2", "z"]),
+                self.pick(&["", "/latest", "/22.04.202409270", "/\u{e9}"])
+            ),
+            19 => format!(
+                "/v1.0/{}",
+                self.pick(&[
+                    "servicePrincipals",
+                    "servicePrincipals/x",
+                    "servicePrincipals(appId='x')",
+                    "directoryObjects/getByIds",
+                    "directoryObjects/x",
+                    "nothing",
+                ])
             ),
             _ => format!("/{}/{}", self.name(), self.name()),
         };
@@ -161,7 +193,7 @@ impl Fuzz {
     /// A valid body for a resource, then mutated.
     fn body(&mut self) -> Option<Vec<u8>> {
         let uai = self.h.uai_id("rg", "id1");
-        let mut v = match self.rng.random_range(0..6) {
+        let mut v = match self.rng.random_range(0..8) {
             0 => json!({"location": "westus"}),
             1 => json!({"location": "westus", "identity": {"type": "SystemAssigned, UserAssigned",
                 "userAssignedIdentities": {uai.clone(): {}}}, "properties": {"hardwareProfile": {"vmSize": "Standard_B1s"}}}),
@@ -177,6 +209,16 @@ impl Fuzz {
                 json!({"location": "westus", "properties": {"publisher": "Microsoft.ManagedIdentity",
                 "type": "ManagedIdentityExtensionForLinux", "typeHandlerVersion": "1.0", "settings": {"port": 0}}})
             }
+            6 => {
+                let subnet = format!(
+                    "{}/providers/Microsoft.Network/virtualNetworks/v/subnets/s",
+                    self.h.rg_path("rg")
+                );
+                json!({"location": "westus", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                    "subnets": [{"name": "s", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+                    "ipConfigurations": [{"name": "c", "properties": {"subnet": {"id": subnet}}}]}})
+            }
+            7 => json!({"ids": [uuid::Uuid::new_v4().to_string()], "types": ["servicePrincipal"]}),
             _ => {
                 json!({"tags": {"a": "b"}, "identity": {"type": "UserAssigned", "identityIds": [uai]}})
             }

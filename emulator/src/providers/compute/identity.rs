@@ -94,6 +94,10 @@ pub fn parse_request(
     let user = match shape {
         Shape::Map => match util::get_ci(obj, "userAssignedIdentities") {
             None => UserChange::Keep,
+            // In a PATCH, `null` for the map means "not given": the stored identities stay (az 2.91
+            // removes only the system identity with `{"userAssignedIdentities":null,
+            // "type":"UserAssigned"}`). A PUT replaces the model: `null` clears it.
+            Some(Value::Null) if mode == Mode::Patch => UserChange::Keep,
             Some(Value::Null) => UserChange::Clear,
             Some(Value::Object(map)) => {
                 let mut entries = Vec::new();
@@ -435,6 +439,23 @@ mod tests {
         let none = run(&cur, json!({"type": "None"}), Mode::Patch, Shape::Map).unwrap();
         assert!(render(&none.identity, Shape::Map, "t", None).is_none());
         assert!(none.system_removed.is_some());
+    }
+
+    #[test]
+    fn patch_null_map_keeps_the_user_identities() {
+        // az 2.91 `vm identity remove` (system only); the scale-set form sends `{}`.
+        let cur = with(true, &[ID1, ID2]);
+        let body = |m: Value| json!({"userAssignedIdentities": m, "type": "UserAssigned"});
+        let a = run(&cur, body(Value::Null), Mode::Patch, Shape::Map).unwrap();
+        assert!(a.identity.system.is_none() && a.system_removed.is_some());
+        assert_eq!(a.identity.user.len(), 2);
+        let b = run(&cur, body(json!({})), Mode::Patch, Shape::Map).unwrap();
+        assert_eq!(b.identity, a.identity);
+        // Nothing stored to keep: `UserAssigned` still needs one; a PUT's `null` clears the map.
+        let e = run(&with(true, &[]), body(Value::Null), Mode::Patch, Shape::Map).unwrap_err();
+        assert_eq!(e.code, "InvalidParameter");
+        let e = run(&cur, body(Value::Null), Mode::Put, Shape::Map).unwrap_err();
+        assert_eq!(e.target.as_deref(), Some("identity.userAssignedIdentities"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 mod extensions;
 mod identity;
+pub mod images;
 mod render;
 mod write;
 

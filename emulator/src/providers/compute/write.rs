@@ -22,6 +22,7 @@ use crate::state::machines::{
     self, ComputeDoc, ComputeKind, ExtensionDoc, VMSS_EXT_KIND, ext_key, key, mirid, parse,
     resource_id,
 };
+use crate::state::network::{self, NetKind};
 use crate::state::operations::OpRef;
 use crate::store::{Principal, Tx};
 use crate::util::{self, get_mut_ci};
@@ -356,6 +357,9 @@ pub(super) fn put(
         if let Some(old) = existing.as_ref().filter(|_| kind == ComputeKind::Vm) {
             keep_image_reference(&mut properties, &old.properties);
         }
+        if kind == ComputeKind::Vm {
+            check_nics(tx, &properties)?;
+        }
         let doc = ComputeDoc {
             name: doc_name,
             rg: doc_rg,
@@ -388,6 +392,19 @@ pub(super) fn put(
         };
         write_response(ctx, tx, kind, &k, &doc, &op, status)
     })
+}
+
+/// Every network interface a machine names must exist (the compute service refuses the write).
+fn check_nics(tx: &Tx<'_>, properties: &Map<String, Value>) -> Result<(), ArmError> {
+    for id in network::nic_ids_of(properties) {
+        if !network::exists(tx, &id, NetKind::Nic, None)? {
+            return Err(ArmError::bad_request(
+                "NotFound",
+                format!("Resource {id} not found."),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn keep_image_reference(new: &mut Map<String, Value>, old: &Map<String, Value>) {
@@ -449,6 +466,9 @@ pub(super) fn patch(
                 _ => Map::new(),
             };
             strip_read_only(kind, &mut doc.properties);
+            if kind == ComputeKind::Vm {
+                check_nics(tx, &doc.properties)?;
+            }
         }
         if !req.extra.is_empty() {
             let mut merged = Value::Object(std::mem::take(&mut doc.extra));
