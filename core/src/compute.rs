@@ -2,6 +2,7 @@
 
 use crate::client::{ArmClient, COMPUTE_API_VERSION};
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::Response;
 use crate::identity::{Identity, IdentityChange, IdentityType, Plan, plan, replan};
 use crate::ids::ComputeTarget;
 use rand::Rng;
@@ -18,6 +19,14 @@ pub struct IdentityUpdate {
     pub identity: Identity,
     /// The whole resource as last read.
     pub resource: Value,
+}
+
+/// What the write of an identity change did.
+pub(crate) enum IdentityWrite {
+    /// Nothing had to change: no write was sent.
+    Unchanged(IdentityUpdate),
+    /// The PATCH was accepted; its operation may still run.
+    Sent(Response),
 }
 
 fn etag_of(resource: &Value, headers_etag: Option<String>) -> Option<String> {
@@ -64,6 +73,36 @@ impl ArmClient {
         t: &ComputeTarget,
         change: &IdentityChange,
     ) -> Result<IdentityUpdate> {
+        match self.write_identity(t, change).await? {
+            IdentityWrite::Unchanged(update) => Ok(update),
+            IdentityWrite::Sent(resp) => {
+                self.p.wait(&resp, COMPUTE_API_VERSION).await?;
+                self.read_identity_update(t, true).await
+            }
+        }
+    }
+
+    /// The resource and its identity as they are now.
+    pub(crate) async fn read_identity_update(
+        &self,
+        t: &ComputeTarget,
+        changed: bool,
+    ) -> Result<IdentityUpdate> {
+        let resource = self.get_compute(t).await?;
+        let identity = Identity::from_resource(&resource)?;
+        Ok(IdentityUpdate {
+            changed,
+            identity,
+            resource,
+        })
+    }
+
+    /// The write of an identity change (read, plan, PATCH with `If-Match`, again after a 412), not waited for.
+    pub(crate) async fn write_identity(
+        &self,
+        t: &ComputeTarget,
+        change: &IdentityChange,
+    ) -> Result<IdentityWrite> {
         let mut attempt = 0u32;
         loop {
             let (resource, etag) = self.read_compute(t).await?;
@@ -75,11 +114,11 @@ impl ArmClient {
             };
             let body = match planned {
                 Plan::NoChange => {
-                    return Ok(IdentityUpdate {
+                    return Ok(IdentityWrite::Unchanged(IdentityUpdate {
                         changed: false,
                         identity: current,
                         resource,
-                    });
+                    }));
                 }
                 Plan::Patch(body) => body,
             };
@@ -95,16 +134,7 @@ impl ArmClient {
                 )
                 .await;
             match sent {
-                Ok(resp) => {
-                    self.p.wait(&resp, COMPUTE_API_VERSION).await?;
-                    let resource = self.get_compute(t).await?;
-                    let identity = Identity::from_resource(&resource)?;
-                    return Ok(IdentityUpdate {
-                        changed: true,
-                        identity,
-                        resource,
-                    });
-                }
+                Ok(resp) => return Ok(IdentityWrite::Sent(resp)),
                 Err(e) if e.status() == Some(412) && attempt < self.max_conflict_retries => {
                     attempt += 1;
                     // Spread the losers out so the next round has one winner, not another pile-up.
@@ -128,6 +158,21 @@ impl ArmClient {
         system: bool,
         user_identities: &[String],
     ) -> Result<Value> {
+        let resp = self
+            .put_new_compute(t, model, system, user_identities)
+            .await?;
+        self.p.wait(&resp, COMPUTE_API_VERSION).await?;
+        self.get_compute(t).await
+    }
+
+    /// The PUT of [`ArmClient::create_compute`], not waited for.
+    pub(crate) async fn put_new_compute(
+        &self,
+        t: &ComputeTarget,
+        model: Value,
+        system: bool,
+        user_identities: &[String],
+    ) -> Result<Response> {
         let mut model = match model {
             Value::Object(m) => m,
             Value::Null => Map::new(),
@@ -167,8 +212,7 @@ impl ArmClient {
             model.insert("location".into(), loc.into());
         }
         let body = Value::Object(model);
-        let resp = self
-            .p
+        self.p
             .send(
                 Method::PUT,
                 &t.path(),
@@ -188,9 +232,7 @@ impl ArmClient {
                 } else {
                     e
                 }
-            })?;
-        self.p.wait(&resp, COMPUTE_API_VERSION).await?;
-        self.get_compute(t).await
+            })
     }
 
     /// VMs or scale sets in a resource group, or in the subscription (`az vm list [-g]`), every page.
@@ -216,6 +258,17 @@ impl ArmClient {
 
     /// Delete a VM or scale set; `false` when it did not exist.
     pub async fn delete_compute(&self, t: &ComputeTarget) -> Result<bool> {
+        match self.send_delete_compute(t).await? {
+            None => Ok(false),
+            Some(resp) => {
+                self.p.wait(&resp, COMPUTE_API_VERSION).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The DELETE of [`ArmClient::delete_compute`], not waited for; `None` when there was nothing to delete.
+    pub(crate) async fn send_delete_compute(&self, t: &ComputeTarget) -> Result<Option<Response>> {
         match self
             .p
             .send(
@@ -227,12 +280,9 @@ impl ArmClient {
             )
             .await
         {
-            Ok(resp) if resp.status == 204 => Ok(false),
-            Ok(resp) => {
-                self.p.wait(&resp, COMPUTE_API_VERSION).await?;
-                Ok(true)
-            }
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Ok(resp) if resp.status == 204 => Ok(None),
+            Ok(resp) => Ok(Some(resp)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
     }

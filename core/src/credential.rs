@@ -2,7 +2,7 @@
 //!
 //! Tokens are [`Secret`]s: their `Debug` and `Display` never show the value.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpClient, RetryOptions};
 use std::fmt;
 use std::future::Future;
@@ -67,9 +67,80 @@ pub(crate) fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// azure-core's token request options (`get_token(*scopes, claims=, tenant_id=, enable_cae=)`,
+/// `get_token_info(*scopes, options=)`), for [`TokenCredential::get_token_with`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenRequestOptions {
+    /// A claims challenge (from a `WWW-Authenticate` answer) to put in the token request.
+    pub claims: Option<String>,
+    /// The tenant to get the token from, when not the credential's own.
+    pub tenant_id: Option<String>,
+    /// Ask for a token of a CAE-capable client. Accepted and without effect: the tokens asked for here are
+    /// ordinary ones, which every service accepts.
+    pub enable_cae: bool,
+}
+
+impl TokenRequestOptions {
+    /// No option that changes the token asked for.
+    pub fn is_empty(&self) -> bool {
+        self.claims.as_deref().is_none_or(str::is_empty)
+            && self.tenant_id.as_deref().is_none_or(str::is_empty)
+    }
+
+    /// Refuse what `credential` cannot do, naming the option: a claims challenge (no credential of this crate
+    /// sends claims to Entra ID), or a tenant other than `own_tenant` (none, for credentials whose tenant is not
+    /// theirs to choose: managed identity, the Azure CLI's login).
+    pub fn check(&self, credential: &str, own_tenant: Option<&str>) -> Result<()> {
+        if self.claims.as_deref().is_some_and(|c| !c.is_empty()) {
+            return Err(Error::new(
+                ErrorKind::Authentication,
+                format!(
+                    "{credential} cannot answer a claims challenge: the `claims` option is not supported"
+                ),
+            ));
+        }
+        if let Some(t) = self.tenant_id.as_deref().filter(|t| !t.is_empty())
+            && !own_tenant.is_some_and(|own| own.eq_ignore_ascii_case(t))
+        {
+            let own = match own_tenant {
+                Some(own) => format!("tenant '{own}' only"),
+                None => "its own tenant only".to_string(),
+            };
+            return Err(Error::new(
+                ErrorKind::Authentication,
+                format!(
+                    "{credential} gets tokens from {own}: the `tenant_id` option asked for tenant '{t}'"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The last segment of a type's name (`ManagedIdentityCredential`), for messages.
+pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}
+
 /// Anything that gets tokens: the azure-core `TokenCredential` shape.
 pub trait TokenCredential: Send + Sync + fmt::Debug {
     fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>>;
+
+    /// [`TokenCredential::get_token`] with azure-core's request options. By default a claims challenge and any
+    /// `tenant_id` are refused with an authentication error naming the option; credentials with a tenant of
+    /// their own accept it.
+    fn get_token_with<'a>(
+        &'a self,
+        scopes: &'a [&'a str],
+        options: &'a TokenRequestOptions,
+    ) -> BoxFuture<'a, Result<AccessToken>> {
+        Box::pin(async move {
+            options.check(short_type_name::<Self>(), None)?;
+            self.get_token(scopes).await
+        })
+    }
 
     /// The service refused the last token for `scopes` (401): forget it if it came from a cache that may be
     /// stale (a token kept on disk by an earlier process), and say whether a new one is worth asking for.
@@ -191,6 +262,17 @@ impl ClientSecretCredential {
 }
 
 impl TokenCredential for ClientSecretCredential {
+    fn get_token_with<'a>(
+        &'a self,
+        scopes: &'a [&'a str],
+        options: &'a TokenRequestOptions,
+    ) -> BoxFuture<'a, Result<AccessToken>> {
+        Box::pin(async move {
+            options.check("ClientSecretCredential", Some(&self.tenant_id))?;
+            self.get_token(scopes).await
+        })
+    }
+
     fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(async move {
             let scope = match scopes {
@@ -218,6 +300,38 @@ pub type SharedCredential = Arc<dyn TokenCredential>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn request_options_are_honoured_or_refused_by_name() {
+        let o = |claims: Option<&str>, tenant: Option<&str>| TokenRequestOptions {
+            claims: claims.map(str::to_string),
+            tenant_id: tenant.map(str::to_string),
+            enable_cae: true,
+        };
+        assert!(o(None, Some("")).is_empty() && !o(None, Some("t")).is_empty());
+        assert!(o(None, Some("TENANT")).check("C", Some("tenant")).is_ok());
+        let e = o(None, Some("other"))
+            .check("C", Some("tenant"))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Authentication);
+        assert!(
+            e.message().contains("`tenant_id`") && e.message().contains("'other'"),
+            "{e}"
+        );
+        let e = o(Some("{}"), None).check("C", Some("tenant")).unwrap_err();
+        assert!(e.message().contains("`claims`"), "{e}");
+        let s = StaticTokenCredential::new("t");
+        let e = s
+            .get_token_with(&["x"], &o(None, Some("t2")))
+            .await
+            .unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("StaticTokenCredential gets tokens from its own tenant only"),
+            "{e}"
+        );
+        assert!(s.get_token_with(&["x"], &o(None, None)).await.is_ok());
+    }
 
     #[test]
     fn secrets_do_not_print() {

@@ -17,7 +17,7 @@
 use crate::azure_cli::AzureCliCredential;
 use crate::credential::{
     AccessToken, BoxFuture, ClientSecretCredential, DEFAULT_AUTHORITY, Secret, SharedCredential,
-    TokenCredential,
+    TokenCredential, TokenRequestOptions,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpClient, RetryOptions};
@@ -334,10 +334,10 @@ impl DefaultAzureCredential {
             .clone()
     }
 
-    async fn token(&self, scopes: &[&str]) -> Result<AccessToken> {
+    async fn token(&self, scopes: &[&str], options: &TokenRequestOptions) -> Result<AccessToken> {
         let chosen = *self.chosen.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(Ok(c)) = chosen.map(|i| &self.sources[i].credential) {
-            return c.get_token(scopes).await;
+            return c.get_token_with(scopes, options).await;
         }
         let mut reasons = Vec::new();
         for (i, s) in self.sources.iter().enumerate() {
@@ -359,7 +359,7 @@ impl DefaultAzureCredential {
                 reasons.push(format!("{}: {why}", s.name));
                 continue;
             }
-            match c.get_token(scopes).await {
+            match c.get_token_with(scopes, options).await {
                 Ok(t) => {
                     tracing::info!(target: "msi_identity::credential", "{} gave the token", s.name);
                     *self.chosen.lock().unwrap_or_else(|p| p.into_inner()) = Some(i);
@@ -390,7 +390,16 @@ impl DefaultAzureCredential {
 
 impl TokenCredential for DefaultAzureCredential {
     fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>> {
-        Box::pin(self.token(scopes))
+        Box::pin(async move { self.token(scopes, &TokenRequestOptions::default()).await })
+    }
+
+    /// The options go to the source that gives the token (which honours or refuses them).
+    fn get_token_with<'a>(
+        &'a self,
+        scopes: &'a [&'a str],
+        options: &'a TokenRequestOptions,
+    ) -> BoxFuture<'a, Result<AccessToken>> {
+        Box::pin(self.token(scopes, options))
     }
 
     fn invalidate(&self, scopes: &[&str]) -> bool {

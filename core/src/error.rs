@@ -99,10 +99,35 @@ pub struct Error {
     status: Option<u16>,
     code: Option<String>,
     message: String,
-    target: Option<String>,
     request_id: Option<String>,
+    /// ARM `error.target` and the failed exchange, when known (boxed: most errors have none, and every
+    /// `Result` of the crate stays small).
+    exchange: Option<Box<Exchange>>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
+
+/// What a service error may carry beyond its code and message: ARM's `error.target`, the request that failed and
+/// the headers of its answer.
+#[derive(Debug, Default)]
+struct Exchange {
+    target: Option<String>,
+    /// Method and URL (query values redacted as the logs show them).
+    request: Option<(String, String)>,
+    /// The response headers of [`RESPONSE_HEADERS_KEPT`] that the failed answer carried.
+    response_headers: Vec<(String, String)>,
+}
+
+/// The response headers an error keeps (lower case): identifiers and retry hints only, never anything that can
+/// carry a secret (no `set-cookie`, no `authorization`-like header).
+pub const RESPONSE_HEADERS_KEPT: [&str; 7] = [
+    "x-ms-request-id",
+    "x-ms-correlation-request-id",
+    "x-ms-client-request-id",
+    "x-ms-routing-request-id",
+    "x-ms-failure-cause",
+    "retry-after",
+    "content-type",
+];
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -113,8 +138,8 @@ impl Error {
             status: None,
             code: None,
             message: message.into(),
-            target: None,
             request_id: None,
+            exchange: None,
             source: None,
         }
     }
@@ -136,10 +161,31 @@ impl Error {
             status: Some(status),
             code,
             message: message.into(),
-            target: None,
             request_id,
+            exchange: None,
             source: None,
         }
+    }
+
+    /// The request that failed: its method and URL (give the URL as the logs show it, query values redacted).
+    pub fn with_request(mut self, method: impl Into<String>, url: impl Into<String>) -> Error {
+        self.exchange.get_or_insert_default().request = Some((method.into(), url.into()));
+        self
+    }
+
+    /// The headers of the failed answer; only those named in [`RESPONSE_HEADERS_KEPT`] are kept, names in lower
+    /// case, in the order given.
+    pub fn with_response_headers<'h>(
+        mut self,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+    ) -> Error {
+        self.exchange.get_or_insert_default().response_headers = headers
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .filter(|(k, _)| RESPONSE_HEADERS_KEPT.contains(&k.as_str()))
+            .map(|(k, v)| (k, v.to_string()))
+            .collect();
+        self
     }
 
     pub fn with_code(mut self, code: impl Into<String>) -> Error {
@@ -153,7 +199,10 @@ impl Error {
     }
 
     pub fn with_target(mut self, target: Option<String>) -> Error {
-        self.target = target;
+        match (target, &mut self.exchange) {
+            (None, None) => {}
+            (target, x) => x.get_or_insert_default().target = target,
+        }
         self
     }
 
@@ -178,11 +227,33 @@ impl Error {
     }
     /// ARM `error.target`, when given.
     pub fn target(&self) -> Option<&str> {
-        self.target.as_deref()
+        self.exchange.as_ref()?.target.as_deref()
     }
     /// `x-ms-request-id` of the failed response.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
+    }
+    /// HTTP method of the request that failed, when known.
+    pub fn request_method(&self) -> Option<&str> {
+        self.exchange
+            .as_ref()?
+            .request
+            .as_ref()
+            .map(|(m, _)| m.as_str())
+    }
+    /// URL of the request that failed (query values redacted), when known.
+    pub fn request_url(&self) -> Option<&str> {
+        self.exchange
+            .as_ref()?
+            .request
+            .as_ref()
+            .map(|(_, u)| u.as_str())
+    }
+    /// The kept headers of the failed answer ([`RESPONSE_HEADERS_KEPT`]), lower-case names.
+    pub fn response_headers(&self) -> &[(String, String)] {
+        self.exchange
+            .as_ref()
+            .map_or(&[], |x| x.response_headers.as_slice())
     }
 
     /// ARM-style JSON: `{"error": {"code", "message", "kind", "status", "requestId", "target"}}`.
@@ -200,8 +271,8 @@ impl Error {
         if let Some(s) = self.status {
             e.insert("status".into(), s.into());
         }
-        if let Some(t) = &self.target {
-            e.insert("target".into(), t.clone().into());
+        if let Some(t) = self.target() {
+            e.insert("target".into(), t.into());
         }
         if let Some(r) = &self.request_id {
             e.insert("requestId".into(), r.clone().into());
@@ -286,5 +357,26 @@ mod tests {
             e.to_string(),
             "The Resource 'x' was not found. (status 404, code ResourceNotFound, request id rid-1)"
         );
+    }
+
+    #[test]
+    fn keeps_the_request_and_only_the_listed_response_headers() {
+        let e = Error::from_service(404, None, "m", None)
+            .with_request("GET", "https://h/x?api-version=1")
+            .with_response_headers([
+                ("X-Ms-Request-Id", "rid"),
+                ("set-cookie", "secret"),
+                ("Retry-After", "1"),
+            ]);
+        assert_eq!(e.request_method(), Some("GET"));
+        assert_eq!(e.request_url(), Some("https://h/x?api-version=1"));
+        assert_eq!(
+            e.response_headers(),
+            [
+                ("x-ms-request-id".to_string(), "rid".to_string()),
+                ("retry-after".to_string(), "1".to_string())
+            ]
+        );
+        assert!(!format!("{e:?}").contains("secret"));
     }
 }

@@ -137,6 +137,28 @@ impl MsiExtension {
         Ok(MsiExtension { os, name, port })
     }
 
+    /// [`MsiExtension::from_spec`] with the protected settings a face was given (`Set-AzVMExtension
+    /// -ProtectedSettings`, `az vm extension set --protected-settings`). The MSI extension takes none: its only
+    /// setting is the public `port` (Microsoft's "How to stop using the VM managed identities extension" provisions
+    /// it with `-Settings @{port = 50342}` alone, and a VM extension may have "no protected settings at all" in
+    /// the Compute API). So an empty object or null is accepted and nothing is sent, and anything else is refused
+    /// before a request is sent, without echoing it (protected settings are secrets).
+    pub fn from_spec_with_protected_settings(
+        spec: &MsiExtensionSpec,
+        protected_settings: Option<&Value>,
+    ) -> Result<MsiExtension> {
+        match protected_settings {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(o)) if o.is_empty() => {}
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "protected settings are not supported: the MSI extension takes no protected settings, only the public setting port (nothing was sent)",
+                ));
+            }
+        }
+        MsiExtension::from_spec(spec)
+    }
+
     /// The extension's `properties`.
     pub fn properties(&self) -> Result<Value> {
         if self.port == 0 {
@@ -173,6 +195,17 @@ impl ArmClient {
     /// Add (or update) the legacy MSI extension on a VM or scale set (`az vm extension set`,
     /// `Set-AzVMExtension`).
     pub async fn set_msi_extension(&self, t: &ComputeTarget, ext: &MsiExtension) -> Result<Value> {
+        let resp = self.put_msi_extension(t, ext).await?;
+        self.p.wait(&resp, COMPUTE_API_VERSION).await?;
+        self.get_extension(t, &ext.name).await
+    }
+
+    /// The PUT of [`ArmClient::set_msi_extension`], not waited for.
+    pub(crate) async fn put_msi_extension(
+        &self,
+        t: &ComputeTarget,
+        ext: &MsiExtension,
+    ) -> Result<crate::http::Response> {
         let properties = ext.properties()?;
         let path = Self::extension_path(t, &ext.name)?;
         let body = match t.kind {
@@ -186,8 +219,7 @@ impl ArmClient {
                 json!({ "name": ext.name, "properties": properties })
             }
         };
-        let resp = self
-            .p
+        self.p
             .send(
                 Method::PUT,
                 &path,
@@ -195,9 +227,45 @@ impl ArmClient {
                 Some(&body),
                 &[],
             )
-            .await?;
-        self.p.wait(&resp, COMPUTE_API_VERSION).await?;
-        self.get_extension(t, &ext.name).await
+            .await
+    }
+
+    /// [`ArmClient::set_msi_extension`] with the location a face was given (`Set-AzVMExtension -Location`). A VM
+    /// extension is a child resource in its VM's location, so a given location must be the VM's (case and spaces
+    /// aside, as ARM compares them: `West US` is `westus`); another one is refused before anything is written. A
+    /// scale set's extensions live in its model and have no location: giving one is refused. `None` is
+    /// `set_msi_extension`.
+    pub async fn set_msi_extension_at(
+        &self,
+        t: &ComputeTarget,
+        ext: &MsiExtension,
+        location: Option<&str>,
+    ) -> Result<Value> {
+        if let Some(given) = location {
+            let key = |l: &str| {
+                l.chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_lowercase()
+            };
+            match t.kind {
+                ComputeKind::VirtualMachineScaleSet => {
+                    return Err(Error::invalid_argument(
+                        "a scale set's extensions have no location: leave it out",
+                    ));
+                }
+                ComputeKind::VirtualMachine => {
+                    let vm = self.get_compute(t).await?;
+                    let actual = vm.get("location").and_then(Value::as_str).unwrap_or("");
+                    if key(given) != key(actual) {
+                        return Err(Error::invalid_argument(format!(
+                            "location '{given}' is not the VM's location '{actual}': a VM extension is always in its VM's location"
+                        )));
+                    }
+                }
+            }
+        }
+        self.set_msi_extension(t, ext).await
     }
 
     /// Read an extension of a VM or scale set.
@@ -224,6 +292,21 @@ impl ArmClient {
 
     /// Remove an extension (`az vm extension delete`); `false` when it was not there.
     pub async fn delete_extension(&self, t: &ComputeTarget, name: &str) -> Result<bool> {
+        match self.send_delete_extension(t, name).await? {
+            None => Ok(false),
+            Some(resp) => {
+                self.p.wait(&resp, COMPUTE_API_VERSION).await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// The DELETE of [`ArmClient::delete_extension`], not waited for; `None` when the extension was not there.
+    pub(crate) async fn send_delete_extension(
+        &self,
+        t: &ComputeTarget,
+        name: &str,
+    ) -> Result<Option<crate::http::Response>> {
         let path = Self::extension_path(t, name)?;
         match self
             .p
@@ -236,16 +319,13 @@ impl ArmClient {
             )
             .await
         {
-            Ok(resp) if resp.status == 204 => Ok(false),
-            Ok(resp) => {
-                self.p.wait(&resp, COMPUTE_API_VERSION).await?;
-                Ok(true)
-            }
+            Ok(resp) if resp.status == 204 => Ok(None),
+            Ok(resp) => Ok(Some(resp)),
             Err(e)
                 if e.kind() == ErrorKind::NotFound
                     && e.code() != Some("ParentResourceNotFound") =>
             {
-                Ok(false)
+                Ok(None)
             }
             Err(e) => Err(e),
         }
@@ -335,6 +415,31 @@ mod tests {
         ] {
             let e = spec(args.clone()).unwrap_err();
             assert!(e.message().contains(why), "{args}: {e}");
+        }
+    }
+
+    #[test]
+    fn protected_settings_are_refused_unless_empty() {
+        let s = MsiExtensionSpec {
+            extension_type: Some("ManagedIdentityExtensionForLinux".into()),
+            ..Default::default()
+        };
+        let plain = MsiExtension::from_spec(&s).unwrap();
+        for empty in [None, Some(Value::Null), Some(json!({}))] {
+            assert_eq!(
+                MsiExtension::from_spec_with_protected_settings(&s, empty.as_ref()).unwrap(),
+                plain
+            );
+        }
+        for given in [
+            json!({"password": "hunter2-secret"}),
+            json!("hunter2-secret"),
+            json!([]),
+        ] {
+            let e = MsiExtension::from_spec_with_protected_settings(&s, Some(&given)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.message().contains("protected settings are not supported"));
+            assert!(!e.to_string().contains("hunter2") && !format!("{e:?}").contains("hunter2"));
         }
     }
 }

@@ -237,7 +237,13 @@ pub(crate) fn error_from_response(
         .trim_end()
         .to_string()
     });
-    Error::from_service(status, code, message, request_id).with_target(target)
+    Error::from_service(status, code, message, request_id)
+        .with_target(target)
+        .with_response_headers(
+            headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))),
+        )
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod identity;
 pub mod ids;
 mod logging;
 pub mod managed_identity;
+pub mod operation;
 mod pipeline;
 pub mod requests;
 pub mod roles;
@@ -26,6 +27,7 @@ pub mod runtime;
 pub mod settings;
 pub mod subscriptions;
 pub mod token_cache;
+pub mod token_info;
 pub mod user_identity;
 pub mod workload_identity;
 
@@ -33,6 +35,7 @@ pub use azure_cli::AzureCliCredential;
 pub use connect::ConnectOptions;
 pub use default_credential::{DefaultAzureCredential, DefaultCredentialOptions};
 pub use token_cache::{CachedCredential, TokenCache};
+pub use token_info::{TokenSubject, resource_url_for_type, token_subject};
 pub use workload_identity::WorkloadIdentityCredential;
 
 pub use client::{ArmClient, ClientOptions};
@@ -40,7 +43,7 @@ pub use compute::IdentityUpdate;
 pub use create::{BasicModel, CreateOptions};
 pub use credential::{
     AccessToken, ClientSecretCredential, Secret, SharedCredential, StaticTokenCredential,
-    TokenCredential,
+    TokenCredential, TokenRequestOptions,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use extension::{MsiExtension, MsiExtensionOs, MsiExtensionSpec};
@@ -51,6 +54,7 @@ pub use identity::{
 };
 pub use ids::{ComputeKind, ComputeTarget, ResourceId, SYSTEM_IDENTITY_REF};
 pub use managed_identity::{IdentitySelector, ManagedIdentityCredential, ManagedIdentitySource};
+pub use operation::{Operation, OperationKind, OperationOutput};
 pub use requests::{AssignOutcome, AssignRequest, RemoveRequest, SetRequest};
 pub use roles::RoleAssignment;
 pub use settings::Settings;

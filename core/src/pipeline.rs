@@ -99,7 +99,8 @@ impl Pipeline {
             };
             let (delay, err) = match outcome {
                 Err(e) => {
-                    let err = transport_error(&url, e);
+                    let err =
+                        transport_error(&url, e).with_request(method.as_str(), logging::url(&url));
                     tracing::info!(target: "msi_identity::http", "no answer: {err}");
                     (self.retry.backoff(attempt), err)
                 }
@@ -130,7 +131,8 @@ impl Pipeline {
                             body,
                         });
                     }
-                    let err = error_from_response(status, &headers, &body, &what);
+                    let err = error_from_response(status, &headers, &body, &what)
+                        .with_request(method.as_str(), logging::url(&url));
                     if status == 401
                         && !renewed
                         && self.credential.invalidate(&[self.scope.as_str()])
@@ -177,10 +179,8 @@ impl Pipeline {
     /// Wait for a long-running operation started by `resp`: `Azure-AsyncOperation` first, then `Location`,
     /// honouring `Retry-After` and otherwise backing off from a short first interval. No fixed sleeps.
     pub async fn wait(&self, resp: &Response, api_version: &str) -> Result<()> {
-        let (url, async_op) = match (resp.header("azure-asyncoperation"), resp.header("location")) {
-            (Some(u), _) => (u, true),
-            (None, Some(u)) if resp.status == 202 || resp.status == 201 => (u, false),
-            _ => return Ok(()),
+        let Some(status) = StatusUrl::of(resp) else {
+            return Ok(());
         };
         if self.no_wait {
             tracing::info!(
@@ -190,18 +190,24 @@ impl Pipeline {
             return Ok(());
         }
         // The write itself may say it is already done.
-        if async_op
-            && resp.status != 202
-            && let Some(state) = resp
-                .body
-                .pointer("/properties/provisioningState")
-                .and_then(Value::as_str)
-            && is_terminal(state)
-        {
-            return check_terminal(state, &resp.body);
+        if let Some(state) = finished_with_write(resp, &status) {
+            return check_terminal(&state, &resp.body);
         }
+        let first = retry_after(&resp.headers).unwrap_or(Duration::ZERO);
+        let (state, body) = self.wait_status(&status, first, api_version).await?;
+        check_terminal(&state, &body)
+    }
+
+    /// Poll `status` until the operation is in a terminal state (first after `first_delay`), within the LRO
+    /// timeout; the terminal state and the last status body.
+    pub async fn wait_status(
+        &self,
+        status: &StatusUrl,
+        first_delay: Duration,
+        api_version: &str,
+    ) -> Result<(String, Value)> {
         let start = Instant::now();
-        let mut delay = retry_after(&resp.headers).unwrap_or(Duration::ZERO);
+        let mut delay = first_delay;
         let mut polls = 0u32;
         loop {
             if start.elapsed() > self.lro_timeout {
@@ -216,39 +222,56 @@ impl Pipeline {
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
-            // The status URLs carry their own api-version; add ours only when they do not.
-            let query: &[(&str, &str)] = if url.contains("api-version=") {
-                &[]
-            } else {
-                &[("api-version", api_version)]
-            };
             tracing::info!(
                 target: "msi_identity::lro",
                 "polling the operation (poll {}, after {} ms)",
                 polls + 1,
                 delay.as_millis()
             );
-            let poll = self.send(Method::GET, &url, query, None, &[]).await?;
-            let next = retry_after(&poll.headers).unwrap_or_else(|| {
-                Duration::from_millis(250)
-                    .saturating_mul(1 << polls.min(5))
-                    .min(Duration::from_secs(10))
-            });
+            let (state, body, next) = self.poll_once(status, api_version, polls).await?;
             polls += 1;
-            if async_op {
-                let status = poll
-                    .body
-                    .get("status")
-                    .and_then(Value::as_str)
-                    .unwrap_or("InProgress");
-                if is_terminal(status) {
-                    return check_terminal(status, &poll.body);
-                }
-            } else if poll.status != 202 {
-                return Ok(());
+            if let Some(state) = state {
+                return Ok((state, body));
             }
             delay = next;
         }
+    }
+
+    /// One look at an operation: its terminal state (`None` while it runs), the status body, and how long to
+    /// wait before the next look (`Retry-After`, else a backoff from 250 ms doubling to 10 s).
+    async fn poll_once(
+        &self,
+        status: &StatusUrl,
+        api_version: &str,
+        polls: u32,
+    ) -> Result<(Option<String>, Value, Duration)> {
+        // The status URLs carry their own api-version; add ours only when they do not.
+        let query: &[(&str, &str)] = if status.url.contains("api-version=") {
+            &[]
+        } else {
+            &[("api-version", api_version)]
+        };
+        let poll = self
+            .send(Method::GET, &status.url, query, None, &[])
+            .await?;
+        let next = retry_after(&poll.headers).unwrap_or_else(|| {
+            Duration::from_millis(250)
+                .saturating_mul(1 << polls.min(5))
+                .min(Duration::from_secs(10))
+        });
+        let state = if status.async_operation {
+            let s = poll
+                .body
+                .get("status")
+                .and_then(Value::as_str)
+                .unwrap_or("InProgress");
+            is_terminal(s).then(|| s.to_string())
+        } else if poll.status != 202 {
+            Some("Succeeded".to_string())
+        } else {
+            None
+        };
+        Ok((state, poll.body, next))
     }
 
     /// GET every page of a list, following `nextLink`.
@@ -278,11 +301,50 @@ impl Pipeline {
     }
 }
 
-fn is_terminal(state: &str) -> bool {
+/// Where the status of a long-running operation is read: its `Azure-AsyncOperation` URL, else its `Location`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct StatusUrl {
+    pub url: String,
+    /// `Azure-AsyncOperation` (a `status` field) rather than `Location` (202 until done).
+    pub async_operation: bool,
+}
+
+impl StatusUrl {
+    /// The status URL an accepted write gave, if it started a long-running operation.
+    pub fn of(resp: &Response) -> Option<StatusUrl> {
+        match (resp.header("azure-asyncoperation"), resp.header("location")) {
+            (Some(url), _) => Some(StatusUrl {
+                url,
+                async_operation: true,
+            }),
+            (None, Some(url)) if resp.status == 202 || resp.status == 201 => Some(StatusUrl {
+                url,
+                async_operation: false,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The terminal state the write's own answer already gives (a `provisioningState` of a non-202 answer with
+/// `Azure-AsyncOperation`), if any.
+pub(crate) fn finished_with_write(resp: &Response, status: &StatusUrl) -> Option<String> {
+    if !status.async_operation || resp.status == 202 {
+        return None;
+    }
+    resp.body
+        .pointer("/properties/provisioningState")
+        .and_then(Value::as_str)
+        .filter(|s| is_terminal(s))
+        .map(str::to_string)
+}
+
+pub(crate) fn is_terminal(state: &str) -> bool {
     ["succeeded", "failed", "canceled", "cancelled"].contains(&state.to_ascii_lowercase().as_str())
 }
 
-fn check_terminal(state: &str, body: &Value) -> Result<()> {
+pub(crate) fn check_terminal(state: &str, body: &Value) -> Result<()> {
     if state.eq_ignore_ascii_case("succeeded") {
         return Ok(());
     }

@@ -279,6 +279,18 @@ impl ArmClient {
         t: &ComputeTarget,
         request: &AssignRequest,
     ) -> Result<AssignOutcome> {
+        let (change, grant) = self.assign_change(t, request).await?;
+        let update = self.update_identity(t, &change).await?;
+        self.grant_after_assign(update, grant).await
+    }
+
+    /// The change an assign asks for, and its role grant (role definition ID, scope) resolved: everything is
+    /// checked before anything is written.
+    pub(crate) async fn assign_change(
+        &self,
+        t: &ComputeTarget,
+        request: &AssignRequest,
+    ) -> Result<(IdentityChange, Option<(String, String)>)> {
         let (change, grant) = request.change(t)?;
         let grant = match grant {
             Some((role, scope)) => {
@@ -288,7 +300,15 @@ impl ArmClient {
             }
             None => None,
         };
-        let update = self.update_identity(t, &change).await?;
+        Ok((change, grant))
+    }
+
+    /// The role grant of an assign, once the identity is on.
+    pub(crate) async fn grant_after_assign(
+        &self,
+        update: IdentityUpdate,
+        grant: Option<(String, String)>,
+    ) -> Result<AssignOutcome> {
         let role_assignment = match (grant, update.identity.principal_id.as_deref()) {
             (Some((role_id, scope)), Some(principal)) => Some(
                 self.create_role_assignment(&scope, &role_id, principal, None)

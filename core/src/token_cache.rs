@@ -315,6 +315,20 @@ impl CachedCredential {
 }
 
 impl TokenCredential for CachedCredential {
+    /// The tenant of the cached identity is its own; anything else is the inner credential's to refuse.
+    fn get_token_with<'a>(
+        &'a self,
+        scopes: &'a [&'a str],
+        options: &'a crate::credential::TokenRequestOptions,
+    ) -> BoxFuture<'a, Result<AccessToken>> {
+        Box::pin(async move {
+            if options.is_empty() {
+                return self.get_token(scopes).await;
+            }
+            self.inner.get_token_with(scopes, options).await
+        })
+    }
+
     fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(async move {
             let key = self.key(&scopes.join(" "));

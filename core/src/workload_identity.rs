@@ -113,6 +113,17 @@ impl WorkloadIdentityCredential {
 }
 
 impl TokenCredential for WorkloadIdentityCredential {
+    fn get_token_with<'a>(
+        &'a self,
+        scopes: &'a [&'a str],
+        options: &'a crate::credential::TokenRequestOptions,
+    ) -> BoxFuture<'a, Result<AccessToken>> {
+        Box::pin(async move {
+            options.check("WorkloadIdentityCredential", Some(&self.tenant_id))?;
+            self.get_token(scopes).await
+        })
+    }
+
     fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(async move {
             let scope = match scopes {
