@@ -2,7 +2,7 @@
 # Build the `msi_identity` wheel, install it into bindings-python/.venv, check the stubs against the compiled module
 # (mypy.stubtest) and run the pytest suite against the in-process emulator.
 #
-# Needs only cargo and python3 (3.9+, with venv and pip) and PyPI/crates.io. Called by scripts/test-all.
+# Needs only cargo and python3 (3.10+, with venv and pip) and PyPI/crates.io. Called by scripts/test-all.
 #   MSI_PY_PROFILE=release ./test.sh   builds an optimised wheel (the default is a debug build, which reuses the
 #                                      workspace's `cargo build` tree: only pyo3 and this crate are rebuilt)
 #   PYTHON=python3.12 ./test.sh        picks the interpreter that creates the venv
@@ -17,7 +17,7 @@ profile="${MSI_PY_PROFILE:-debug}"
 
 step "python venv ($here/.venv)"
 command -v "$python" >/dev/null || { echo "test.sh: $python is required" >&2; exit 1; }
-"$python" -c 'import sys; sys.exit(sys.version_info < (3, 9))' || { echo "test.sh: Python 3.9+ is required" >&2; exit 1; }
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || { echo "test.sh: Python 3.10+ is required" >&2; exit 1; }
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

@@ -5,17 +5,18 @@
 
 use crate::compute::{self, Named, Parent};
 use crate::credential::{
-    AsyncClientSecretCredential, ClientSecretCredential, CredentialSource, NativeCredential,
-    PyTokenCredential, ca_pem,
+    AsyncClientSecretCredential, AsyncDefaultAzureCredential, ClientSecretCredential,
+    CredentialSource, DefaultAzureCredential, NativeCredential, PyTokenCredential, ca_pem,
 };
 use crate::error::ResultExt;
 use crate::json::{Json, from_py};
 use crate::managed_identity::{AsyncManagedIdentityCredential, ManagedIdentityCredential};
+use crate::operation::{ArmSource, Operation};
 use crate::runtime::{PerProcess, run_async, run_sync};
-use crate::{roles, user_identity};
+use crate::{operation, roles, user_identity};
 use msi_identity::{
-    ArmClient, AssignRequest, ComputeKind, CreateOptions, Error, MsiExtensionSpec, RemoveRequest,
-    Result, RetryOptions, Secret, SetRequest, Settings,
+    ArmClient, AssignRequest, ComputeKind, CreateOptions, Error, MsiExtensionSpec, OperationKind,
+    RemoveRequest, Result, RetryOptions, Secret, SetRequest, Settings,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -63,6 +64,32 @@ impl ClientCore {
     }
 }
 
+/// How an operation started by a client reaches ARM: the client's `ArmClient` of the calling process.
+fn arm_source(core: &Arc<ClientCore>) -> ArmSource {
+    let core = core.clone();
+    Arc::new(move || core.arm())
+}
+
+/// `Operation.from_continuation_token` of `_lro.py`: the operation of `continuation_token`, polled by `client` (a
+/// `ManagedIdentityClient` of either module).
+#[pyfunction]
+pub fn resume_operation(
+    client: &Bound<'_, PyAny>,
+    continuation_token: &str,
+) -> PyResult<Operation> {
+    let py = client.py();
+    let (core, aio) = if let Ok(c) = client.cast::<ManagedIdentityClient>() {
+        (c.get().core.clone(), false)
+    } else if let Ok(c) = client.cast::<AsyncManagedIdentityClient>() {
+        (c.get().core.clone(), true)
+    } else {
+        return Err(PyTypeError::new_err(
+            "client must be an msi_identity ManagedIdentityClient (sync or aio)",
+        ));
+    };
+    Operation::resume(py, arm_source(&core), aio, continuation_token)
+}
+
 /// The native credential behind one of this package's credential objects, if `obj` is one.
 fn native_credential(obj: &Bound<'_, PyAny>) -> Option<Arc<NativeCredential>> {
     if let Ok(c) = obj.cast::<ManagedIdentityCredential>() {
@@ -75,6 +102,12 @@ fn native_credential(obj: &Bound<'_, PyAny>) -> Option<Arc<NativeCredential>> {
         return Some(c.get().native.clone());
     }
     if let Ok(c) = obj.cast::<AsyncClientSecretCredential>() {
+        return Some(c.get().native.clone());
+    }
+    if let Ok(c) = obj.cast::<DefaultAzureCredential>() {
+        return Some(c.get().native.clone());
+    }
+    if let Ok(c) = obj.cast::<AsyncDefaultAzureCredential>() {
         return Some(c.get().native.clone());
     }
     None
@@ -195,17 +228,19 @@ macro_rules! client_class {
     ($ty:ident, $pyname:literal, $module:literal, $run:ident, $is_aio:literal, { $($ctx:tt)* }) => {
         client_class!(@kinds $ty, $pyname, $module, $run, $is_aio, { $($ctx)* }, [
             (ComputeKind::VirtualMachine, vm_identity_show, vm_identity_assign, vm_identity_remove,
-                vm_identity_set, create_vm, get_vm, delete_vm),
+                vm_identity_set, create_vm, get_vm, delete_vm, begin_vm_identity_assign,
+                begin_vm_identity_remove, begin_vm_identity_set, begin_create_vm, begin_delete_vm),
             (ComputeKind::VirtualMachineScaleSet, vmss_identity_show, vmss_identity_assign, vmss_identity_remove,
-                vmss_identity_set, create_vmss, get_vmss, delete_vmss)
+                vmss_identity_set, create_vmss, get_vmss, delete_vmss, begin_vmss_identity_assign,
+                begin_vmss_identity_remove, begin_vmss_identity_set, begin_create_vmss, begin_delete_vmss)
         ]);
     };
     (@kinds $ty:ident, $pyname:literal, $module:literal, $run:ident, $is_aio:literal, { $($ctx:tt)* },
         [$(($kind:expr, $show:ident, $assign:ident, $remove:ident, $set:ident, $create:ident, $get:ident,
-            $delete:ident)),*]) => {
+            $delete:ident, $bassign:ident, $bremove:ident, $bset:ident, $bcreate:ident, $bdelete:ident)),*]) => {
         #[pyclass(frozen, module = $module, name = $pyname)]
         pub struct $ty {
-            core: ClientCore,
+            core: Arc<ClientCore>,
         }
 
         #[pymethods]
@@ -252,7 +287,7 @@ macro_rules! client_class {
                     max_conflict_retries,
                     use_environment,
                 };
-                Ok($ty { core: new_core(py, credential, args, $is_aio)? })
+                Ok($ty { core: Arc::new(new_core(py, credential, args, $is_aio)?) })
             }
 
             /// The default subscription of this client.
@@ -368,6 +403,91 @@ macro_rules! client_class {
                     $run(py, compute::create(c, $kind, Named::new(resource_group, name, resource_id), options))
                 }
 
+                /// `$assign`, returning an azure-core poller once the write is accepted (or resuming
+                /// `continuation_token`).
+                #[pyo3(signature = (resource_group=None, name=None, *, identities=None, system_assigned=None,
+                    role=None, scope=None, resource_id=None, continuation_token=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $bassign(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    identities: Option<Vec<String>>, system_assigned: Option<bool>, role: Option<String>,
+                    scope: Option<String>, resource_id: Option<String>, continuation_token: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let request = AssignRequest { identities: identities.unwrap_or_default(), system_assigned, role, scope };
+                    let begin = compute::begin_identity_assign(c, $kind, Named::new(resource_group, name, resource_id), request);
+                    $run(py, operation::start(arm_source(&self.core), $is_aio, continuation_token, OperationKind::UpdateIdentity, Some($kind), begin))
+                }
+
+                /// `$remove`, returning an azure-core poller.
+                #[pyo3(signature = (resource_group=None, name=None, *, identities=None, system_assigned=None,
+                    all_user_assigned=false, resource_id=None, continuation_token=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $bremove(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    identities: Option<Vec<String>>, system_assigned: Option<bool>, all_user_assigned: bool,
+                    resource_id: Option<String>, continuation_token: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let request = RemoveRequest { identities: identities.unwrap_or_default(), system_assigned, all_user_assigned };
+                    let begin = compute::begin_identity_remove(c, $kind, Named::new(resource_group, name, resource_id), request);
+                    $run(py, operation::start(arm_source(&self.core), $is_aio, continuation_token, OperationKind::UpdateIdentity, Some($kind), begin))
+                }
+
+                /// `$set`, returning an azure-core poller (`identity_type` may be omitted only with
+                /// `continuation_token`).
+                #[pyo3(signature = (resource_group=None, name=None, *, identity_type=None, identities=None,
+                    resource_id=None, continuation_token=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $bset(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    identity_type: Option<String>, identities: Option<Vec<String>>, resource_id: Option<String>,
+                    continuation_token: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let begin = async move {
+                        let identity_type = identity_type.ok_or_else(|| Error::invalid_argument("identity_type is required"))?;
+                        let request = SetRequest { identity_type, identities };
+                        compute::begin_identity_set(c, $kind, Named::new(resource_group, name, resource_id), request).await
+                    };
+                    $run(py, operation::start(arm_source(&self.core), $is_aio, continuation_token, OperationKind::UpdateIdentity, Some($kind), begin))
+                }
+
+                /// `$create`, returning an azure-core poller.
+                #[pyo3(signature = (resource_group=None, name=None, model=None, *, image=None, size=None,
+                    admin_username=None, admin_password=None, ssh_public_key=None, generate_ssh_keys=false,
+                    location=None, instance_count=None, system_assigned=None, assign_identity=None,
+                    identity_type=None, resource_id=None, continuation_token=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $bcreate(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    model: Option<&Bound<'_, PyAny>>, image: Option<String>, size: Option<String>,
+                    admin_username: Option<String>, admin_password: Option<String>, ssh_public_key: Option<String>,
+                    generate_ssh_keys: bool, location: Option<String>, instance_count: Option<u32>,
+                    system_assigned: Option<bool>, assign_identity: Option<Vec<String>>,
+                    identity_type: Option<String>, resource_id: Option<String>,
+                    continuation_token: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let options = CreateOptions {
+                        model: json_arg(model)?,
+                        image,
+                        size,
+                        location,
+                        admin_username,
+                        admin_password: admin_password.map(Secret::new),
+                        ssh_key_value: ssh_public_key,
+                        generate_ssh_keys,
+                        instance_count,
+                        assign_identity,
+                        system_assigned,
+                        identity_type,
+                    };
+                    let begin = compute::begin_create(c, $kind, Named::new(resource_group, name, resource_id), options);
+                    $run(py, operation::start(arm_source(&self.core), $is_aio, continuation_token, OperationKind::CreateCompute, Some($kind), begin))
+                }
+
+                /// `$delete`, returning an azure-core poller.
+                #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None, continuation_token=None))]
+                fn $bdelete(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
+                    resource_id: Option<String>, continuation_token: Option<String>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let begin = compute::begin_delete(c, $kind, Named::new(resource_group, name, resource_id));
+                    $run(py, operation::start(arm_source(&self.core), $is_aio, continuation_token, OperationKind::DeleteCompute, Some($kind), begin))
+                }
+
                 #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
                 fn $get(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
                     resource_id: Option<String>) -> PyResult<Py<PyAny>> {
@@ -397,6 +517,41 @@ macro_rules! client_class {
                 let parent = Parent::new(resource_group, vm_name, vmss_name, resource_id).or_raise(py)?;
                 let spec = MsiExtensionSpec { name, extension_type, publisher, version, settings: json_arg(settings)?, port };
                 $run(py, compute::set_msi_extension(c, parent, spec))
+            }
+
+            /// `set_msi_extension`, returning an azure-core poller once the write is accepted (or resuming
+            /// `continuation_token`).
+            #[pyo3(signature = (resource_group=None, vm_name=None, *, extension_type=None, vmss_name=None, name=None,
+                publisher=None, version=None, settings=None, port=None, resource_id=None, continuation_token=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn begin_set_msi_extension(&self, py: Python<'_>, resource_group: Option<String>, vm_name: Option<String>,
+                extension_type: Option<String>, vmss_name: Option<String>, name: Option<String>,
+                publisher: Option<String>, version: Option<String>, settings: Option<&Bound<'_, PyAny>>,
+                port: Option<u64>, resource_id: Option<String>, continuation_token: Option<String>) -> PyResult<Py<PyAny>> {
+                let c = self.core.arm().or_raise(py)?;
+                let spec = MsiExtensionSpec { name, extension_type, publisher, version, settings: json_arg(settings)?, port };
+                let begin = async move {
+                    let parent = Parent::new(resource_group, vm_name, vmss_name, resource_id)?;
+                    compute::begin_set_msi_extension(c, parent, spec).await
+                };
+                $run(py, operation::start(arm_source(&self.core), $is_aio, continuation_token, OperationKind::SetExtension, None, begin))
+            }
+
+            /// `delete_extension`, returning an azure-core poller (`name` may be omitted only with
+            /// `continuation_token`).
+            #[pyo3(signature = (resource_group=None, vm_name=None, *, name=None, vmss_name=None, resource_id=None,
+                continuation_token=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn begin_delete_extension(&self, py: Python<'_>, resource_group: Option<String>, vm_name: Option<String>,
+                name: Option<String>, vmss_name: Option<String>, resource_id: Option<String>,
+                continuation_token: Option<String>) -> PyResult<Py<PyAny>> {
+                let c = self.core.arm().or_raise(py)?;
+                let begin = async move {
+                    let parent = Parent::new(resource_group, vm_name, vmss_name, resource_id)?;
+                    let name = name.ok_or_else(|| Error::invalid_argument("name (of the extension) is required"))?;
+                    compute::begin_delete_extension(c, parent, name).await
+                };
+                $run(py, operation::start(arm_source(&self.core), $is_aio, continuation_token, OperationKind::DeleteExtension, None, begin))
             }
 
             #[pyo3(signature = (resource_group=None, vm_name=None, *, name, vmss_name=None, resource_id=None))]
@@ -518,12 +673,16 @@ client_class!(
 
 impl ManagedIdentityClient {
     pub fn from_core(core: ClientCore) -> ManagedIdentityClient {
-        ManagedIdentityClient { core }
+        ManagedIdentityClient {
+            core: Arc::new(core),
+        }
     }
 }
 
 impl AsyncManagedIdentityClient {
     pub fn from_core(core: ClientCore) -> AsyncManagedIdentityClient {
-        AsyncManagedIdentityClient { core }
+        AsyncManagedIdentityClient {
+            core: Arc::new(core),
+        }
     }
 }

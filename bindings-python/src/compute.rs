@@ -10,7 +10,8 @@ use crate::json::{Json, to_py};
 use crate::roles::RoleAssignment;
 use msi_identity::{
     ArmClient, AssignRequest, ComputeKind, ComputeTarget, CreateOptions, Error, MsiExtension,
-    MsiExtensionSpec, RemoveRequest, Result, RoleAssignment as CoreRoleAssignment, SetRequest,
+    MsiExtensionSpec, Operation, RemoveRequest, Result, RoleAssignment as CoreRoleAssignment,
+    SetRequest,
 };
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -235,4 +236,66 @@ pub async fn get_extension(c: ArmClient, p: Parent, name: String) -> Result<Json
 pub async fn delete_extension(c: ArmClient, p: Parent, name: String) -> Result<bool> {
     let t = p.target(&c)?;
     c.delete_extension(&t, &name).await
+}
+
+// ---- the same writes, returning once accepted (core's `begin_*`; the `begin_*` methods' bodies)
+
+pub async fn begin_create(
+    c: ArmClient,
+    kind: ComputeKind,
+    n: Named,
+    options: CreateOptions,
+) -> Result<Operation> {
+    let t = n.target(&c, Some(kind))?;
+    c.begin_create(&t, &options).await
+}
+
+pub async fn begin_delete(c: ArmClient, kind: ComputeKind, n: Named) -> Result<Operation> {
+    let t = n.target(&c, Some(kind))?;
+    c.begin_delete_compute(&t).await
+}
+
+pub async fn begin_identity_assign(
+    c: ArmClient,
+    kind: ComputeKind,
+    n: Named,
+    request: AssignRequest,
+) -> Result<Operation> {
+    let t = n.target(&c, Some(kind))?;
+    c.begin_assign_identity(&t, &request).await
+}
+
+pub async fn begin_identity_remove(
+    c: ArmClient,
+    kind: ComputeKind,
+    n: Named,
+    request: RemoveRequest,
+) -> Result<Operation> {
+    let t = n.target(&c, Some(kind))?;
+    c.begin_remove_identity(&t, &request).await
+}
+
+pub async fn begin_identity_set(
+    c: ArmClient,
+    kind: ComputeKind,
+    n: Named,
+    request: SetRequest,
+) -> Result<Operation> {
+    let t = n.target(&c, Some(kind))?;
+    c.begin_set_identity(&t, &request).await
+}
+
+pub async fn begin_set_msi_extension(
+    c: ArmClient,
+    p: Parent,
+    spec: MsiExtensionSpec,
+) -> Result<Operation> {
+    let t = p.target(&c)?;
+    let ext = MsiExtension::from_spec(&spec)?;
+    c.begin_set_msi_extension(&t, &ext).await
+}
+
+pub async fn begin_delete_extension(c: ArmClient, p: Parent, name: String) -> Result<Operation> {
+    let t = p.target(&c)?;
+    c.begin_delete_extension(&t, &name).await
 }

@@ -10,12 +10,13 @@ use msi_identity::credential::{
     AccessToken as CoreAccessToken, BoxFuture, DEFAULT_AUTHORITY, REFRESH_MARGIN_SECS,
 };
 use msi_identity::{
-    ClientSecretCredential as CoreClientSecretCredential, Error, ErrorKind, HttpClient, Result,
-    Secret, SharedCredential, TokenCredential,
+    ClientSecretCredential as CoreClientSecretCredential,
+    DefaultAzureCredential as CoreDefaultAzureCredential, DefaultCredentialOptions, Error,
+    ErrorKind, HttpClient, Result, Secret, SharedCredential, TokenCredential, TokenRequestOptions,
 };
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -262,11 +263,72 @@ impl NativeCredential {
     }
 }
 
-/// Get a token from a native credential (GIL-free).
-pub async fn native_token(cred: Arc<NativeCredential>, scopes: Vec<String>) -> Result<AccessToken> {
+/// Get a token from a native credential (GIL-free), with azure-core's request options (honoured or refused by
+/// core, naming the option).
+pub async fn native_token(
+    cred: Arc<NativeCredential>,
+    scopes: Vec<String>,
+    options: TokenRequestOptions,
+) -> Result<AccessToken> {
+    Ok(core_token(cred, scopes, options).await?.into())
+}
+
+async fn core_token(
+    cred: Arc<NativeCredential>,
+    scopes: Vec<String>,
+    options: TokenRequestOptions,
+) -> Result<CoreAccessToken> {
     let c = cred.get()?;
     let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    Ok(c.get_token(&refs).await?.into())
+    c.get_token_with(&refs, &options).await
+}
+
+/// A token as azure-core's `AccessTokenInfo` (`get_token_info`; azure-core is imported at the first call).
+pub struct TokenInfo(CoreAccessToken);
+
+impl<'py> IntoPyObject<'py> for TokenInfo {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("token_type", "Bearer")?;
+        py.import("azure.core.credentials")?
+            .getattr("AccessTokenInfo")?
+            .call((self.0.token.expose(), self.0.expires_on), Some(&kwargs))
+    }
+}
+
+pub async fn native_token_info(
+    cred: Arc<NativeCredential>,
+    scopes: Vec<String>,
+    options: TokenRequestOptions,
+) -> Result<TokenInfo> {
+    Ok(TokenInfo(core_token(cred, scopes, options).await?))
+}
+
+/// azure-core's `TokenRequestOptions` mapping (`get_token_info(*scopes, options=...)`): `claims`, `tenant_id`,
+/// `enable_cae`; other keys are ignored, as azure-identity's credentials ignore them (a later azure-core may add
+/// some: its policies send them only to credentials that ask for them).
+pub fn request_options(options: Option<&Bound<'_, PyAny>>) -> PyResult<TokenRequestOptions> {
+    let mut out = TokenRequestOptions::default();
+    let Some(o) = options.filter(|o| !o.is_none()) else {
+        return Ok(out);
+    };
+    let map = o.cast::<pyo3::types::PyMapping>().map_err(|_| {
+        PyTypeError::new_err("options must be a mapping (azure-core's TokenRequestOptions)")
+    })?;
+    for item in map.items()?.iter() {
+        let (k, v): (String, Bound<'_, PyAny>) = item.extract()?;
+        match k.as_str() {
+            "claims" => out.claims = v.extract()?,
+            "tenant_id" => out.tenant_id = v.extract()?,
+            "enable_cae" => out.enable_cae = v.extract::<Option<bool>>()?.unwrap_or(false),
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// The HTTP client for a credential or client: an extra CA from PEM text or a file, else `MSI_CA_CERT`.
@@ -358,17 +420,35 @@ macro_rules! credential_class {
                 Ok($ty { native: $ctor(py, $($arg),*)? })
             }
 
-            /// A token for the scopes (azure-core `TokenCredential.get_token`; extra keywords are ignored).
-            #[pyo3(signature = (*scopes, **kwargs))]
+            /// A token for the scopes (azure-core `TokenCredential.get_token`). `claims` and `tenant_id` are
+            /// honoured or refused (ClientAuthenticationError naming the option); other keywords are ignored.
+            #[pyo3(signature = (*scopes, claims=None, tenant_id=None, enable_cae=false, **kwargs))]
             fn get_token(
                 &self,
                 py: Python<'_>,
                 scopes: &Bound<'_, pyo3::types::PyTuple>,
+                claims: Option<String>,
+                tenant_id: Option<String>,
+                enable_cae: bool,
                 kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
             ) -> PyResult<Py<PyAny>> {
                 let _ = kwargs;
                 let scopes = $crate::credential::scopes(scopes)?;
-                $crate::runtime::run_sync(py, $crate::credential::native_token(self.native.clone(), scopes))
+                let options = msi_identity::TokenRequestOptions { claims, tenant_id, enable_cae };
+                $crate::runtime::run_sync(py, $crate::credential::native_token(self.native.clone(), scopes, options))
+            }
+
+            /// azure-core's `SupportsTokenInfo.get_token_info`: an `azure.core.credentials.AccessTokenInfo`.
+            #[pyo3(signature = (*scopes, options=None))]
+            fn get_token_info(
+                &self,
+                py: Python<'_>,
+                scopes: &Bound<'_, pyo3::types::PyTuple>,
+                options: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Py<PyAny>> {
+                let scopes = $crate::credential::scopes(scopes)?;
+                let options = $crate::credential::request_options(options)?;
+                $crate::runtime::run_sync(py, $crate::credential::native_token_info(self.native.clone(), scopes, options))
             }
 
             fn close(&self) {}
@@ -402,17 +482,35 @@ macro_rules! credential_class {
                 Ok($ty { native: $ctor(py, $($arg),*)? })
             }
 
-            /// Awaitable token for the scopes (azure-core `AsyncTokenCredential.get_token`).
-            #[pyo3(signature = (*scopes, **kwargs))]
+            /// Awaitable token for the scopes (azure-core `AsyncTokenCredential.get_token`); `claims` and
+            /// `tenant_id` as in the sync class.
+            #[pyo3(signature = (*scopes, claims=None, tenant_id=None, enable_cae=false, **kwargs))]
             fn get_token(
                 &self,
                 py: Python<'_>,
                 scopes: &Bound<'_, pyo3::types::PyTuple>,
+                claims: Option<String>,
+                tenant_id: Option<String>,
+                enable_cae: bool,
                 kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
             ) -> PyResult<Py<PyAny>> {
                 let _ = kwargs;
                 let scopes = $crate::credential::scopes(scopes)?;
-                $crate::runtime::run_async(py, $crate::credential::native_token(self.native.clone(), scopes))
+                let options = msi_identity::TokenRequestOptions { claims, tenant_id, enable_cae };
+                $crate::runtime::run_async(py, $crate::credential::native_token(self.native.clone(), scopes, options))
+            }
+
+            /// azure-core's `AsyncSupportsTokenInfo.get_token_info`: an awaitable `AccessTokenInfo`.
+            #[pyo3(signature = (*scopes, options=None))]
+            fn get_token_info(
+                &self,
+                py: Python<'_>,
+                scopes: &Bound<'_, pyo3::types::PyTuple>,
+                options: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Py<PyAny>> {
+                let scopes = $crate::credential::scopes(scopes)?;
+                let options = $crate::credential::request_options(options)?;
+                $crate::runtime::run_async(py, $crate::credential::native_token_info(self.native.clone(), scopes, options))
             }
 
             fn close(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -452,4 +550,86 @@ credential_class!(
     [tenant_id, client_id, client_secret, *, authority=None, ca_cert_pem=None, ca_cert_path=None],
     client_secret_credential,
     (tenant_id: String, client_id: String, client_secret: String, authority: Option<String>, ca_cert_pem: Option<String>, ca_cert_path: Option<String>)
+);
+
+/// azure-identity's `DefaultAzureCredential`, as core chains it (environment service principal, workload
+/// identity, managed identity, Azure CLI), configured from the environment when constructed plus these options.
+#[allow(clippy::too_many_arguments)]
+pub fn default_azure_credential(
+    py: Python<'_>,
+    authority: Option<String>,
+    exclude_environment_credential: bool,
+    exclude_workload_identity_credential: bool,
+    exclude_managed_identity_credential: bool,
+    exclude_cli_credential: bool,
+    process_timeout: Option<f64>,
+    ca_cert_pem: Option<String>,
+    ca_cert_path: Option<String>,
+) -> PyResult<Arc<NativeCredential>> {
+    let mut options = DefaultCredentialOptions::from_env();
+    if authority.is_some() {
+        options.authority = authority;
+    }
+    options.exclude_environment = exclude_environment_credential;
+    options.exclude_workload_identity = exclude_workload_identity_credential;
+    options.exclude_managed_identity = exclude_managed_identity_credential;
+    options.exclude_azure_cli = exclude_cli_credential;
+    if let Some(t) = process_timeout {
+        options.azure_cli_timeout = std::time::Duration::try_from_secs_f64(t)
+            .map_err(|_| {
+                Error::invalid_argument("process_timeout must be a number of seconds >= 0")
+            })
+            .or_raise(py)?;
+    }
+    let pem = ca_pem(ca_cert_pem, ca_cert_path).or_raise(py)?;
+    let shown = |name: &str, excluded: bool| (!excluded).then(|| name.to_string());
+    let sources: Vec<String> = [
+        shown("EnvironmentCredential", options.exclude_environment),
+        shown(
+            "WorkloadIdentityCredential",
+            options.exclude_workload_identity,
+        ),
+        shown(
+            "ManagedIdentityCredential",
+            options.exclude_managed_identity,
+        ),
+        shown("AzureCliCredential", options.exclude_azure_cli),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let repr = format!("DefaultAzureCredential(sources=[{}])", sources.join(", "));
+    NativeCredential::new(repr, move || {
+        let http = match &pem {
+            Some(p) => HttpClient::new(Some(p))?,
+            None => HttpClient::from_env()?,
+        };
+        Ok(Arc::new(CoreDefaultAzureCredential::new(options.clone(), http)) as SharedCredential)
+    })
+    .or_raise(py)
+}
+
+credential_class!(
+    DefaultAzureCredential,
+    "DefaultAzureCredential",
+    sync,
+    [*, authority=None, exclude_environment_credential=false, exclude_workload_identity_credential=false,
+        exclude_managed_identity_credential=false, exclude_cli_credential=false, process_timeout=None,
+        ca_cert_pem=None, ca_cert_path=None],
+    default_azure_credential,
+    (authority: Option<String>, exclude_environment_credential: bool, exclude_workload_identity_credential: bool,
+        exclude_managed_identity_credential: bool, exclude_cli_credential: bool, process_timeout: Option<f64>,
+        ca_cert_pem: Option<String>, ca_cert_path: Option<String>)
+);
+credential_class!(
+    AsyncDefaultAzureCredential,
+    "DefaultAzureCredential",
+    async,
+    [*, authority=None, exclude_environment_credential=false, exclude_workload_identity_credential=false,
+        exclude_managed_identity_credential=false, exclude_cli_credential=false, process_timeout=None,
+        ca_cert_pem=None, ca_cert_path=None],
+    default_azure_credential,
+    (authority: Option<String>, exclude_environment_credential: bool, exclude_workload_identity_credential: bool,
+        exclude_managed_identity_credential: bool, exclude_cli_credential: bool, process_timeout: Option<f64>,
+        ca_cert_pem: Option<String>, ca_cert_path: Option<String>)
 );

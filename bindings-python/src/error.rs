@@ -1,181 +1,35 @@
-//! Core's one error model rendered as Python exceptions with azure-core's names.
+//! Core's one error model rendered as Python exceptions that are azure-core's.
 //!
-//! Every `msi_identity::Error` becomes an exception through [`to_py_err`] (the only place that maps kinds), which
-//! sets `status_code`, `error_code`, `request_id`, `message`, `kind` and `target`, and keeps the Python exception a
-//! Python credential raised as `__cause__`. The classes are declared here and re-exported by
-//! `msi_identity/exceptions.py`.
+//! Every `msi_identity::Error` becomes an exception through [`to_py_err`] (the only place that maps kinds to
+//! classes), which gives it `kind`, `status_code`, `error_code`, `request_id`, `message` and `target`, and keeps
+//! the Python exception a Python credential raised as `__cause__`. The classes are declared in
+//! `msi_identity/exceptions.py`, as subclasses of `azure.core.exceptions`' (so `except
+//! azure.core.exceptions.ResourceNotFoundError` catches ours); that module is imported at the first error.
 
 use msi_identity::{Error, ErrorKind};
-use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 use std::fmt;
 
-create_exception!(
-    msi_identity.exceptions,
-    MsiIdentityError,
-    PyException,
-    "Base of every msi_identity error. Attributes: kind, status_code, error_code, request_id, message, target."
-);
-create_exception!(
-    msi_identity.exceptions,
-    HttpResponseError,
-    MsiIdentityError,
-    "The service answered with an error status (5xx, or one without a narrower class)."
-);
-create_exception!(
-    msi_identity.exceptions,
-    BadRequestError,
-    HttpResponseError,
-    "HTTP 400: the service rejected the request (e.g. FailedIdentityOperation, InvalidParameter)."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ResourceNotFoundError,
-    HttpResponseError,
-    "HTTP 404."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ResourceExistsError,
-    HttpResponseError,
-    "HTTP 409: the resource exists, or conflicts with what exists."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ResourceModifiedError,
-    HttpResponseError,
-    "HTTP 412: a precondition failed (the resource changed, or already exists when creating)."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ClientAuthenticationError,
-    HttpResponseError,
-    "HTTP 401, or a credential could not get a token (the credential's own exception is __cause__)."
-);
-create_exception!(
-    msi_identity.exceptions,
-    CredentialUnavailableError,
-    ClientAuthenticationError,
-    "No managed identity is available here, or the one asked for is not assigned (IMDS 400)."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ClientAuthorizationError,
-    HttpResponseError,
-    "HTTP 403: error_code tells AuthorizationFailed from LinkedAuthorizationFailed."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ThrottledError,
-    HttpResponseError,
-    "HTTP 429 after the retries ran out."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ServiceRequestError,
-    MsiIdentityError,
-    "No connection could be made, or it broke before an answer."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ServiceResponseError,
-    MsiIdentityError,
-    "The service did not answer properly."
-);
-create_exception!(
-    msi_identity.exceptions,
-    ServiceResponseTimeoutError,
-    ServiceResponseError,
-    "The request or a long-running operation took too long."
-);
+/// `msi_identity.exceptions`, imported at the first error (it imports azure-core, which `import msi_identity`
+/// does not pay for).
+static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
-/// `InvalidArgumentError(MsiIdentityError, ValueError)`: client-side validation failed, nothing was sent.
-/// Two bases, so it is built with `type(...)` rather than `create_exception!`.
-static INVALID_ARGUMENT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-
-pub fn invalid_argument_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
-    INVALID_ARGUMENT
+fn exceptions(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    EXCEPTIONS
         .get_or_try_init(py, || {
-            let bases = PyTuple::new(
-                py,
-                [
-                    py.get_type::<MsiIdentityError>(),
-                    py.get_type::<PyValueError>(),
-                ],
-            )?;
-            let ns = PyDict::new(py);
-            ns.set_item("__module__", "msi_identity.exceptions")?;
-            ns.set_item(
-                "__doc__",
-                "Client-side validation failed (a bad name, ID or option); nothing was sent.",
-            )?;
-            let ty = py
-                .get_type::<PyType>()
-                .call1(("InvalidArgumentError", bases, ns))?;
-            Ok(ty.cast_into::<PyType>()?.unbind())
+            Ok::<_, PyErr>(py.import("msi_identity.exceptions")?.unbind())
         })
-        .map(|t| t.bind(py))
+        .map(|m| m.bind(py))
 }
 
-/// The attributes every instance carries; `None` on the base class so hand-made instances have them too.
-pub const ATTRIBUTES: [&str; 6] = [
-    "kind",
-    "status_code",
-    "error_code",
-    "request_id",
-    "message",
-    "target",
-];
-
-/// Register the classes in the native module and give the base class its attribute defaults.
+/// Register what the native module itself carries: every `kind`, in core's order (`ErrorKind::ALL`), rendered
+/// from core, never copied.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    let base = py.get_type::<MsiIdentityError>();
-    for a in ATTRIBUTES {
-        base.setattr(a, py.None())?;
-    }
-    m.add("MsiIdentityError", base)?;
-    // Every `kind` an error can carry, in core's order (`ErrorKind::ALL`): rendered from core, never copied.
     m.add(
         "ERROR_KINDS",
-        PyTuple::new(py, ErrorKind::ALL.map(ErrorKind::as_str))?,
-    )?;
-    m.add("InvalidArgumentError", invalid_argument_type(py)?)?;
-    m.add("HttpResponseError", py.get_type::<HttpResponseError>())?;
-    m.add("BadRequestError", py.get_type::<BadRequestError>())?;
-    m.add(
-        "ResourceNotFoundError",
-        py.get_type::<ResourceNotFoundError>(),
-    )?;
-    m.add("ResourceExistsError", py.get_type::<ResourceExistsError>())?;
-    m.add(
-        "ResourceModifiedError",
-        py.get_type::<ResourceModifiedError>(),
-    )?;
-    m.add(
-        "ClientAuthenticationError",
-        py.get_type::<ClientAuthenticationError>(),
-    )?;
-    m.add(
-        "CredentialUnavailableError",
-        py.get_type::<CredentialUnavailableError>(),
-    )?;
-    m.add(
-        "ClientAuthorizationError",
-        py.get_type::<ClientAuthorizationError>(),
-    )?;
-    m.add("ThrottledError", py.get_type::<ThrottledError>())?;
-    m.add("ServiceRequestError", py.get_type::<ServiceRequestError>())?;
-    m.add(
-        "ServiceResponseError",
-        py.get_type::<ServiceResponseError>(),
-    )?;
-    m.add(
-        "ServiceResponseTimeoutError",
-        py.get_type::<ServiceResponseTimeoutError>(),
+        PyTuple::new(m.py(), ErrorKind::ALL.map(ErrorKind::as_str))?,
     )?;
     Ok(())
 }
@@ -224,32 +78,37 @@ fn python_cause(py: Python<'_>, e: &Error) -> Option<PyErr> {
     None
 }
 
-/// The exception class for an error: by kind, and for conflicts by status (409 exists, 412 modified).
-fn class_for<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyType>> {
-    Ok(match e.kind() {
-        ErrorKind::InvalidArgument => invalid_argument_type(py)?.clone(),
-        ErrorKind::BadRequest => py.get_type::<BadRequestError>(),
-        ErrorKind::NotFound => py.get_type::<ResourceNotFoundError>(),
-        ErrorKind::Conflict if e.status() == Some(412) => py.get_type::<ResourceModifiedError>(),
-        ErrorKind::Conflict => py.get_type::<ResourceExistsError>(),
-        ErrorKind::Authentication => py.get_type::<ClientAuthenticationError>(),
-        ErrorKind::Authorization => py.get_type::<ClientAuthorizationError>(),
-        ErrorKind::CredentialUnavailable => py.get_type::<CredentialUnavailableError>(),
-        ErrorKind::Throttled => py.get_type::<ThrottledError>(),
-        ErrorKind::Service => py.get_type::<HttpResponseError>(),
-        ErrorKind::Connection => py.get_type::<ServiceRequestError>(),
-        ErrorKind::Timeout => py.get_type::<ServiceResponseTimeoutError>(),
-    })
+/// The name of the exception class for an error (in `msi_identity.exceptions`): by kind, and for conflicts by
+/// status (409 exists, 412 modified).
+fn class_name(e: &Error) -> &'static str {
+    match e.kind() {
+        ErrorKind::InvalidArgument => "InvalidArgumentError",
+        ErrorKind::BadRequest => "BadRequestError",
+        ErrorKind::NotFound => "ResourceNotFoundError",
+        ErrorKind::Conflict if e.status() == Some(412) => "ResourceModifiedError",
+        ErrorKind::Conflict => "ResourceExistsError",
+        ErrorKind::Authentication => "ClientAuthenticationError",
+        ErrorKind::Authorization => "ClientAuthorizationError",
+        ErrorKind::CredentialUnavailable => "CredentialUnavailableError",
+        ErrorKind::Throttled => "ThrottledError",
+        ErrorKind::Service => "HttpResponseError",
+        ErrorKind::Connection => "ServiceRequestError",
+        ErrorKind::Timeout => "ServiceResponseTimeoutError",
+    }
 }
 
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
-    let value = class_for(py, e)?.call1((e.to_string(),))?;
-    value.setattr("kind", e.kind().as_str())?;
-    value.setattr("status_code", e.status())?;
-    value.setattr("error_code", e.code())?;
-    value.setattr("request_id", e.request_id())?;
-    value.setattr("message", e.message())?;
-    value.setattr("target", e.target())?;
+    let class = exceptions(py)?
+        .getattr(class_name(e))?
+        .cast_into::<PyType>()?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("kind", e.kind().as_str())?;
+    kwargs.set_item("status_code", e.status())?;
+    kwargs.set_item("error_code", e.code())?;
+    kwargs.set_item("request_id", e.request_id())?;
+    kwargs.set_item("detail", e.message())?;
+    kwargs.set_item("target", e.target())?;
+    let value = class.call((e.to_string(),), Some(&kwargs))?;
     let err = PyErr::from_value(value);
     if let Some(cause) = python_cause(py, e) {
         err.set_cause(py, Some(cause));

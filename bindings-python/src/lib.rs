@@ -2,7 +2,8 @@
 //!
 //! A binding file holds argument conversion, error mapping and runtime bridging, nothing else; files are named
 //! after the core modules they wrap (`client`, `compute`, `user_identity`, `roles`, `managed_identity`,
-//! `credential`, `identity`, `error`), plus `runtime` (the one tokio runtime) and `emulator`.
+//! `credential`, `identity`, `error`, `operation`), plus `runtime` (the one tokio runtime), `logging` (core's
+//! logs in Python's `logging`) and `emulator`.
 
 mod client;
 mod compute;
@@ -11,7 +12,9 @@ mod emulator;
 mod error;
 mod identity;
 mod json;
+mod logging;
 mod managed_identity;
+mod operation;
 mod roles;
 mod runtime;
 mod user_identity;
@@ -24,6 +27,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("RUNTIME_THREAD_NAME", runtime::THREAD_NAME)?;
     m.add_function(wrap_pyfunction!(runtime::drain, m)?)?;
+    m.add_function(wrap_pyfunction!(client::resume_operation, m)?)?;
     error::register(m)?;
     m.add_class::<client::ManagedIdentityClient>()?;
     m.add(
@@ -36,6 +40,11 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "AsyncClientSecretCredential",
         m.py().get_type::<credential::AsyncClientSecretCredential>(),
     )?;
+    m.add_class::<credential::DefaultAzureCredential>()?;
+    m.add(
+        "AsyncDefaultAzureCredential",
+        m.py().get_type::<credential::AsyncDefaultAzureCredential>(),
+    )?;
     m.add_class::<managed_identity::ManagedIdentityCredential>()?;
     m.add(
         "AsyncManagedIdentityCredential",
@@ -47,6 +56,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<compute::IdentityUpdate>()?;
     m.add_class::<user_identity::UserIdentity>()?;
     m.add_class::<roles::RoleAssignment>()?;
+    m.add_class::<operation::Operation>()?;
     m.add_class::<emulator::Emulator>()?;
     Ok(())
 }

@@ -81,6 +81,7 @@ where
     F: Future<Output = T> + Send,
     T: Send,
 {
+    crate::logging::refresh(py);
     py.detach(|| runtime().block_on(fut))
 }
 
@@ -141,6 +142,7 @@ impl Drop for InFlight {
 /// interpreter exit. Returns how many were left.
 #[pyfunction]
 pub fn drain(py: Python<'_>, timeout: f64) -> usize {
+    crate::logging::stop();
     let deadline =
         std::time::Instant::now() + std::time::Duration::from_secs_f64(timeout.clamp(0.0, 60.0));
     py.detach(|| {
@@ -224,6 +226,7 @@ where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
     use pyo3::IntoPyObjectExt;
+    crate::logging::refresh(py);
     let fut: CallFuture = Box::pin(async move {
         let value = fut.await?;
         Ok(Box::new(move |py: Python<'_>| value.into_py_any(py)) as ToPython)

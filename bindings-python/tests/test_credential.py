@@ -207,3 +207,127 @@ def test_our_aio_credential_in_azure_core_async_bearer_policy(emu, group):
 
     status, body = asyncio.run(go())
     assert status == 200 and body["subscriptionId"] == emu.subscription_id
+
+
+# ---- get_token_info / AccessTokenInfo (azure-core's SupportsTokenInfo), claims and tenant_id
+
+from azure.core import exceptions as core_exceptions  # noqa: E402
+from azure.core.credentials import AccessTokenInfo, SupportsTokenInfo  # noqa: E402
+
+
+def _secret_credential(emu, aio=False):
+    cls = msi_identity.aio.ClientSecretCredential if aio else ClientSecretCredential
+    return cls(emu.tenant_id, emu.admin_client_id, emu.admin_client_secret, authority=emu.endpoint,
+               ca_cert_pem=emu.ca_cert_pem)
+
+
+def test_get_token_info_is_azure_cores(emu):
+    cred = _secret_credential(emu)
+    assert isinstance(cred, SupportsTokenInfo)
+    info = cred.get_token_info(ARM_SCOPE)
+    assert isinstance(info, AccessTokenInfo) and info.token_type == "Bearer"
+    assert info.token == cred.get_token(ARM_SCOPE).token and info.expires_on > time.time() + 3000
+    assert msi_identity.AccessTokenInfo is AccessTokenInfo
+    # The credential's own tenant may be named; enable_cae is accepted.
+    assert cred.get_token_info(ARM_SCOPE, options={"tenant_id": emu.tenant_id, "enable_cae": True}).token
+    assert cred.get_token(ARM_SCOPE, tenant_id=emu.tenant_id.upper(), enable_cae=True).token == info.token
+
+
+@pytest.mark.parametrize(
+    "options, named",
+    [({"tenant_id": "72f988bf-86f1-41af-91ab-2d7cd011db47"}, "`tenant_id`"), ({"claims": '{"access_token": {}}'}, "`claims`")],
+)
+def test_unsupported_token_options_are_refused_by_name(emu, options, named):
+    cred = _secret_credential(emu)
+    for call in (lambda: cred.get_token_info(ARM_SCOPE, options=options), lambda: cred.get_token(ARM_SCOPE, **options)):
+        with pytest.raises(core_exceptions.ClientAuthenticationError) as ei:
+            call()
+        assert named in str(ei.value) and ei.value.kind == "authentication"
+    assert cred.get_token_info(ARM_SCOPE, options={"colour": "blue"}).token  # unknown keys: ignored, as azure-identity
+    with pytest.raises(TypeError):
+        cred.get_token_info(ARM_SCOPE, options=["tenant_id"])
+
+
+def test_managed_identity_refuses_any_tenant(emu, client, group):
+    vm = client.create_vm(group, "mi", image="UbuntuLTS", system_assigned=True)
+    cred = msi_identity.ManagedIdentityCredential(imds_endpoint=emu.imds_base_url(vm["id"]))
+    assert cred.get_token_info(ARM_SCOPE).token
+    with pytest.raises(ClientAuthenticationError, match="ManagedIdentityCredential gets tokens from its own tenant"):
+        cred.get_token_info(ARM_SCOPE, options={"tenant_id": emu.tenant_id})
+
+
+def test_aio_get_token_info(emu):
+    async def go():
+        cred = _secret_credential(emu, aio=True)
+        info = await cred.get_token_info(ARM_SCOPE)
+        with pytest.raises(ClientAuthenticationError, match="`claims`"):
+            await cred.get_token_info(ARM_SCOPE, options={"claims": "{}"})
+        return info
+
+    info = asyncio.run(go())
+    assert isinstance(info, AccessTokenInfo) and info.token.count(".") == 2
+
+
+# ---- DefaultAzureCredential (core's chain), its environment service-principal source against the emulator
+
+def _env(monkeypatch, emu):
+    for k, v in emu.env().items():
+        monkeypatch.setenv(k, v)
+
+
+def test_default_azure_credential_from_the_environment(emu, group, monkeypatch):
+    _env(monkeypatch, emu)
+    cred = msi_identity.DefaultAzureCredential(exclude_managed_identity_credential=True, exclude_cli_credential=True)
+    assert repr(cred) == "DefaultAzureCredential(sources=[EnvironmentCredential, WorkloadIdentityCredential])"
+    assert emu.admin_client_secret not in repr(cred)
+    info = cred.get_token_info(ARM_SCOPE)
+    assert isinstance(info, AccessTokenInfo) and cred.get_token(ARM_SCOPE).token == info.token
+    # As a client credential (no Python in the loop) ...
+    c = ManagedIdentityClient(cred, emu.subscription_id, use_environment=False, endpoint=emu.endpoint,
+                              ca_cert_pem=emu.ca_cert_pem)
+    assert c.get_resource_group(group)["name"] == group
+    # ... and through azure-core's protocol.
+    pipeline = Pipeline(transport=RequestsTransport(connection_verify=emu.ca_cert_path),
+                        policies=[BearerTokenCredentialPolicy(cred, ARM_SCOPE)])
+    url = f"{emu.endpoint}/subscriptions/{emu.subscription_id}/resourcegroups/{group}?api-version=2022-09-01"
+    assert pipeline.run(HttpRequest("GET", url)).http_response.json()["name"] == group
+
+
+def test_default_azure_credential_aio(emu, group, monkeypatch):
+    _env(monkeypatch, emu)
+
+    async def go():
+        async with msi_identity.aio.DefaultAzureCredential(exclude_managed_identity_credential=True,
+                                                           exclude_cli_credential=True) as cred:
+            info = await cred.get_token_info(ARM_SCOPE)
+            async with msi_identity.aio.ManagedIdentityClient(cred, emu.subscription_id) as c:
+                g = await c.get_resource_group(group)
+            pipeline = AsyncPipeline(transport=AsyncioRequestsTransport(connection_verify=emu.ca_cert_path),
+                                     policies=[AsyncBearerTokenCredentialPolicy(cred, ARM_SCOPE)])
+            url = f"{emu.endpoint}/subscriptions/{emu.subscription_id}?api-version=2022-09-01"
+            async with pipeline:
+                status = (await pipeline.run(HttpRequest("GET", url))).http_response.status_code
+            return info, g, status
+
+    info, g, status = asyncio.run(go())
+    assert isinstance(info, AccessTokenInfo) and g["name"] == group and status == 200
+
+
+def test_default_azure_credential_with_a_wrong_secret_stops_the_chain(emu, monkeypatch):
+    _env(monkeypatch, emu)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-the-secret")
+    cred = msi_identity.DefaultAzureCredential(exclude_cli_credential=True)
+    with pytest.raises(ClientAuthenticationError) as ei:
+        cred.get_token(ARM_SCOPE)
+    assert ei.value.error_code == "invalid_client" and "not-the-secret" not in str(ei.value)
+
+
+def test_default_azure_credential_with_nothing_configured(monkeypatch):
+    for k in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE"):
+        monkeypatch.delenv(k, raising=False)
+    cred = msi_identity.DefaultAzureCredential(exclude_managed_identity_credential=True, exclude_cli_credential=True)
+    with pytest.raises(core_exceptions.ClientAuthenticationError) as ei:
+        cred.get_token_info(ARM_SCOPE)
+    e = ei.value
+    assert isinstance(e, msi_identity.exceptions.CredentialUnavailableError)
+    assert "EnvironmentCredential: environment variables are not fully configured" in e.message

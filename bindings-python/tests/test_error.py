@@ -266,3 +266,107 @@ def test_error_kinds_come_from_core():
     # core's ErrorKind::ALL, in the CLI's exit-code order (2, 3, ...).
     assert ERROR_KINDS[:3] == ("invalid_argument", "bad_request", "not_found")
     assert len(set(ERROR_KINDS)) == len(ERROR_KINDS) == 11
+
+
+# ---- our exceptions are azure-core's (issue 11): `except azure.core.exceptions.X` catches them
+
+import azure.core.exceptions as core  # noqa: E402
+
+AZURE_CORE_BASES = {
+    "MsiIdentityError": core.AzureError,
+    "InvalidArgumentError": core.AzureError,
+    "HttpResponseError": core.HttpResponseError,
+    "BadRequestError": core.HttpResponseError,
+    "ResourceNotFoundError": core.ResourceNotFoundError,
+    "ResourceExistsError": core.ResourceExistsError,
+    "ResourceModifiedError": core.ResourceModifiedError,
+    "ClientAuthenticationError": core.ClientAuthenticationError,
+    "CredentialUnavailableError": core.ClientAuthenticationError,
+    "ClientAuthorizationError": core.HttpResponseError,
+    "ThrottledError": core.HttpResponseError,
+    "ServiceRequestError": core.ServiceRequestError,
+    "ServiceResponseError": core.ServiceResponseError,
+    "ServiceResponseTimeoutError": core.ServiceResponseTimeoutError,
+}
+
+
+def test_every_class_is_an_azure_core_subclass():
+    import msi_identity.exceptions as ours
+
+    for name, base in AZURE_CORE_BASES.items():
+        cls = getattr(ours, name)
+        assert issubclass(cls, base) and issubclass(cls, ours.MsiIdentityError), name
+    assert set(AZURE_CORE_BASES) == {n for n in ours.__all__ if n != "ERROR_KINDS"}
+    assert msi_identity.MsiIdentityError is ours.MsiIdentityError  # the lazy re-export
+
+
+def _expect(cls, call):
+    """`call()` raises, and `except cls` (an azure-core class) catches it; the exception."""
+    try:
+        call()
+    except cls as e:
+        return e
+    raise AssertionError(f"{cls.__name__} was not raised")
+
+
+def _bad_secret_client(emu):
+    return ManagedIdentityClient(
+        subscription_id=emu.subscription_id, endpoint=emu.endpoint, tenant_id=emu.tenant_id,
+        client_id=emu.admin_client_id, client_secret="not-the-secret", authority=emu.endpoint,
+        ca_cert_pem=emu.ca_cert_pem, use_environment=False,
+    )
+
+
+def test_azure_core_classes_catch_real_emulator_errors(emu, client, group):
+    client.create_vm(group, "vm", image="UbuntuLTS")
+    nf = _expect(core.ResourceNotFoundError, lambda: client.get_vm(group, "absent"))
+    assert (nf.status_code, nf.reason, nf.error_code, nf.kind) == (404, "Not Found", "ResourceNotFound", "not_found")
+    assert isinstance(nf.error, core.ODataV4Format)
+    assert (nf.error.code, nf.error.message) == ("ResourceNotFound", nf.message) and "absent" in nf.message
+    assert nf.request_id and nf.request_id in str(nf) and nf.response is None and nf.continuation_token is None
+
+    ex = _expect(core.ResourceExistsError, lambda: client.create_resource_group(group, "eastus"))
+    assert (ex.status_code, ex.reason, ex.error.code) == (409, "Conflict", "InvalidResourceGroupLocation")
+    mod = _expect(core.ResourceModifiedError, lambda: client.create_vm(group, "vm", image="UbuntuLTS"))
+    assert (mod.status_code, mod.reason) == (412, "Precondition Failed")
+    bad = _expect(core.HttpResponseError, lambda: client.vm_identity_assign(group, "vm", identities=["nope1"]))
+    assert isinstance(bad, BadRequestError) and bad.status_code == 400 and bad.error.code == "FailedIdentityOperation"
+    auth = _expect(core.ClientAuthenticationError, lambda: _bad_secret_client(emu).get_resource_group(group))
+    assert (auth.status_code, auth.reason, auth.error.code) == (401, "Unauthorized", "invalid_client")
+    denied = _expect(core.HttpResponseError, lambda: _principal_client(emu, client, group).create_resource_group(
+        unique("rg"), "westus"))
+    assert isinstance(denied, ClientAuthorizationError) and (denied.status_code, denied.reason) == (403, "Forbidden")
+    hook(emu, "POST", "/_emulator/faults", {"path_contains": group, "status": 429, "count": 1})
+    fast = ManagedIdentityClient(emu.credential(), emu.subscription_id, endpoint=emu.endpoint,
+                                 ca_cert_pem=emu.ca_cert_pem, retry_total=0, use_environment=False)
+    throttled = _expect(core.HttpResponseError, lambda: fast.get_resource_group(group))
+    assert isinstance(throttled, ThrottledError) and throttled.reason == "Too Many Requests"
+    hook(emu, "DELETE", "/_emulator/faults")
+    invalid = _expect(core.AzureError, lambda: client.vm_identity_show(group, "bad vm"))
+    assert isinstance(invalid, ValueError) and invalid.status_code is None and invalid.error.code is None
+
+
+def test_azure_core_classes_catch_transport_errors(emu, group):
+    down = ManagedIdentityClient(subscription_id="00000000-0000-0000-0000-000000000000",
+                                 endpoint=f"https://127.0.0.1:{closed_port()}", access_token="t", retry_total=0,
+                                 use_environment=False)
+    e = _expect(core.ServiceRequestError, lambda: down.get_resource_group("rg"))
+    assert e.kind == "connection" and e.reason is None
+    # (A real LRO timeout caught as azure-core's ServiceResponseTimeoutError: test_operation.py.)
+
+
+def test_aio_errors_are_azure_cores_too(emu, group):
+    async def go():
+        await emu.aio_client().get_vm(group, "absent")
+
+    e = _expect(core.ResourceNotFoundError, lambda: asyncio.run(go()))
+    assert e.status_code == 404
+
+
+def test_hand_made_instances_still_work():
+    e = ResourceNotFoundError("gone")
+    assert isinstance(e, core.ResourceNotFoundError) and str(e) == "gone" and e.message == "gone"
+    assert (e.status_code, e.error, e.kind, e.reason) == (None, None, None, None)
+    e2 = HttpResponseError("x", status_code=503, error_code="Busy", detail="try later", kind="service")
+    assert (e2.status_code, e2.reason, e2.error.code, e2.error.message, e2.message) == (
+        503, "Service Unavailable", "Busy", "try later", "try later")

@@ -2,13 +2,15 @@
 # msi_identity` (bindings-python/test.sh): edit both together.
 from collections.abc import Iterator, Sequence
 from os import PathLike
-from typing import Any, Optional, Protocol, Union, final
+from typing import Any, Awaitable, Optional, Protocol, Union, final
 
+from azure.core.credentials import AccessTokenInfo, TokenRequestOptions
+from azure.core.polling import AsyncLROPoller, LROPoller
 from typing_extensions import Self
 
 __version__: str
 RUNTIME_THREAD_NAME: str
-# Every `kind` an MsiIdentityError can carry (core's ErrorKind::ALL, in the CLI's exit-code order).
+# Every `kind` an msi_identity.exceptions.MsiIdentityError can carry (core's ErrorKind::ALL, in the CLI's exit-code order).
 ERROR_KINDS: tuple[str, ...]
 
 def drain(timeout: float) -> int: ...
@@ -18,25 +20,14 @@ __all__ = [
     "RUNTIME_THREAD_NAME",
     "ERROR_KINDS",
     "drain",
-    "MsiIdentityError",
-    "InvalidArgumentError",
-    "HttpResponseError",
-    "BadRequestError",
-    "ResourceNotFoundError",
-    "ResourceExistsError",
-    "ResourceModifiedError",
-    "ClientAuthenticationError",
-    "CredentialUnavailableError",
-    "ClientAuthorizationError",
-    "ThrottledError",
-    "ServiceRequestError",
-    "ServiceResponseError",
-    "ServiceResponseTimeoutError",
+    "resume_operation",
     "ManagedIdentityClient",
     "AsyncManagedIdentityClient",
     "AccessToken",
     "ClientSecretCredential",
     "AsyncClientSecretCredential",
+    "DefaultAzureCredential",
+    "AsyncDefaultAzureCredential",
     "ManagedIdentityCredential",
     "AsyncManagedIdentityCredential",
     "Identity",
@@ -44,6 +35,7 @@ __all__ = [
     "IdentityUpdate",
     "UserIdentity",
     "RoleAssignment",
+    "Operation",
     "Emulator",
 ]
 
@@ -64,30 +56,6 @@ class _AsyncTokenCredential(Protocol):
     """azure-core's ``AsyncTokenCredential``: e.g. any ``azure.identity.aio`` credential."""
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> _AccessTokenLike: ...
-
-# ---- errors (error.rs)
-
-class MsiIdentityError(Exception):
-    kind: Optional[str]
-    status_code: Optional[int]
-    error_code: Optional[str]
-    request_id: Optional[str]
-    message: Optional[str]
-    target: Optional[str]
-
-class InvalidArgumentError(MsiIdentityError, ValueError): ...
-class HttpResponseError(MsiIdentityError): ...
-class BadRequestError(HttpResponseError): ...
-class ResourceNotFoundError(HttpResponseError): ...
-class ResourceExistsError(HttpResponseError): ...
-class ResourceModifiedError(HttpResponseError): ...
-class ClientAuthenticationError(HttpResponseError): ...
-class CredentialUnavailableError(ClientAuthenticationError): ...
-class ClientAuthorizationError(HttpResponseError): ...
-class ThrottledError(HttpResponseError): ...
-class ServiceRequestError(MsiIdentityError): ...
-class ServiceResponseError(MsiIdentityError): ...
-class ServiceResponseTimeoutError(ServiceResponseError): ...
 
 # ---- results (identity.rs, compute.rs, user_identity.rs, roles.rs)
 
@@ -195,7 +163,15 @@ class ClientSecretCredential:
         ca_cert_pem: Optional[str] = None,
         ca_cert_path: Optional[str] = None,
     ) -> Self: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken: ...
+    def get_token_info(self, *scopes: str, options: Optional[TokenRequestOptions] = None) -> AccessTokenInfo: ...
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *args: object) -> None: ...
@@ -212,7 +188,17 @@ class AsyncClientSecretCredential:
         ca_cert_pem: Optional[str] = None,
         ca_cert_path: Optional[str] = None,
     ) -> Self: ...
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken: ...
+    async def get_token_info(
+        self, *scopes: str, options: Optional[TokenRequestOptions] = None
+    ) -> AccessTokenInfo: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *args: object) -> None: ...
@@ -230,7 +216,15 @@ class ManagedIdentityCredential:
         ca_cert_pem: Optional[str] = None,
         ca_cert_path: Optional[str] = None,
     ) -> Self: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken: ...
+    def get_token_info(self, *scopes: str, options: Optional[TokenRequestOptions] = None) -> AccessTokenInfo: ...
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *args: object) -> None: ...
@@ -248,7 +242,73 @@ class AsyncManagedIdentityCredential:
         ca_cert_pem: Optional[str] = None,
         ca_cert_path: Optional[str] = None,
     ) -> Self: ...
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken: ...
+    async def get_token_info(
+        self, *scopes: str, options: Optional[TokenRequestOptions] = None
+    ) -> AccessTokenInfo: ...
+    async def close(self) -> None: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *args: object) -> None: ...
+
+@final
+class DefaultAzureCredential:
+    def __new__(
+        cls,
+        *,
+        authority: Optional[str] = None,
+        exclude_environment_credential: bool = False,
+        exclude_workload_identity_credential: bool = False,
+        exclude_managed_identity_credential: bool = False,
+        exclude_cli_credential: bool = False,
+        process_timeout: Optional[float] = None,
+        ca_cert_pem: Optional[str] = None,
+        ca_cert_path: Optional[str] = None,
+    ) -> Self: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken: ...
+    def get_token_info(self, *scopes: str, options: Optional[TokenRequestOptions] = None) -> AccessTokenInfo: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *args: object) -> None: ...
+
+@final
+class AsyncDefaultAzureCredential:
+    def __new__(
+        cls,
+        *,
+        authority: Optional[str] = None,
+        exclude_environment_credential: bool = False,
+        exclude_workload_identity_credential: bool = False,
+        exclude_managed_identity_credential: bool = False,
+        exclude_cli_credential: bool = False,
+        process_timeout: Optional[float] = None,
+        ca_cert_pem: Optional[str] = None,
+        ca_cert_path: Optional[str] = None,
+    ) -> Self: ...
+    async def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken: ...
+    async def get_token_info(
+        self, *scopes: str, options: Optional[TokenRequestOptions] = None
+    ) -> AccessTokenInfo: ...
     async def close(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *args: object) -> None: ...
@@ -257,8 +317,10 @@ _Credential = Union[
     _TokenCredential,
     ManagedIdentityCredential,
     ClientSecretCredential,
+    DefaultAzureCredential,
     AsyncManagedIdentityCredential,
     AsyncClientSecretCredential,
+    AsyncDefaultAzureCredential,
 ]
 _AnyCredential = Union[_Credential, _AsyncTokenCredential]
 
@@ -447,6 +509,154 @@ class ManagedIdentityClient:
         vmss_name: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> bool: ...
+    # long-running operations as azure-core pollers (or resumed from continuation_token)
+    def begin_vm_identity_assign(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identities: Optional[Sequence[str]] = None,
+        system_assigned: Optional[bool] = None,
+        role: Optional[str] = None,
+        scope: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[IdentityUpdate]: ...
+    def begin_vm_identity_remove(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identities: Optional[Sequence[str]] = None,
+        system_assigned: Optional[bool] = None,
+        all_user_assigned: bool = False,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[IdentityUpdate]: ...
+    def begin_vm_identity_set(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identity_type: Optional[str] = None,
+        identities: Optional[Sequence[str]] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[IdentityUpdate]: ...
+    def begin_create_vm(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        model: Optional[dict[str, Any]] = None,
+        *,
+        image: Optional[str] = None,
+        size: Optional[str] = None,
+        admin_username: Optional[str] = None,
+        admin_password: Optional[str] = None,
+        ssh_public_key: Optional[str] = None,
+        generate_ssh_keys: bool = False,
+        location: Optional[str] = None,
+        instance_count: Optional[int] = None,
+        system_assigned: Optional[bool] = None,
+        assign_identity: Optional[Sequence[str]] = None,
+        identity_type: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[dict[str, Any]]: ...
+    def begin_delete_vm(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[bool]: ...
+    def begin_vmss_identity_assign(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identities: Optional[Sequence[str]] = None,
+        system_assigned: Optional[bool] = None,
+        role: Optional[str] = None,
+        scope: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[IdentityUpdate]: ...
+    def begin_vmss_identity_remove(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identities: Optional[Sequence[str]] = None,
+        system_assigned: Optional[bool] = None,
+        all_user_assigned: bool = False,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[IdentityUpdate]: ...
+    def begin_vmss_identity_set(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identity_type: Optional[str] = None,
+        identities: Optional[Sequence[str]] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[IdentityUpdate]: ...
+    def begin_create_vmss(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        model: Optional[dict[str, Any]] = None,
+        *,
+        image: Optional[str] = None,
+        size: Optional[str] = None,
+        admin_username: Optional[str] = None,
+        admin_password: Optional[str] = None,
+        ssh_public_key: Optional[str] = None,
+        generate_ssh_keys: bool = False,
+        location: Optional[str] = None,
+        instance_count: Optional[int] = None,
+        system_assigned: Optional[bool] = None,
+        assign_identity: Optional[Sequence[str]] = None,
+        identity_type: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[dict[str, Any]]: ...
+    def begin_delete_vmss(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[bool]: ...
+    def begin_set_msi_extension(
+        self,
+        resource_group: Optional[str] = None,
+        vm_name: Optional[str] = None,
+        *,
+        extension_type: Optional[str] = None,
+        vmss_name: Optional[str] = None,
+        name: Optional[str] = None,
+        publisher: Optional[str] = None,
+        version: Optional[str] = None,
+        settings: Optional[dict[str, Any]] = None,
+        port: Optional[int] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[dict[str, Any]]: ...
+    def begin_delete_extension(
+        self,
+        resource_group: Optional[str] = None,
+        vm_name: Optional[str] = None,
+        *,
+        name: Optional[str] = None,
+        vmss_name: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> LROPoller[bool]: ...
     # user-assigned identities
     def create_user_identity(
         self, resource_group: str, name: str, *, location: Optional[str] = None, tags: Optional[dict[str, str]] = None
@@ -649,6 +859,154 @@ class AsyncManagedIdentityClient:
         vmss_name: Optional[str] = None,
         resource_id: Optional[str] = None,
     ) -> bool: ...
+    # long-running operations as azure-core pollers (or resumed from continuation_token)
+    async def begin_vm_identity_assign(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identities: Optional[Sequence[str]] = None,
+        system_assigned: Optional[bool] = None,
+        role: Optional[str] = None,
+        scope: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[IdentityUpdate]: ...
+    async def begin_vm_identity_remove(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identities: Optional[Sequence[str]] = None,
+        system_assigned: Optional[bool] = None,
+        all_user_assigned: bool = False,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[IdentityUpdate]: ...
+    async def begin_vm_identity_set(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identity_type: Optional[str] = None,
+        identities: Optional[Sequence[str]] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[IdentityUpdate]: ...
+    async def begin_create_vm(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        model: Optional[dict[str, Any]] = None,
+        *,
+        image: Optional[str] = None,
+        size: Optional[str] = None,
+        admin_username: Optional[str] = None,
+        admin_password: Optional[str] = None,
+        ssh_public_key: Optional[str] = None,
+        generate_ssh_keys: bool = False,
+        location: Optional[str] = None,
+        instance_count: Optional[int] = None,
+        system_assigned: Optional[bool] = None,
+        assign_identity: Optional[Sequence[str]] = None,
+        identity_type: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[dict[str, Any]]: ...
+    async def begin_delete_vm(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[bool]: ...
+    async def begin_vmss_identity_assign(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identities: Optional[Sequence[str]] = None,
+        system_assigned: Optional[bool] = None,
+        role: Optional[str] = None,
+        scope: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[IdentityUpdate]: ...
+    async def begin_vmss_identity_remove(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identities: Optional[Sequence[str]] = None,
+        system_assigned: Optional[bool] = None,
+        all_user_assigned: bool = False,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[IdentityUpdate]: ...
+    async def begin_vmss_identity_set(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        identity_type: Optional[str] = None,
+        identities: Optional[Sequence[str]] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[IdentityUpdate]: ...
+    async def begin_create_vmss(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        model: Optional[dict[str, Any]] = None,
+        *,
+        image: Optional[str] = None,
+        size: Optional[str] = None,
+        admin_username: Optional[str] = None,
+        admin_password: Optional[str] = None,
+        ssh_public_key: Optional[str] = None,
+        generate_ssh_keys: bool = False,
+        location: Optional[str] = None,
+        instance_count: Optional[int] = None,
+        system_assigned: Optional[bool] = None,
+        assign_identity: Optional[Sequence[str]] = None,
+        identity_type: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[dict[str, Any]]: ...
+    async def begin_delete_vmss(
+        self,
+        resource_group: Optional[str] = None,
+        name: Optional[str] = None,
+        *,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[bool]: ...
+    async def begin_set_msi_extension(
+        self,
+        resource_group: Optional[str] = None,
+        vm_name: Optional[str] = None,
+        *,
+        extension_type: Optional[str] = None,
+        vmss_name: Optional[str] = None,
+        name: Optional[str] = None,
+        publisher: Optional[str] = None,
+        version: Optional[str] = None,
+        settings: Optional[dict[str, Any]] = None,
+        port: Optional[int] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[dict[str, Any]]: ...
+    async def begin_delete_extension(
+        self,
+        resource_group: Optional[str] = None,
+        vm_name: Optional[str] = None,
+        *,
+        name: Optional[str] = None,
+        vmss_name: Optional[str] = None,
+        resource_id: Optional[str] = None,
+        continuation_token: Optional[str] = None,
+    ) -> AsyncLROPoller[bool]: ...
     async def create_user_identity(
         self, resource_group: str, name: str, *, location: Optional[str] = None, tags: Optional[dict[str, str]] = None
     ) -> UserIdentity: ...
@@ -669,6 +1027,24 @@ class AsyncManagedIdentityClient:
     async def delete_role_assignments(
         self, scope: Optional[str] = None, *, principal_id: Optional[str] = None, role: Optional[str] = None
     ) -> list[str]: ...
+
+# ---- long-running operations (operation.rs): what the begin_* methods' pollers drive (msi_identity/_lro.py)
+
+def resume_operation(
+    client: Union[ManagedIdentityClient, AsyncManagedIdentityClient], continuation_token: str
+) -> Operation: ...
+@final
+class Operation:
+    @property
+    def kind(self) -> str: ...
+    @property
+    def resource_id(self) -> str: ...
+    def status(self) -> str: ...
+    def done(self) -> bool: ...
+    def continuation_token(self) -> str: ...
+    def wait(self) -> None: ...
+    def wait_async(self) -> Awaitable[None]: ...
+    def result(self) -> Any: ...
 
 # ---- the emulator (emulator.rs)
 

@@ -5,7 +5,8 @@ sync or async (``azure.identity.aio``); an async ``get_token`` is awaited on the
 """
 
 from .._native import AsyncClientSecretCredential as ClientSecretCredential
+from .._native import AsyncDefaultAzureCredential as DefaultAzureCredential
 from .._native import AsyncManagedIdentityClient as ManagedIdentityClient
 from .._native import AsyncManagedIdentityCredential as ManagedIdentityCredential
 
-__all__ = ["ClientSecretCredential", "ManagedIdentityClient", "ManagedIdentityCredential"]
+__all__ = ["ClientSecretCredential", "DefaultAzureCredential", "ManagedIdentityClient", "ManagedIdentityCredential"]
