@@ -835,6 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AbortHandle = nativeBinding.AbortHandle
+module.exports.DefaultAzureCredential = nativeBinding.DefaultAzureCredential
 module.exports.Emulator = nativeBinding.Emulator
 module.exports.ManagedIdentityCredential = nativeBinding.ManagedIdentityCredential
 module.exports.MsiClient = nativeBinding.MsiClient

@@ -63,6 +63,6 @@ test('50 concurrent calls on one client', async () => {
   assert.equal(results.length, 50)
   // concurrent identity writers never lose each other's changes (core re-plans on 412)
   const final = await client.showVmIdentity(rg, 'vm')
-  assert.equal(final.userAssignedIdentities.length, 20)
+  assert.equal(Object.keys(final.userAssignedIdentities).length, 20)
   assert.equal(final.type, 'UserAssigned')
 })

@@ -35,7 +35,7 @@ test('desired state and remove-all on a scale set', async () => {
   await client.createVmss(rg, 'ss', { image: 'Ubuntu2204', instanceCount: 3, systemAssigned: true })
   let u = await client.setVmssIdentity(rg, 'ss', { type: 'SystemAssigned, UserAssigned', userAssigned: ['uai1', 'uai2'] })
   assert.equal(u.identity.type, 'SystemAssigned, UserAssigned')
-  assert.equal(u.identity.userAssignedIdentities.length, 2)
+  assert.equal(Object.keys(u.identity.userAssignedIdentities).length, 2)
   u = await client.removeVmssIdentity(rg, 'ss', { allUserAssigned: true })
   assert.equal(u.identity.type, 'SystemAssigned')
   assert.equal((await client.getVmss(rg, 'ss')).sku.capacity, 3)

@@ -39,16 +39,16 @@ test('a getToken that answers synchronously, or through a thenable chain, works 
   assert.equal((await slow.getResourceGroup(rg)).name, rg)
 })
 
-test('credential failures: CredentialUnavailableError by name, our own errors keep their fields, else AuthenticationError', async () => {
+test('credential failures: CredentialUnavailableError by name, our own errors keep their fields, else ClientAuthenticationError', async () => {
   const unavailable = Object.assign(new Error('no managed identity endpoint'), { name: 'CredentialUnavailableError' })
   const cases = [
     [{ getToken: async () => { throw unavailable } }, msi.CredentialUnavailableError, /no managed identity endpoint/],
-    [{ getToken: () => { throw new Error('sync boom') } }, msi.AuthenticationError, /sync boom/],
-    [{ getToken: async () => null }, msi.AuthenticationError, /no token/],
-    [{ getToken: async () => ({ token: 'x' }) }, msi.AuthenticationError, /expiresOnTimestamp/],
-    [{ getToken: async () => Promise.reject('a string') }, msi.AuthenticationError, /non-Error/],
+    [{ getToken: () => { throw new Error('sync boom') } }, msi.ClientAuthenticationError, /sync boom/],
+    [{ getToken: async () => null }, msi.ClientAuthenticationError, /no token/],
+    [{ getToken: async () => ({ token: 'x' }) }, msi.ClientAuthenticationError, /expiresOnTimestamp/],
+    [{ getToken: async () => Promise.reject('a string') }, msi.ClientAuthenticationError, /non-Error/],
     [
-      { getToken: async () => { throw new msi.ThrottledError('slow down', { statusCode: 429, errorCode: 'TooMany', requestId: 'r1' }) } },
+      { getToken: async () => { throw new msi.ThrottledError('slow down', { statusCode: 429, code: 'TooMany', requestId: 'r1' }) } },
       msi.ThrottledError,
       /slow down/,
     ],
@@ -59,7 +59,7 @@ test('credential failures: CredentialUnavailableError by name, our own errors ke
     assert.match(e.message, re)
   }
   const t = await new msi.MsiClient(cases[5][0], options).getResourceGroup(rg).catch((e) => e)
-  assert.deepEqual([t.statusCode, t.errorCode, t.requestId], [429, 'TooMany', 'r1'])
+  assert.deepEqual([t.statusCode, t.code, t.requestId], [429, 'TooMany', 'r1'])
 })
 
 test('a client holding a JS credential does not keep Node running', async () => {
@@ -100,5 +100,6 @@ test('@azure/identity ClientSecretCredential against the emulator Entra endpoint
   assert.equal(r.code, 0, r.stderr)
   const [ok, err] = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
   assert.deepEqual(ok, { same: true })
-  assert.deepEqual(err, { name: 'AuthenticationError', code: 'MSI_AUTHENTICATION' })
+  // @azure/identity's own error (its name) is the code
+  assert.deepEqual(err, { name: 'ClientAuthenticationError', code: 'AuthenticationRequiredError' })
 })

@@ -23,10 +23,13 @@ export async function startEmulator(after, options) {
   return emulator
 }
 
-/** Run `node -e script` (CommonJS, package resolvable) with `env` added; resolves to { code, stdout, stderr }. */
-export function runNode(script, env = {}, timeoutMs = 60_000) {
+/**
+ * Run `node -e script` (CommonJS unless `nodeArgs` has `--input-type=module`; the package resolvable) with `env`
+ * added; resolves to { code, stdout, stderr }.
+ */
+export function runNode(script, env = {}, timeoutMs = 60_000, nodeArgs = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script], {
+    const child = spawn(process.execPath, [...nodeArgs, '-e', script], {
       cwd: pkgDir,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

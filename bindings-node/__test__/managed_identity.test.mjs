@@ -38,7 +38,7 @@ test('IMDS: an identity not assigned here is CredentialUnavailableError with the
   const c = new msi.ManagedIdentityCredential({ source: 'imds', endpoint: base, clientId: '00000000-0000-0000-0000-000000000000' })
   const e = await c.getToken(ARM).catch((e) => e)
   assert.ok(e instanceof msi.CredentialUnavailableError, String(e))
-  assert.deepEqual([e.code, e.statusCode, e.errorCode], ['MSI_CREDENTIAL_UNAVAILABLE', 400, 'invalid_request'])
+  assert.deepEqual([e.kind, e.statusCode, e.code], ['credential_unavailable', 400, 'invalid_request'])
   await assert.rejects(c.getToken([ARM, 'https://vault.azure.net/.default']), msi.InvalidArgumentError)
 })
 
@@ -86,7 +86,7 @@ test('as the credential of MsiClient and of an @azure/core-rest-pipeline bearerT
   // MsiClient: the VM's identity may read the group, not write in it
   const client = new msi.MsiClient(cred, { endpoint: emulator.endpoint, subscriptionId: emulator.subscriptionId, caCert: emulator.caCertPath })
   assert.equal((await client.getUserIdentity(rg, 'uai1')).id, uai.id)
-  await assert.rejects(client.createUserIdentity(rg, 'nope'), msi.AuthorizationError)
+  await assert.rejects(client.createUserIdentity(rg, 'nope'), msi.ClientAuthorizationError)
 
   // @azure/core-rest-pipeline: a real GET to the emulator's ARM over HTTPS
   const { createEmptyPipeline, bearerTokenAuthenticationPolicy, createPipelineRequest, createDefaultHttpClient } =

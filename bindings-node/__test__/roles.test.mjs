@@ -35,7 +35,7 @@ test('grant a VM identity access to a resource group, list it, delete it', async
   assert.deepEqual(await client.listRoleAssignments(null, principalId), [])
 })
 
-test('403: AuthorizationError keeps AuthorizationFailed vs LinkedAuthorizationFailed', async () => {
+test('403: ClientAuthorizationError keeps AuthorizationFailed vs LinkedAuthorizationFailed', async () => {
   const em = await msi.Emulator.start()
   try {
     const c = em.client()
@@ -51,11 +51,11 @@ test('403: AuthorizationError keeps AuthorizationFailed vs LinkedAuthorizationFa
     await c.deleteRoleAssignment(owner.id)
 
     const e = await c.createUserIdentity(rg, 'another').catch((e) => e)
-    assert.ok(e instanceof msi.AuthorizationError, String(e))
-    assert.deepEqual([e.code, e.statusCode, e.errorCode], ['MSI_AUTHORIZATION', 403, 'AuthorizationFailed'])
+    assert.ok(e instanceof msi.ClientAuthorizationError, String(e))
+    assert.deepEqual([e.kind, e.statusCode, e.code], ['authorization', 403, 'AuthorizationFailed'])
     const linked = await c.assignVmIdentity(rg, 'vm', { userAssigned: [uai.id] }).catch((e) => e)
-    assert.ok(linked instanceof msi.AuthorizationError, String(linked))
-    assert.deepEqual([linked.statusCode, linked.errorCode], [403, 'LinkedAuthorizationFailed'])
+    assert.ok(linked instanceof msi.ClientAuthorizationError, String(linked))
+    assert.deepEqual([linked.statusCode, linked.code], [403, 'LinkedAuthorizationFailed'])
     // what the role allows still works
     assert.equal((await c.assignVmIdentity(rg, 'vm', { systemAssigned: true })).identity.type, 'SystemAssigned')
   } finally {

@@ -13,7 +13,7 @@ async function group() {
   return rg
 }
 
-const userIds = (i) => i.userAssignedIdentities.map((u) => u.id.toLowerCase())
+const userIds = (i) => Object.keys(i.userAssignedIdentities).map((id) => id.toLowerCase())
 
 test('portal, VM: System assigned On/Off, User assigned Add/Remove', async () => {
   const rg = await group()
@@ -39,12 +39,12 @@ test('portal, VM: System assigned On/Off, User assigned Add/Remove', async () =>
   u = await client.assignVmIdentity(rg, 'myVM', { userAssigned: ['myUserAssignedIdentity'] })
   assert.equal(u.identity.type, 'UserAssigned')
   assert.deepEqual(userIds(u.identity), [uai.id.toLowerCase()])
-  assert.equal(u.identity.userAssignedIdentities[0].clientId, uai.clientId)
+  assert.equal(Object.values(u.identity.userAssignedIdentities)[0].clientId, uai.clientId)
 
   // User assigned, Remove
   u = await client.removeVmIdentity(rg, 'myVM', { userAssigned: [uai.id] })
   assert.equal(u.identity.type, 'None')
-  assert.deepEqual(u.identity.userAssignedIdentities, [])
+  assert.deepEqual(u.identity.userAssignedIdentities, {})
 })
 
 test('portal, VM scale set: System assigned On/Off, User assigned Add/Remove', async () => {
@@ -137,7 +137,7 @@ test('Azure CLI, VM: az group/vm/identity commands of the guide', async () => {
   u = await client.setVmIdentity(rg, 'myVm2', { type: 'UserAssigned' })
   assert.equal(u.identity.type, 'UserAssigned')
   assert.equal(u.identity.principalId, undefined)
-  assert.equal(u.identity.userAssignedIdentities.length, 1)
+  assert.equal(Object.keys(u.identity.userAssignedIdentities).length, 1)
 
   // az vm update --set identity.type="none"
   u = await client.setVmIdentity(rg, 'myVm2', { type: 'none' })
@@ -169,5 +169,5 @@ test('Azure CLI, VM: az group/vm/identity commands of the guide', async () => {
   await client.assignVmIdentity(rg, 'myVM3', { systemAssigned: true, userAssigned: ['myUserAssignedIdentity'] })
   u = await client.setVmIdentity(rg, 'myVM3', { type: 'SystemAssigned', userAssigned: [] })
   assert.equal(u.identity.type, 'SystemAssigned')
-  assert.deepEqual(u.identity.userAssignedIdentities, [])
+  assert.deepEqual(u.identity.userAssignedIdentities, {})
 })

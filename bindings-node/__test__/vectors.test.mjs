@@ -23,11 +23,11 @@ function fill(v, sub) {
 const sorted = (names) => names.map((n) => n.toLowerCase()).sort()
 const lastSegment = (id) => id.split('/').pop()
 
-/** The table's shape of a JS `Identity` ({ type, userAssignedIdentities: [{ id }] }). */
+/** The table's shape of a JS `Identity` ({ type, userAssignedIdentities: { [id]: { principalId, clientId } } }). */
 function shape(identity) {
   return {
     system: identity.type.includes('SystemAssigned'),
-    user: sorted(identity.userAssignedIdentities.map((u) => lastSegment(u.id))),
+    user: sorted(Object.keys(identity.userAssignedIdentities).map(lastSegment)),
   }
 }
 

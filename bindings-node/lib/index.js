@@ -1,26 +1,69 @@
 'use strict'
-// The package's entry: the generated bindings (../index.js, from the Rust in src/) with every error remapped
-// into the typed classes of ./errors.js. Nothing here knows about Azure: it only wraps calls.
+// The package's CommonJS entry (`require('msi-identity')`; ./index.mjs is the ES module one, over this file): the
+// generated bindings (../index.js, from the Rust in src/) with every error remapped into the typed classes of
+// ./errors.js, and `abortSignal` handled on every operation. Nothing here knows about Azure: it only wraps calls.
 
 const native = require('../index.js')
 const errors = require('./errors.js')
 
-const { remap } = errors
+const { remap, abortError, InvalidArgumentError } = errors
+
+/** Native exports that are not part of the public API. */
+const INTERNAL = new Set(['AbortHandle'])
+
+function settle(r, done) {
+  if (r && typeof r.then === 'function') {
+    return r.then(
+      (v) => {
+        done()
+        return v
+      },
+      (e) => {
+        done()
+        throw remap(e)
+      },
+    )
+  }
+  done()
+  return r
+}
+
+/**
+ * Call `fn`, errors remapped. When the last argument is an options object with an `abortSignal` (the
+ * `OperationOptions` of `@azure/core-client`, or `GetTokenOptions`), the native call gets an AbortHandle in its
+ * place, aborted from the signal's `abort` event: the Rust future is dropped and the call rejects with an
+ * `AbortError`. An already aborted signal rejects at once, before anything is sent.
+ */
+function call(fn, self, args) {
+  const last = args.length - 1
+  const options = args[last]
+  const signal = options !== null && typeof options === 'object' && !Array.isArray(options) ? options.abortSignal : undefined
+  if (signal === undefined || signal === null) return settle(fn.apply(self, args), () => {})
+  if (typeof signal !== 'object' || typeof signal.addEventListener !== 'function' || typeof signal.removeEventListener !== 'function') {
+    return Promise.reject(new InvalidArgumentError('abortSignal must be an AbortSignal'))
+  }
+  if (signal.aborted) return Promise.reject(abortError())
+  const handle = new native.AbortHandle()
+  const onAbort = () => handle.abort()
+  signal.addEventListener('abort', onAbort, { once: true })
+  const done = () => signal.removeEventListener('abort', onAbort)
+  let r
+  try {
+    r = fn.apply(self, [...args.slice(0, last), { ...options, abortSignal: handle }])
+  } catch (e) {
+    done()
+    throw e
+  }
+  return settle(r, done)
+}
 
 function wrapFunction(fn) {
   return function (...args) {
-    let r
     try {
-      r = fn.apply(this, args)
+      return call(fn, this, args)
     } catch (e) {
       throw remap(e)
     }
-    if (r && typeof r.then === 'function') {
-      return r.then(undefined, (e) => {
-        throw remap(e)
-      })
-    }
-    return r
   }
 }
 
@@ -55,6 +98,7 @@ function wrapClass(C) {
 
 const exported = {}
 for (const [name, value] of Object.entries(native)) {
+  if (INTERNAL.has(name)) continue
   if (typeof value === 'function' && value.prototype) {
     exported[name] = wrapClass(value)
   } else if (typeof value === 'function') {
@@ -64,4 +108,24 @@ for (const [name, value] of Object.entries(native)) {
   }
 }
 
-module.exports = { ...exported, ...errors }
+module.exports = {
+  ...exported,
+  PAYLOAD_PREFIX: errors.PAYLOAD_PREFIX,
+  remap,
+  classFor: errors.classFor,
+  AbortError: errors.AbortError,
+  MsiIdentityError: errors.MsiIdentityError,
+  InvalidArgumentError: errors.InvalidArgumentError,
+  HttpResponseError: errors.HttpResponseError,
+  BadRequestError: errors.BadRequestError,
+  ClientAuthenticationError: errors.ClientAuthenticationError,
+  CredentialUnavailableError: errors.CredentialUnavailableError,
+  ClientAuthorizationError: errors.ClientAuthorizationError,
+  ResourceNotFoundError: errors.ResourceNotFoundError,
+  ResourceExistsError: errors.ResourceExistsError,
+  ResourceModifiedError: errors.ResourceModifiedError,
+  ThrottledError: errors.ThrottledError,
+  ServiceRequestError: errors.ServiceRequestError,
+  ServiceResponseError: errors.ServiceResponseError,
+  ServiceResponseTimeoutError: errors.ServiceResponseTimeoutError,
+}

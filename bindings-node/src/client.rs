@@ -1,6 +1,7 @@
 //! `MsiClient`: core's `ArmClient` (construction, resource groups). The identity operations are in the files
 //! named after the core modules they wrap (`compute.rs`, `user_identity.rs`, `roles.rs`).
 
+use crate::abort::{OperationOptions, abortable};
 use crate::credential;
 use crate::error::IntoNapi;
 use crate::settings::{ClientSettings, RetrySettings};
@@ -125,15 +126,32 @@ impl MsiClient {
 
     /// Create or update a resource group (`az group create`).
     #[napi(ts_return_type = "Promise<Record<string, any>>")]
-    pub async fn create_resource_group(&self, name: String, location: String) -> Result<Value> {
-        let c = self.inner.clone();
-        c.create_resource_group(&name, &location).await.napi()
+    pub async fn create_resource_group(
+        &self,
+        name: String,
+        location: String,
+        options: Option<OperationOptions>,
+    ) -> Result<Value> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            let c = self.inner.clone();
+            c.create_resource_group(&name, &location).await.napi()
+        })
+        .await
     }
 
     /// Read a resource group.
     #[napi(ts_return_type = "Promise<Record<string, any>>")]
-    pub async fn get_resource_group(&self, name: String) -> Result<Value> {
-        let c = self.inner.clone();
-        c.get_resource_group(&name).await.napi()
+    pub async fn get_resource_group(
+        &self,
+        name: String,
+        options: Option<OperationOptions>,
+    ) -> Result<Value> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            let c = self.inner.clone();
+            c.get_resource_group(&name).await.napi()
+        })
+        .await
     }
 }

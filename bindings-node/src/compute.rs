@@ -3,6 +3,7 @@
 //! role and scope, the create and extension defaults): this file converts JS options into core's request types
 //! and core's results into JS objects. Each operation has one body, `kind` telling a VM from a scale set.
 
+use crate::abort::{Abort, OperationOptions, abortable};
 use crate::client::MsiClient;
 use crate::error::IntoNapi;
 use crate::identity::{Identity, IdentityUpdate};
@@ -17,7 +18,7 @@ use serde_json::Value;
 
 /// Add identities (`az vm identity assign`, the portal's Status On / Add). With nothing named, the
 /// system-assigned identity (az's default).
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct AssignIdentityOptions {
     /// az's `--identities`: user-assigned identities by name (looked up in the resource's group) or ARM ID, and
@@ -31,11 +32,14 @@ pub struct AssignIdentityOptions {
     pub role: Option<String>,
     /// Where `role` is granted (az's `--scope`): `/subscriptions/<id>[/resourceGroups/<group>[/...]]`.
     pub scope: Option<String>,
+    /// Cancels the call: it rejects with an `AbortError` and sends nothing more.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
 }
 
 /// Remove identities (`az vm identity remove`, the portal's Status Off / Remove). With nothing named, the
 /// system-assigned identity (az's default).
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct RemoveIdentityOptions {
     /// User-assigned identities to detach (names or ARM IDs), and `[system]` for the system-assigned one.
@@ -46,10 +50,13 @@ pub struct RemoveIdentityOptions {
     pub system_assigned: Option<bool>,
     /// Detach every user-assigned identity.
     pub all_user_assigned: Option<bool>,
+    /// Cancels the call: it rejects with an `AbortError` and sends nothing more.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
 }
 
 /// Desired state (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType -IdentityId`).
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct SetIdentityOptions {
     /// `None`, `SystemAssigned`, `UserAssigned` or `SystemAssigned, UserAssigned` (case and spaces do not matter).
     #[napi(js_name = "type")]
@@ -59,11 +66,14 @@ pub struct SetIdentityOptions {
     pub identities: Option<Vec<String>>,
     /// The same list as `identities` (both may be given: they are joined).
     pub user_assigned: Option<Vec<String>>,
+    /// Cancels the call: it rejects with an `AbortError` and sends nothing more.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
 }
 
 /// Create a VM or scale set (`az vm create` / `az vmss create`): a whole ARM `model`, or the az-style basic
 /// options, and the identity to create it with.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct CreateComputeOptions {
     /// The whole ARM model (`az vm create --model`); excludes the basic options below.
@@ -93,10 +103,13 @@ pub struct CreateComputeOptions {
     pub system_assigned: Option<bool>,
     /// An explicit type (`New-AzVMConfig -IdentityType`) the identities must agree with.
     pub identity_type: Option<String>,
+    /// Cancels the call: it rejects with an `AbortError` and sends nothing more.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
 }
 
 /// The legacy MSI extension (`az vm extension set`, `Set-AzVMExtension`).
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct MsiExtensionOptions {
     /// `ManagedIdentityExtensionForWindows` or `ManagedIdentityExtensionForLinux`; default: the name.
@@ -113,6 +126,9 @@ pub struct MsiExtensionOptions {
     pub settings: Option<Value>,
     /// Token endpoint port; default 50342.
     pub port: Option<u32>,
+    /// Cancels the call: it rejects with an `AbortError` and sends nothing more.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
 }
 
 /// The result of an assign: the identity change, and the role assignment `role`/`scope` asked for.
@@ -318,8 +334,17 @@ const VMSS: ComputeKind = ComputeKind::VirtualMachineScaleSet;
 impl MsiClient {
     /// The identity of a VM (`az vm identity show`).
     #[napi]
-    pub async fn show_vm_identity(&self, resource_group: String, name: String) -> Result<Identity> {
-        show(self.inner.clone(), VM, resource_group, name).await
+    pub async fn show_vm_identity(
+        &self,
+        resource_group: String,
+        name: String,
+        options: Option<OperationOptions>,
+    ) -> Result<Identity> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            show(self.inner.clone(), VM, resource_group, name).await
+        })
+        .await
     }
 
     /// Enable the system-assigned identity and/or attach user-assigned ones, and optionally grant the
@@ -331,7 +356,12 @@ impl MsiClient {
         name: String,
         options: Option<AssignIdentityOptions>,
     ) -> Result<AssignIdentityUpdate> {
-        assign(self.inner.clone(), VM, resource_group, name, options).await
+        let mut options = options;
+        let signal = options.as_mut().and_then(|o| o.abort_signal.take());
+        abortable(signal, async move {
+            assign(self.inner.clone(), VM, resource_group, name, options).await
+        })
+        .await
     }
 
     /// Disable the system-assigned identity and/or detach user-assigned ones (`az vm identity remove`). No
@@ -343,7 +373,12 @@ impl MsiClient {
         name: String,
         options: Option<RemoveIdentityOptions>,
     ) -> Result<IdentityUpdate> {
-        remove(self.inner.clone(), VM, resource_group, name, options).await
+        let mut options = options;
+        let signal = options.as_mut().and_then(|o| o.abort_signal.take());
+        abortable(signal, async move {
+            remove(self.inner.clone(), VM, resource_group, name, options).await
+        })
+        .await
     }
 
     /// Make the identity exactly this (`az vm update --set identity.type=...`, `Update-AzVM -IdentityType`).
@@ -354,7 +389,12 @@ impl MsiClient {
         name: String,
         options: SetIdentityOptions,
     ) -> Result<IdentityUpdate> {
-        set(self.inner.clone(), VM, resource_group, name, options).await
+        let mut options = options;
+        let signal = options.abort_signal.take();
+        abortable(signal, async move {
+            set(self.inner.clone(), VM, resource_group, name, options).await
+        })
+        .await
     }
 
     /// Create a VM (never overwrites: an existing one is a conflict) with the given identity (`az vm create`).
@@ -365,19 +405,42 @@ impl MsiClient {
         name: String,
         options: Option<CreateComputeOptions>,
     ) -> Result<Value> {
-        create(self.inner.clone(), VM, resource_group, name, options).await
+        let mut options = options;
+        let signal = options.as_mut().and_then(|o| o.abort_signal.take());
+        abortable(signal, async move {
+            create(self.inner.clone(), VM, resource_group, name, options).await
+        })
+        .await
     }
 
     /// The whole VM resource.
     #[napi(ts_return_type = "Promise<Record<string, any>>")]
-    pub async fn get_vm(&self, resource_group: String, name: String) -> Result<Value> {
-        get(self.inner.clone(), VM, resource_group, name).await
+    pub async fn get_vm(
+        &self,
+        resource_group: String,
+        name: String,
+        options: Option<OperationOptions>,
+    ) -> Result<Value> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            get(self.inner.clone(), VM, resource_group, name).await
+        })
+        .await
     }
 
     /// Delete a VM; `false` when it did not exist.
     #[napi]
-    pub async fn delete_vm(&self, resource_group: String, name: String) -> Result<bool> {
-        delete(self.inner.clone(), VM, resource_group, name).await
+    pub async fn delete_vm(
+        &self,
+        resource_group: String,
+        name: String,
+        options: Option<OperationOptions>,
+    ) -> Result<bool> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            delete(self.inner.clone(), VM, resource_group, name).await
+        })
+        .await
     }
 
     /// Add (or update) the legacy MSI extension on a VM (`az vm extension set`, `Set-AzVMExtension`).
@@ -388,7 +451,12 @@ impl MsiClient {
         vm_name: String,
         options: MsiExtensionOptions,
     ) -> Result<Value> {
-        set_extension(self.inner.clone(), VM, resource_group, vm_name, options).await
+        let mut options = options;
+        let signal = options.abort_signal.take();
+        abortable(signal, async move {
+            set_extension(self.inner.clone(), VM, resource_group, vm_name, options).await
+        })
+        .await
     }
 
     /// Read an extension of a VM.
@@ -398,8 +466,13 @@ impl MsiClient {
         resource_group: String,
         vm_name: String,
         name: String,
+        options: Option<OperationOptions>,
     ) -> Result<Value> {
-        get_extension(self.inner.clone(), VM, resource_group, vm_name, name).await
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            get_extension(self.inner.clone(), VM, resource_group, vm_name, name).await
+        })
+        .await
     }
 
     /// Remove an extension from a VM (`az vm extension delete`); `false` when it was not there.
@@ -409,8 +482,13 @@ impl MsiClient {
         resource_group: String,
         vm_name: String,
         name: String,
+        options: Option<OperationOptions>,
     ) -> Result<bool> {
-        delete_extension(self.inner.clone(), VM, resource_group, vm_name, name).await
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            delete_extension(self.inner.clone(), VM, resource_group, vm_name, name).await
+        })
+        .await
     }
 
     /// The identity of a scale set (`az vmss identity show`).
@@ -419,8 +497,13 @@ impl MsiClient {
         &self,
         resource_group: String,
         name: String,
+        options: Option<OperationOptions>,
     ) -> Result<Identity> {
-        show(self.inner.clone(), VMSS, resource_group, name).await
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            show(self.inner.clone(), VMSS, resource_group, name).await
+        })
+        .await
     }
 
     /// `az vmss identity assign`: as `assignVmIdentity`.
@@ -431,7 +514,12 @@ impl MsiClient {
         name: String,
         options: Option<AssignIdentityOptions>,
     ) -> Result<AssignIdentityUpdate> {
-        assign(self.inner.clone(), VMSS, resource_group, name, options).await
+        let mut options = options;
+        let signal = options.as_mut().and_then(|o| o.abort_signal.take());
+        abortable(signal, async move {
+            assign(self.inner.clone(), VMSS, resource_group, name, options).await
+        })
+        .await
     }
 
     /// `az vmss identity remove`: as `removeVmIdentity`.
@@ -442,7 +530,12 @@ impl MsiClient {
         name: String,
         options: Option<RemoveIdentityOptions>,
     ) -> Result<IdentityUpdate> {
-        remove(self.inner.clone(), VMSS, resource_group, name, options).await
+        let mut options = options;
+        let signal = options.as_mut().and_then(|o| o.abort_signal.take());
+        abortable(signal, async move {
+            remove(self.inner.clone(), VMSS, resource_group, name, options).await
+        })
+        .await
     }
 
     /// `az vmss update --set identity.type=...`, `Update-AzVmss -IdentityType`.
@@ -453,7 +546,12 @@ impl MsiClient {
         name: String,
         options: SetIdentityOptions,
     ) -> Result<IdentityUpdate> {
-        set(self.inner.clone(), VMSS, resource_group, name, options).await
+        let mut options = options;
+        let signal = options.abort_signal.take();
+        abortable(signal, async move {
+            set(self.inner.clone(), VMSS, resource_group, name, options).await
+        })
+        .await
     }
 
     /// Create a scale set (never overwrites) with the given identity (`az vmss create`).
@@ -464,19 +562,42 @@ impl MsiClient {
         name: String,
         options: Option<CreateComputeOptions>,
     ) -> Result<Value> {
-        create(self.inner.clone(), VMSS, resource_group, name, options).await
+        let mut options = options;
+        let signal = options.as_mut().and_then(|o| o.abort_signal.take());
+        abortable(signal, async move {
+            create(self.inner.clone(), VMSS, resource_group, name, options).await
+        })
+        .await
     }
 
     /// The whole scale set resource.
     #[napi(ts_return_type = "Promise<Record<string, any>>")]
-    pub async fn get_vmss(&self, resource_group: String, name: String) -> Result<Value> {
-        get(self.inner.clone(), VMSS, resource_group, name).await
+    pub async fn get_vmss(
+        &self,
+        resource_group: String,
+        name: String,
+        options: Option<OperationOptions>,
+    ) -> Result<Value> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            get(self.inner.clone(), VMSS, resource_group, name).await
+        })
+        .await
     }
 
     /// Delete a scale set; `false` when it did not exist.
     #[napi]
-    pub async fn delete_vmss(&self, resource_group: String, name: String) -> Result<bool> {
-        delete(self.inner.clone(), VMSS, resource_group, name).await
+    pub async fn delete_vmss(
+        &self,
+        resource_group: String,
+        name: String,
+        options: Option<OperationOptions>,
+    ) -> Result<bool> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            delete(self.inner.clone(), VMSS, resource_group, name).await
+        })
+        .await
     }
 
     /// Add (or update) the legacy MSI extension on a scale set.
@@ -487,7 +608,12 @@ impl MsiClient {
         vmss_name: String,
         options: MsiExtensionOptions,
     ) -> Result<Value> {
-        set_extension(self.inner.clone(), VMSS, resource_group, vmss_name, options).await
+        let mut options = options;
+        let signal = options.abort_signal.take();
+        abortable(signal, async move {
+            set_extension(self.inner.clone(), VMSS, resource_group, vmss_name, options).await
+        })
+        .await
     }
 
     /// Read an extension of a scale set.
@@ -497,8 +623,13 @@ impl MsiClient {
         resource_group: String,
         vmss_name: String,
         name: String,
+        options: Option<OperationOptions>,
     ) -> Result<Value> {
-        get_extension(self.inner.clone(), VMSS, resource_group, vmss_name, name).await
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            get_extension(self.inner.clone(), VMSS, resource_group, vmss_name, name).await
+        })
+        .await
     }
 
     /// Remove an extension from a scale set; `false` when it was not there.
@@ -508,7 +639,12 @@ impl MsiClient {
         resource_group: String,
         vmss_name: String,
         name: String,
+        options: Option<OperationOptions>,
     ) -> Result<bool> {
-        delete_extension(self.inner.clone(), VMSS, resource_group, vmss_name, name).await
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            delete_extension(self.inner.clone(), VMSS, resource_group, vmss_name, name).await
+        })
+        .await
     }
 }

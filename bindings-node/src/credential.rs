@@ -5,7 +5,8 @@
 //! returns on the tokio runtime. The function is weak: a client holding a JS credential does not keep Node
 //! running (a pending call does, through its own Promise).
 
-use crate::error::invalid;
+use crate::abort::{Abort, abortable};
+use crate::error::{IntoNapi, invalid};
 use msi_identity::credential::BoxFuture;
 use msi_identity::{
     AccessToken as CoreAccessToken, Error as CoreError, ErrorKind, Secret, SharedCredential,
@@ -32,6 +33,34 @@ impl From<CoreAccessToken> for AccessToken {
             expires_on_timestamp: (t.expires_on as f64) * 1000.0,
         }
     }
+}
+
+/// The options of `getToken`, as `@azure/core-auth` passes them; only `abortSignal` is read (other fields, such
+/// as `tracingOptions` or `claims`, are accepted and ignored).
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct GetTokenOptions {
+    /// Cancels the token request: it rejects with an `AbortError`.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
+}
+
+/// `getToken(scopes, options)` of this package's credentials: one scope or several, cancellable.
+pub async fn token(
+    c: SharedCredential,
+    scopes: Either<String, Vec<String>>,
+    options: Option<GetTokenOptions>,
+) -> Result<AccessToken> {
+    let scopes = match scopes {
+        Either::A(s) => vec![s],
+        Either::B(v) => v,
+    };
+    let signal = options.and_then(|o| o.abort_signal);
+    abortable(signal, async move {
+        let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+        Ok(c.get_token(&refs).await.napi()?.into())
+    })
+    .await
 }
 
 /// `getToken(scopes: string[])`, bound to its object, called without the error-first convention, weak.
@@ -138,12 +167,12 @@ fn rejection(env: &Env, v: Unknown) -> CoreError {
         // One of ours (e.g. a ManagedIdentityCredential of this package): keep every field.
         let status = o.get::<u32>("statusCode").ok().flatten();
         let mut e = match status {
-            Some(st) => CoreError::from_service(st as u16, s("errorCode"), message, s("requestId"))
+            Some(st) => CoreError::from_service(st as u16, s("code"), message, s("requestId"))
                 .with_kind(kind),
             None => CoreError::new(kind, message),
         };
         if status.is_none()
-            && let Some(c) = s("errorCode")
+            && let Some(c) = s("code")
         {
             e = e.with_code(c);
         }

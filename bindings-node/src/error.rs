@@ -2,7 +2,8 @@
 //!
 //! A napi `async fn` can only reject with a plain `Error` whose `code` is napi's status, so the whole core error
 //! travels in the message: `PAYLOAD_PREFIX` followed by a JSON object with the fields of core's error (kind,
-//! status, service code, message, target, request id). `lib/errors.js` turns it back into a typed error class
+//! status, service code, message, target, request id, the request's method and URL, the kept response
+//! headers). `lib/errors.js` turns it back into a typed error class
 //! (`ResourceNotFoundError`, ...) with a stable `code`; it builds its classes at load time from `errorKinds()`,
 //! core's `ErrorKind::ALL`. The prefix and the field names are the contract between the two files: change them
 //! together.
@@ -38,6 +39,18 @@ pub fn payload(e: &Error) -> Value {
     }
     if let Some(r) = e.request_id() {
         m.insert("requestId".into(), r.into());
+    }
+    if let (Some(method), Some(url)) = (e.request_method(), e.request_url()) {
+        m.insert("method".into(), method.into());
+        m.insert("url".into(), url.into());
+    }
+    if !e.response_headers().is_empty() {
+        let h: Map<String, Value> = e
+            .response_headers()
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect();
+        m.insert("headers".into(), Value::Object(h));
     }
     Value::Object(m)
 }

@@ -3,12 +3,13 @@
 use msi_identity::{Identity as CoreIdentity, IdentityUpdate as CoreIdentityUpdate};
 use napi_derive::napi;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
-/// One user-assigned identity attached to a resource.
+/// One user-assigned identity attached to a resource: the value of its ARM ID in `userAssignedIdentities`, as
+/// ARM and `@azure/arm-compute` (`UserAssignedIdentitiesValue`) shape it.
 #[napi(object)]
-pub struct UserAssignedIdentityRef {
-    /// ARM ID, in the casing the service returned.
-    pub id: String,
+pub struct UserAssignedIdentitiesValue {
+    /// Object ID of the identity's service principal.
     pub principal_id: Option<String>,
     pub client_id: Option<String>,
 }
@@ -24,7 +25,8 @@ pub struct Identity {
     /// Object ID of the system-assigned identity.
     pub principal_id: Option<String>,
     pub tenant_id: Option<String>,
-    pub user_assigned_identities: Vec<UserAssignedIdentityRef>,
+    /// The user-assigned identities, keyed by ARM ID (in the casing the service returned), as ARM has them.
+    pub user_assigned_identities: BTreeMap<String, UserAssignedIdentitiesValue>,
 }
 
 impl From<CoreIdentity> for Identity {
@@ -36,10 +38,14 @@ impl From<CoreIdentity> for Identity {
             user_assigned_identities: i
                 .user_assigned
                 .into_iter()
-                .map(|u| UserAssignedIdentityRef {
-                    id: u.id,
-                    principal_id: u.principal_id,
-                    client_id: u.client_id,
+                .map(|u| {
+                    (
+                        u.id,
+                        UserAssignedIdentitiesValue {
+                            principal_id: u.principal_id,
+                            client_id: u.client_id,
+                        },
+                    )
                 })
                 .collect(),
         }

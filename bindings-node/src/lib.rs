@@ -4,9 +4,11 @@
 //! The generated `index.js`/`index.d.ts` are the native layer; the package's entry is `lib/index.js`, which
 //! re-exports them with typed errors (`lib/errors.js`).
 
+mod abort;
 mod client;
 mod compute;
 mod credential;
+mod default_credential;
 mod emulator;
 mod error;
 mod identity;

@@ -1,12 +1,12 @@
 //! `ManagedIdentityCredential`: core's `managed_identity` module. It has the `@azure/core-auth`
 //! `TokenCredential` shape, so it can be handed to `@azure/*` SDK clients as well as to `MsiClient`.
 
-use crate::credential::AccessToken;
+use crate::credential::{AccessToken, GetTokenOptions, token};
 use crate::error::{IntoNapi, invalid};
 use crate::settings::ca_pem;
 use msi_identity::{
     HttpClient, IdentitySelector, ManagedIdentityCredential as CoreCredential,
-    ManagedIdentitySource, Secret, TokenCredential,
+    ManagedIdentitySource, Secret, SharedCredential,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -122,17 +122,14 @@ impl ManagedIdentityCredential {
     }
 
     /// A token for one scope (`https://management.azure.com/.default`), as `@azure/core-auth` asks for it.
-    #[napi(
-        ts_args_type = "scopes: string | string[], options?: GetTokenOptions | undefined | null"
-    )]
-    pub async fn get_token(&self, scopes: Either<String, Vec<String>>) -> Result<AccessToken> {
-        let scopes = match scopes {
-            Either::A(s) => vec![s],
-            Either::B(v) => v,
-        };
-        let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        let c = self.inner.clone();
-        Ok(c.get_token(&refs).await.napi()?.into())
+    #[napi]
+    pub async fn get_token(
+        &self,
+        scopes: Either<String, Vec<String>>,
+        options: Option<GetTokenOptions>,
+    ) -> Result<AccessToken> {
+        let c: SharedCredential = self.inner.clone();
+        token(c, scopes, options).await
     }
 
     /// `imds`, `msiExtension` or `appService`.

@@ -1,5 +1,6 @@
 //! Role assignments: core's `roles` module.
 
+use crate::abort::{Abort, OperationOptions, abortable};
 use crate::client::MsiClient;
 use crate::error::IntoNapi;
 use msi_identity::RoleAssignment as CoreRoleAssignment;
@@ -36,7 +37,7 @@ impl From<CoreRoleAssignment> for RoleAssignment {
 }
 
 /// Grant a role (`az role assignment create --assignee-object-id`).
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct CreateRoleAssignmentOptions {
     /// `/subscriptions/<id>[/resourceGroups/<group>[/providers/...]]`.
     pub scope: String,
@@ -46,15 +47,21 @@ pub struct CreateRoleAssignmentOptions {
     pub principal_id: String,
     /// Default `ServicePrincipal`.
     pub principal_type: Option<String>,
+    /// Cancels the call: it rejects with an `AbortError` and sends nothing more.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
 }
 
 /// Which assignments `deleteRoleAssignments` removes: those made exactly at `scope` (default: the client's
 /// subscription, as az does) to `principalId` and/or of `role`.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct DeleteRoleAssignmentsOptions {
     pub scope: Option<String>,
     pub principal_id: Option<String>,
     pub role: Option<String>,
+    /// Cancels the call: it rejects with an `AbortError` and sends nothing more.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
 }
 
 #[napi]
@@ -65,16 +72,21 @@ impl MsiClient {
         &self,
         options: CreateRoleAssignmentOptions,
     ) -> Result<RoleAssignment> {
-        let c = self.inner.clone();
-        Ok(c.create_role_assignment(
-            &options.scope,
-            &options.role,
-            &options.principal_id,
-            options.principal_type.as_deref(),
-        )
+        let mut options = options;
+        let signal = options.abort_signal.take();
+        abortable(signal, async move {
+            let c = self.inner.clone();
+            Ok(c.create_role_assignment(
+                &options.scope,
+                &options.role,
+                &options.principal_id,
+                options.principal_type.as_deref(),
+            )
+            .await
+            .napi()?
+            .into())
+        })
         .await
-        .napi()?
-        .into())
     }
 
     /// Role assignments at and above `scope` (default: the client's subscription, as az does), optionally for one
@@ -84,23 +96,36 @@ impl MsiClient {
         &self,
         scope: Option<String>,
         principal_id: Option<String>,
+        options: Option<OperationOptions>,
     ) -> Result<Vec<RoleAssignment>> {
-        let c = self.inner.clone();
-        Ok(
-            c.list_role_assignments(scope.as_deref(), principal_id.as_deref())
-                .await
-                .napi()?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        )
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            let c = self.inner.clone();
+            Ok(
+                c.list_role_assignments(scope.as_deref(), principal_id.as_deref())
+                    .await
+                    .napi()?
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+            )
+        })
+        .await
     }
 
     /// Delete one role assignment by its ID; `false` when it did not exist.
     #[napi]
-    pub async fn delete_role_assignment(&self, id: String) -> Result<bool> {
-        let c = self.inner.clone();
-        c.delete_role_assignment(&id).await.napi()
+    pub async fn delete_role_assignment(
+        &self,
+        id: String,
+        options: Option<OperationOptions>,
+    ) -> Result<bool> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            let c = self.inner.clone();
+            c.delete_role_assignment(&id).await.napi()
+        })
+        .await
     }
 
     /// Delete the matching assignments (`az role assignment delete`); resolves to the IDs deleted.
@@ -109,13 +134,18 @@ impl MsiClient {
         &self,
         options: DeleteRoleAssignmentsOptions,
     ) -> Result<Vec<String>> {
-        let c = self.inner.clone();
-        c.delete_role_assignments_matching(
-            options.scope.as_deref(),
-            options.principal_id.as_deref(),
-            options.role.as_deref(),
-        )
+        let mut options = options;
+        let signal = options.abort_signal.take();
+        abortable(signal, async move {
+            let c = self.inner.clone();
+            c.delete_role_assignments_matching(
+                options.scope.as_deref(),
+                options.principal_id.as_deref(),
+                options.role.as_deref(),
+            )
+            .await
+            .napi()
+        })
         .await
-        .napi()
     }
 }

@@ -1,5 +1,6 @@
 //! User-assigned identities: core's `user_identity` module.
 
+use crate::abort::{Abort, OperationOptions, abortable};
 use crate::client::MsiClient;
 use crate::error::IntoNapi;
 use msi_identity::{ArmClient, UserIdentity as CoreUserIdentity};
@@ -38,11 +39,14 @@ impl From<CoreUserIdentity> for UserIdentity {
 }
 
 /// `createUserIdentity` options.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct CreateUserIdentityOptions {
     /// Default: the resource group's.
     pub location: Option<String>,
     pub tags: Option<std::collections::HashMap<String, String>>,
+    /// Cancels the call: it rejects with an `AbortError` and sends nothing more.
+    #[napi(ts_type = "AbortSignalLike")]
+    pub abort_signal: Option<Abort>,
 }
 
 /// The identity named by group and name or by ID, as core resolves it, then read.
@@ -80,17 +84,22 @@ impl MsiClient {
         name: String,
         options: Option<CreateUserIdentityOptions>,
     ) -> Result<UserIdentity> {
-        let c = self.inner.clone();
-        let (location, tags) = match options {
-            Some(o) => (o.location, o.tags.map(|t| serde_json::json!(t))),
-            None => (None, None),
-        };
-        Ok(
-            c.create_user_identity(&resource_group, &name, location.as_deref(), tags)
-                .await
-                .napi()?
-                .into(),
-        )
+        let mut options = options;
+        let signal = options.as_mut().and_then(|o| o.abort_signal.take());
+        abortable(signal, async move {
+            let c = self.inner.clone();
+            let (location, tags) = match options {
+                Some(o) => (o.location, o.tags.map(|t| serde_json::json!(t))),
+                None => (None, None),
+            };
+            Ok(
+                c.create_user_identity(&resource_group, &name, location.as_deref(), tags)
+                    .await
+                    .napi()?
+                    .into(),
+            )
+        })
+        .await
     }
 
     /// Read a user-assigned identity (`az identity show -g -n`).
@@ -99,14 +108,27 @@ impl MsiClient {
         &self,
         resource_group: String,
         name: String,
+        options: Option<OperationOptions>,
     ) -> Result<UserIdentity> {
-        get(self.inner.clone(), Some(resource_group), Some(name), None).await
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            get(self.inner.clone(), Some(resource_group), Some(name), None).await
+        })
+        .await
     }
 
     /// Read a user-assigned identity by its ARM ID, in whatever subscription it is (`az identity show --ids`).
     #[napi]
-    pub async fn get_user_identity_by_id(&self, id: String) -> Result<UserIdentity> {
-        get(self.inner.clone(), None, None, Some(id)).await
+    pub async fn get_user_identity_by_id(
+        &self,
+        id: String,
+        options: Option<OperationOptions>,
+    ) -> Result<UserIdentity> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            get(self.inner.clone(), None, None, Some(id)).await
+        })
+        .await
     }
 
     /// User-assigned identities in a resource group, or in the whole subscription (`az identity list`).
@@ -114,25 +136,47 @@ impl MsiClient {
     pub async fn list_user_identities(
         &self,
         resource_group: Option<String>,
+        options: Option<OperationOptions>,
     ) -> Result<Vec<UserIdentity>> {
-        let c = self.inner.clone();
-        Ok(c.list_user_identities(resource_group.as_deref())
-            .await
-            .napi()?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            let c = self.inner.clone();
+            Ok(c.list_user_identities(resource_group.as_deref())
+                .await
+                .napi()?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+        .await
     }
 
     /// Delete a user-assigned identity (`az identity delete -g -n`); `false` when it did not exist.
     #[napi]
-    pub async fn delete_user_identity(&self, resource_group: String, name: String) -> Result<bool> {
-        delete(self.inner.clone(), Some(resource_group), Some(name), None).await
+    pub async fn delete_user_identity(
+        &self,
+        resource_group: String,
+        name: String,
+        options: Option<OperationOptions>,
+    ) -> Result<bool> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            delete(self.inner.clone(), Some(resource_group), Some(name), None).await
+        })
+        .await
     }
 
     /// Delete a user-assigned identity by its ARM ID (`az identity delete --ids`); `false` when it did not exist.
     #[napi]
-    pub async fn delete_user_identity_by_id(&self, id: String) -> Result<bool> {
-        delete(self.inner.clone(), None, None, Some(id)).await
+    pub async fn delete_user_identity_by_id(
+        &self,
+        id: String,
+        options: Option<OperationOptions>,
+    ) -> Result<bool> {
+        let signal = OperationOptions::signal(options);
+        abortable(signal, async move {
+            delete(self.inner.clone(), None, None, Some(id)).await
+        })
+        .await
     }
 }

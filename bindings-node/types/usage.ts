@@ -1,4 +1,5 @@
-// Compiled (not run) by `npm run typecheck`: the public API as a TypeScript user writes it. A drift between
+// Compiled (not run) by `npm run typecheck`: the public API as a TypeScript user writes it, with `require` (this
+// file is CommonJS; usage.mts is the ES module form). A drift between
 // lib/index.d.ts, the generated index.d.ts and what users write fails here.
 import {
   Emulator,
@@ -7,10 +8,14 @@ import {
   MsiIdentityError,
   ResourceNotFoundError,
   ResourceExistsError,
-  ConflictError,
-  AuthorizationError,
+  ResourceModifiedError,
+  ClientAuthorizationError,
   InvalidArgumentError,
+  HttpResponseError,
+  DefaultAzureCredential,
+  AbortError,
   errorKinds,
+  classFor,
   type TokenCredential,
   type AccessToken,
   type Identity,
@@ -19,8 +24,11 @@ import {
   type UserIdentity,
   type RoleAssignment,
   type ErrorKind,
-  type MsiErrorCode,
+  type OperationOptions,
+  type UserAssignedIdentitiesValue,
 } from 'msi-identity'
+import { isRestError, type RestError } from '@azure/core-rest-pipeline'
+import type { TokenCredential as CoreAuthTokenCredential } from '@azure/core-auth'
 
 async function main(): Promise<void> {
   const emulator: Emulator = await Emulator.start({ lroDelayMs: 0 })
@@ -29,7 +37,12 @@ async function main(): Promise<void> {
   await client.createResourceGroup('rg', 'westus')
   const uai: UserIdentity = await client.createUserIdentity('rg', 'uai1', { tags: { team: 'x' } })
   await client.createVm('rg', 'vm', { image: 'UbuntuLTS', systemAssigned: true, userAssigned: [uai.id] })
-  const shown: Identity = await client.showVmIdentity('rg', 'vm')
+  const shown: Identity = await client.showVmIdentity('rg', 'vm', { abortSignal: AbortSignal.timeout(1000) })
+  const byArmId: Record<string, UserAssignedIdentitiesValue> = shown.userAssignedIdentities
+  const clientIds: (string | undefined)[] = Object.values(byArmId).map((v) => v.clientId)
+  const none: OperationOptions = {}
+  await client.getVm('rg', 'vm', none)
+  await client.assignVmIdentity('rg', 'vm', { identities: [uai.id], abortSignal: new AbortController().signal })
   const t: 'None' | 'SystemAssigned' | 'UserAssigned' | 'SystemAssigned, UserAssigned' = shown.type
   const u: IdentityUpdate = await client.setVmIdentity('rg', 'vm', { type: 'SystemAssigned', userAssigned: [] })
   const changed: boolean = u.changed
@@ -57,22 +70,32 @@ async function main(): Promise<void> {
   const custom: TokenCredential = { getToken: async () => ({ token: 't', expiresOnTimestamp: Date.now() }) }
   const c2 = new MsiClient(custom, { endpoint: emulator.endpoint, subscriptionId: emulator.subscriptionId, caCert: emulator.caCertPath })
   const c3 = MsiClient.fromEnv({ subscriptionId: 'x' }, asCredential)
+  const dac = new DefaultAzureCredential({ excludeAzureCliCredential: true, caCert: emulator.caCertPem })
+  const asCoreAuth: CoreAuthTokenCredential = dac // a @azure/core-auth TokenCredential
+  const chosen: string | null | undefined = dac.chosen
+  await dac.getToken('https://management.azure.com/.default', { abortSignal: AbortSignal.timeout(5000) })
+  const c5 = new MsiClient(dac, { subscriptionId: 's' })
+  console.log(clientIds, asCoreAuth, chosen, c5, classFor('not_found'))
   const c4 = MsiClient.fromSettings({ endpoint: 'https://127.0.0.1:1', subscriptionId: 's', accessToken: 't', retry: { maxRetries: 0 }, lroTimeoutMs: 60_000 })
 
   try {
     await c2.getVm('rg', 'missing')
   } catch (e) {
     if (e instanceof ResourceNotFoundError) {
-      const code: MsiErrorCode = e.code
+      const code: string | undefined = e.code // the service's: 'ResourceNotFound'
       const kind: ErrorKind | undefined = e.kind
       const status: number | undefined = e.statusCode
       const requestId: string | undefined = e.requestId
-      console.log(code, kind, status, requestId, e.errorCode, e.target)
-    } else if (e instanceof AuthorizationError && e.errorCode === 'LinkedAuthorizationFailed') {
+      const fromHeaders: string | undefined = e.response?.headers.get('x-ms-request-id')
+      const asRest: RestError = e
+      console.log(code, kind, status, requestId, fromHeaders, asRest.request?.url, e.target)
+    } else if (e instanceof ClientAuthorizationError && e.code === 'LinkedAuthorizationFailed') {
       console.log(e.message)
-    } else if (e instanceof ResourceExistsError || e instanceof ConflictError || e instanceof InvalidArgumentError) {
-      console.log(e.code)
-    } else if (e instanceof MsiIdentityError) {
+    } else if (e instanceof ResourceExistsError || e instanceof ResourceModifiedError || e instanceof InvalidArgumentError) {
+      console.log(e.kind)
+    } else if (e instanceof HttpResponseError || e instanceof AbortError) {
+      console.log(e.name)
+    } else if (isRestError(e) || e instanceof MsiIdentityError) {
       throw e
     }
   }
