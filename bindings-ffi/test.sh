@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Every test of the C ABI and the PowerShell module, from a fresh machine (as root): installs what it needs,
 # builds the library, checks the header for drift, then runs the C tests (plain and under valgrind), the Python
-# ctypes tests, the C# native layer under Mono, the PowerShell syntax check, the consistency test, and Pester
-# when pwsh is there. Exits non-zero on the first failure. Called by scripts/test-all.
+# ctypes tests, the module build and the C# native layer under Mono, the PowerShell syntax and analyzer checks,
+# the consistency test, the cargo-c install with a C program built from its pkg-config file, and Pester when pwsh
+# is there. Exits non-zero on the first failure. Called by scripts/test-all.
 set -euo pipefail
 FFI="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$FFI/.." && pwd)"
 cd "$ROOT"
 
 CBINDGEN_VERSION=0.29.4
+# The newest cargo-c that builds with this toolchain (rustc 1.95; 0.10.25+ need 1.97).
+CARGO_C_VERSION=0.10.24
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 if [ -n "${CARGO_BUILD_TARGET:-}" ]; then T="$TARGET_DIR/$CARGO_BUILD_TARGET/debug"; else T="$TARGET_DIR/debug"; fi
 OUT="$T/ffi-tests"
@@ -37,6 +40,8 @@ command -v mcs >/dev/null || missing+=(mono-mcs)
 command -v mono >/dev/null || missing+=(mono-runtime)
 command -v valgrind >/dev/null || missing+=(valgrind)
 command -v gcc >/dev/null || missing+=(gcc)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v readelf >/dev/null || missing+=(binutils)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -44,6 +49,11 @@ fi
 if [ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen $CBINDGEN_VERSION" ]; then
   echo "installing cbindgen $CBINDGEN_VERSION"
   cargo install cbindgen --version "=$CBINDGEN_VERSION" --locked --quiet
+fi
+# cargo-c took 29.5 minutes to build here (it compiles cargo itself): installed only when missing.
+if ! cargo cinstall --version 2>/dev/null | grep -q "^cargo-c $CARGO_C_VERSION"; then
+  echo "installing cargo-c $CARGO_C_VERSION (once; it took 29.5 minutes on 2 shared cores)"
+  nice -n 10 cargo install cargo-c --version "=$CARGO_C_VERSION" --locked --quiet
 fi
 VENV="$FFI/.venv"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
@@ -95,30 +105,67 @@ step "Python ctypes tests (incl. the shared table tests/vectors/identity-cases.j
 count "$(last_line "$OUT/ctypes.log")"
 done_step "ctypes (pytest)" "$(last_line "$OUT/ctypes.log" | sed 's/ in .*//; s/=//g')"
 
-step "C# native layer under Mono"
-# As Add-Type compiles it (a library on its own), then with the test program.
-mcs -target:library -warnaserror -nologo -out:"$OUT/MsiIdentity.Native.dll" "$FFI/powershell/MsiIdentity/MsiIdentity.Native.cs"
-mcs -warnaserror -nologo -out:"$OUT/native_tests.exe" "$FFI/powershell/MsiIdentity/MsiIdentity.Native.cs" \
-  "$FFI/tests/csharp/NativeTests.cs"
+step "module build + C# native layer under Mono"
+# The module build lays out the shippable module (MsiIdentity.Native.dll compiled with mcs, lib/); the test
+# program is compiled against that very dll and drives it (InternalsVisibleTo) with the library in the module's lib/.
+MODULE="$("$FFI/powershell/build-module.sh" "$OUT/module" "$T/libmsi_identity.so")"
+mcs -warnaserror -nologo -r:"$MODULE/MsiIdentity.Native.dll" -out:"$OUT/native_tests.exe" "$FFI/tests/csharp/NativeTests.cs"
+cp "$MODULE/MsiIdentity.Native.dll" "$OUT/"
 # The module's loader finds the library by path (no LD_LIBRARY_PATH).
-mono "$OUT/native_tests.exe" "$T/libmsi_identity.so" | tee "$OUT/mono.log"
+mono "$OUT/native_tests.exe" "$MODULE/lib/libmsi_identity.so" | tee "$OUT/mono.log"
 count "$(last_line "$OUT/mono.log")"
 done_step "C# (Mono)" "$(last_line "$OUT/mono.log")"
 
-step "PowerShell syntax (tree-sitter-powershell)"
+step "PowerShell syntax and analyzer rules (tree-sitter-powershell)"
 "$PY" "$FFI/tests/pscheck/pscheck.py" "$FFI/powershell"
 (cd "$FFI/tests/pscheck" && "$PY" -m pytest -q -p no:cacheprovider) | tee "$OUT/pscheck.log"
 count "$(last_line "$OUT/pscheck.log")"
-done_step "PowerShell syntax" "$(last_line "$OUT/pscheck.log" | sed 's/ in .*//; s/=//g')"
+done_step "PowerShell syntax+PSSA" "$(last_line "$OUT/pscheck.log" | sed 's/ in .*//; s/=//g')"
 
 step "consistency (header <-> DllImports, results, cmdlets)"
 (cd "$FFI/tests/python" && "$PY" -m pytest -q -p no:cacheprovider test_consistency.py) | tee "$OUT/consistency.log"
 count "$(last_line "$OUT/consistency.log")"
 done_step "consistency (pytest)" "$(last_line "$OUT/consistency.log" | sed 's/ in .*//; s/=//g')"
 
+step "cargo-c (cinstall into a temporary prefix; a C program from its pkg-config file)"
+# The ABI as a distribution installs it: shared library with a versioned SONAME, static library, the committed
+# header and msi_identity.pc, from [package.metadata.capi] in bindings-ffi/Cargo.toml. Debug profile: the
+# install layout is what is tested, and the dependencies are the debug ones already built for the other faces.
+prefix="$(mktemp -d)"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n 1)"
+nice -n 10 cargo cinstall -p msi-identity-ffi --debug --prefix "$prefix" --libdir "$prefix/lib" \
+  --includedir "$prefix/include" >"$OUT/cinstall.log" 2>&1 || { cat "$OUT/cinstall.log"; exit 1; }
+sover="${version%.*}"
+for f in "lib/libmsi_identity.so.$version" "lib/libmsi_identity.a" "include/msi_identity.h" "lib/pkgconfig/msi_identity.pc"; do
+  test -f "$prefix/$f" || { echo "cargo cinstall did not install $f" >&2; ls -lR "$prefix" >&2; exit 1; }
+done
+test "$(readlink "$prefix/lib/libmsi_identity.so")" = "libmsi_identity.so.$version"
+test "$(readlink "$prefix/lib/libmsi_identity.so.$sover")" = "libmsi_identity.so.$version"
+readelf -d "$prefix/lib/libmsi_identity.so.$version" | grep -q "(SONAME).*\[libmsi_identity.so.$sover\]" \
+  || { echo "SONAME is not libmsi_identity.so.$sover:" >&2; readelf -d "$prefix/lib/libmsi_identity.so.$version" | grep SONAME >&2; exit 1; }
+cmp "$prefix/include/msi_identity.h" "$FFI/include/msi_identity.h"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+pkg-config --exists msi_identity
+# Shared: only what pkg-config says, plus the rpath of the temporary prefix.
+# shellcheck disable=SC2046
+gcc -std=c11 -Wall -Wextra -Werror "$FFI/tests/capi/pc_test.c" $(pkg-config --cflags --libs msi_identity) \
+  -Wl,-rpath,"$prefix/lib" -o "$OUT/pc_test_shared"
+readelf -d "$OUT/pc_test_shared" | grep -q "(NEEDED).*\[libmsi_identity.so.$sover\]"
+"$OUT/pc_test_shared" "$version" | tee "$OUT/capi.log"
+count "$(last_line "$OUT/capi.log")"
+# Static: libmsi_identity.a and the system libraries of `pkg-config --static` (Libs.private).
+# shellcheck disable=SC2046
+gcc -std=c11 -Wall -Wextra -Werror "$FFI/tests/capi/pc_test.c" $(pkg-config --cflags msi_identity) \
+  "$prefix/lib/libmsi_identity.a" $(pkg-config --static --libs msi_identity | sed 's/-lmsi_identity//') -o "$OUT/pc_test_static"
+if readelf -d "$OUT/pc_test_static" | grep -q "libmsi_identity"; then echo "static build links the shared library" >&2; exit 1; fi
+"$OUT/pc_test_static" "$version" | tee "$OUT/capi-static.log"
+count "$(last_line "$OUT/capi-static.log")"
+rm -rf "$prefix"
+done_step "cargo-c + pkg-config" "$(last_line "$OUT/capi.log") x2 (shared, static)"
+
 step "Pester"
 if command -v pwsh >/dev/null; then
-  MSI_IDENTITY_LIBRARY="$T/libmsi_identity.so" pwsh -NoProfile -NonInteractive -Command "
+  MSI_IDENTITY_MODULE="$MODULE" MSI_IDENTITY_LIBRARY="$T/libmsi_identity.so" pwsh -NoProfile -NonInteractive -Command "
     if (-not (Get-Module -ListAvailable Pester | Where-Object { \$_.Version.Major -ge 5 })) {
       Install-Module Pester -MinimumVersion 5.0 -Force -Scope CurrentUser -SkipPublisherCheck }
     \$r = Invoke-Pester -Path '$FFI/powershell/tests' -Output Detailed -PassThru

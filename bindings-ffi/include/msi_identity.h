@@ -312,6 +312,52 @@ MsiResult msi_client_new_from_env(const struct MsiSettings *settings,
                                   struct MsiError **error_out);
 
 /**
+ * A client signed in as the managed identity of the machine this runs on (`Connect-AzAccount -Identity
+ * [-AccountId]`, `az login --identity [--client-id]`; core's `Settings::managed_identity_client`): the
+ * identity's token endpoint is chosen from the environment as azure-identity does (IDENTITY_ENDPOINT +
+ * IDENTITY_HEADER, else IMDS at AZURE_POD_IDENTITY_AUTHORITY_HOST or http://169.254.169.254), and the settings'
+ * client id selects a user-assigned identity. Unset fields come from the environment as for
+ * msi_client_new_from_env (so AZURE_CLIENT_ID, when set, selects one too, as for `msi --identity`); a client
+ * secret or access token is not used. Nothing is sent until the first call.
+ * Nullable: settings (everything from the environment).
+ */
+MsiResult msi_client_new_managed_identity(const struct MsiSettings *settings,
+                                          struct MsiClient **client_out,
+                                          struct MsiError **error_out);
+
+/**
+ * A token of the client's own credential, the signed-in account (`Get-AzAccessToken`, `az account
+ * get-access-token`), for `resource` (NULL: ARM, `https://management.azure.com`), asked for as
+ * `{resource}/.default`. `*token_out` is the bearer token (a secret: free it with msi_string_free, which wipes
+ * it); `*expires_on_out` its expiry in Unix seconds (INT64_MAX for a token given as is).
+ * Nullable: resource, expires_on_out.
+ */
+MsiResult msi_client_get_token(const struct MsiClient *client,
+                               const char *resource,
+                               char **token_out,
+                               int64_t *expires_on_out,
+                               struct MsiError **error_out);
+
+/**
+ * Who a bearer token was issued to, read from its claims for display (core's `token_subject`;
+ * `Get-AzAccessToken`'s TenantId, UserId and Type): `{"tenantId": ..., "userId": ..., "type": "Bearer"}`, each
+ * null when the token does not say (an opaque token has neither). The claims are not verified; the token is
+ * only read, never kept or echoed.
+ */
+MsiResult msi_token_subject(const char *token,
+                            char **json_out,
+                            struct MsiError **error_out);
+
+/**
+ * The resource URL of a `Get-AzAccessToken -ResourceTypeName` value (core's `resource_url_for_type`: Arm,
+ * MSGraph, KeyVault, Storage, ...; case-insensitive), for msi_client_get_token and the managed-identity
+ * credential. An unknown name is MSI_RESULT_INVALID_ARGUMENT listing the known ones.
+ */
+MsiResult msi_resource_url_for_type(const char *name,
+                                    char **url_out,
+                                    struct MsiError **error_out);
+
+/**
  * Free a client. NULL is a no-op.
  */
 void msi_client_free(struct MsiClient *client);
@@ -454,8 +500,10 @@ MsiResult msi_vm_create_basic(const struct MsiClient *client,
 /**
  * Add or update the legacy MSI extension on a VM (`Set-AzVMExtension`, `az vm extension set`): `spec_json` is
  * core's MsiExtensionSpec: `{"name", "type", "publisher", "version", "settings": {"port": N}, "port"}`,
- * every field optional, with core's defaults. The extension takes the VM's location. Out: the extension's
- * ARM JSON.
+ * every field optional, with core's defaults, plus `"protectedSettings"` (`-ProtectedSettings`), which the MSI
+ * extension does not take: null or `{}` is accepted and not sent, anything else is MSI_RESULT_INVALID_ARGUMENT
+ * without its value in the message, and `"location"` (`-Location`), which must be the VM's (the extension
+ * always takes the VM's location; another one is MSI_RESULT_INVALID_ARGUMENT). Out: the extension's ARM JSON.
  * Nullable: resource_group.
  */
 MsiResult msi_vm_extension_set(const struct MsiClient *client,
@@ -602,8 +650,10 @@ MsiResult msi_vmss_create_basic(const struct MsiClient *client,
 /**
  * Add or update the legacy MSI extension on a scale set (`Add-AzVmssExtension`, `az vmss extension set`): `spec_json` is
  * core's MsiExtensionSpec: `{"name", "type", "publisher", "version", "settings": {"port": N}, "port"}`,
- * every field optional, with core's defaults. The extension takes the scale set's location. Out: the extension's
- * ARM JSON.
+ * every field optional, with core's defaults, plus `"protectedSettings"` (`-ProtectedSettings`), which the MSI
+ * extension does not take: null or `{}` is accepted and not sent, anything else is MSI_RESULT_INVALID_ARGUMENT
+ * without its value in the message. A scale set's extensions have no location: a `"location"` is
+ * MSI_RESULT_INVALID_ARGUMENT. Out: the extension's ARM JSON.
  * Nullable: resource_group.
  */
 MsiResult msi_vmss_extension_set(const struct MsiClient *client,

@@ -277,10 +277,30 @@ unsafe fn extension_set(
         };
         let out = Out::required(json_out, "json_out")?;
         let t = h.target(kind)?;
+        // `protectedSettings` (Set-AzVMExtension -ProtectedSettings) travels beside core's MsiExtensionSpec and is
+        // core's to judge; it is taken out first so that no message about the rest can quote it.
+        let mut spec = spec;
+        let protected = spec
+            .as_object_mut()
+            .and_then(|o| o.remove("protectedSettings"));
+        // `location` (Set-AzVMExtension -Location) likewise: core checks it against the VM's.
+        let location = match spec.as_object_mut().and_then(|o| o.remove("location")) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(l)) => Some(l),
+            Some(_) => {
+                return Err(
+                    msi::Error::invalid_argument("spec_json: location must be a string").into(),
+                );
+            }
+        };
         let spec: MsiExtensionSpec =
             serde_json::from_value(spec).map_err(shape_error("spec_json"))?;
-        let ext = MsiExtension::from_spec(&spec)?;
-        out.write(json_string(&block_on(h.arm().set_msi_extension(&t, &ext))?));
+        let ext = MsiExtension::from_spec_with_protected_settings(&spec, protected.as_ref())?;
+        out.write(json_string(&block_on(h.arm().set_msi_extension_at(
+            &t,
+            &ext,
+            location.as_deref(),
+        ))?));
         Ok(())
     })
 }
@@ -574,8 +594,10 @@ pub unsafe extern "C" fn msi_vm_create_basic(
 
 /// Add or update the legacy MSI extension on a VM (`Set-AzVMExtension`, `az vm extension set`): `spec_json` is
 /// core's MsiExtensionSpec: `{"name", "type", "publisher", "version", "settings": {"port": N}, "port"}`,
-/// every field optional, with core's defaults. The extension takes the VM's location. Out: the extension's
-/// ARM JSON.
+/// every field optional, with core's defaults, plus `"protectedSettings"` (`-ProtectedSettings`), which the MSI
+/// extension does not take: null or `{}` is accepted and not sent, anything else is MSI_RESULT_INVALID_ARGUMENT
+/// without its value in the message, and `"location"` (`-Location`), which must be the VM's (the extension
+/// always takes the VM's location; another one is MSI_RESULT_INVALID_ARGUMENT). Out: the extension's ARM JSON.
 /// Nullable: resource_group.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn msi_vm_extension_set(
@@ -891,8 +913,10 @@ pub unsafe extern "C" fn msi_vmss_create_basic(
 
 /// Add or update the legacy MSI extension on a scale set (`Add-AzVmssExtension`, `az vmss extension set`): `spec_json` is
 /// core's MsiExtensionSpec: `{"name", "type", "publisher", "version", "settings": {"port": N}, "port"}`,
-/// every field optional, with core's defaults. The extension takes the scale set's location. Out: the extension's
-/// ARM JSON.
+/// every field optional, with core's defaults, plus `"protectedSettings"` (`-ProtectedSettings`), which the MSI
+/// extension does not take: null or `{}` is accepted and not sent, anything else is MSI_RESULT_INVALID_ARGUMENT
+/// without its value in the message. A scale set's extensions have no location: a `"location"` is
+/// MSI_RESULT_INVALID_ARGUMENT. Out: the extension's ARM JSON.
 /// Nullable: resource_group.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn msi_vmss_extension_set(

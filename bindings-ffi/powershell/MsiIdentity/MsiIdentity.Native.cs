@@ -10,8 +10,13 @@
 using System;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Security;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+
+// The Mono-run tests (bindings-ffi/tests/csharp, assembly native_tests) drive the built MsiIdentity.Native.dll,
+// internals included.
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("native_tests")]
 
 namespace MsiIdentity.Native
 {
@@ -129,6 +134,106 @@ namespace MsiIdentity.Native
             {
                 NativeMethods.msi_string_free(p);
             }
+        }
+
+        /// <summary>A SecureString of the NUL-terminated UTF-8 string at p, which is then overwritten with zeros in
+        /// place (the caller still frees it). The text never becomes a managed string: the byte and char buffers it
+        /// passes through are cleared too.</summary>
+        internal static SecureString SecureFromUtf8(IntPtr p)
+        {
+            if (p == IntPtr.Zero)
+            {
+                return null;
+            }
+            int n = 0;
+            while (Marshal.ReadByte(p, n) != 0)
+            {
+                n++;
+            }
+            byte[] bytes = new byte[n];
+            char[] chars = null;
+            try
+            {
+                Marshal.Copy(p, bytes, 0, n);
+                chars = Encoding.UTF8.GetChars(bytes);
+                SecureString secure = new SecureString();
+                foreach (char c in chars)
+                {
+                    secure.AppendChar(c);
+                }
+                secure.MakeReadOnly();
+                return secure;
+            }
+            finally
+            {
+                Array.Clear(bytes, 0, bytes.Length);
+                if (chars != null)
+                {
+                    Array.Clear(chars, 0, chars.Length);
+                }
+                Marshal.Copy(new byte[n], 0, p, n);
+            }
+        }
+
+        /// <summary>A token the library returned, as an MsiAccessToken: who it names (read natively, from the native
+        /// copy), the SecureString, then the native copy wiped and freed.</summary>
+        internal static MsiAccessToken TakeToken(IntPtr token, long expiresOn)
+        {
+            try
+            {
+                IntPtr json, error;
+                string subject = Json(NativeMethods.msi_token_subject(token, out json, out error), json, error);
+                SecureString secure = SecureFromUtf8(token);
+                return new MsiAccessToken(secure, expiresOn, JsonField(subject, "tenantId"), JsonField(subject, "userId"),
+                                          JsonField(subject, "type"));
+            }
+            finally
+            {
+                NativeMethods.msi_string_free(token);
+            }
+        }
+
+        /// <summary>A top-level string field of the library's compact JSON ({"k":"v"} or {"k":null}), unescaped for
+        /// the characters JSON escapes; null when absent or null.</summary>
+        internal static string JsonField(string json, string key)
+        {
+            string needle = "\"" + key + "\":";
+            int i = json == null ? -1 : json.IndexOf(needle, StringComparison.Ordinal);
+            if (i < 0 || json.Length <= i + needle.Length || json[i + needle.Length] != '"')
+            {
+                return null;
+            }
+            StringBuilder sb = new StringBuilder();
+            for (int j = i + needle.Length + 1; j < json.Length; j++)
+            {
+                char c = json[j];
+                if (c == '"')
+                {
+                    return sb.ToString();
+                }
+                if (c == '\\' && j + 1 < json.Length)
+                {
+                    char e = json[++j];
+                    switch (e)
+                    {
+                        case 'n': sb.Append('\n'); break;
+                        case 't': sb.Append('\t'); break;
+                        case 'r': sb.Append('\r'); break;
+                        case 'b': sb.Append('\b'); break;
+                        case 'f': sb.Append('\f'); break;
+                        case 'u':
+                            sb.Append((char)Convert.ToInt32(json.Substring(j + 1, 4), 16));
+                            j += 4;
+                            break;
+                        default: sb.Append(e); break;
+                    }
+                }
+                else
+                {
+                    sb.Append(c);
+                }
+            }
+            return null;
         }
 
         internal static void Check(MsiResult result, IntPtr error)
@@ -348,6 +453,18 @@ namespace MsiIdentity.Native
         internal static extern MsiResult msi_client_info(ClientHandle client, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_client_new_managed_identity(SettingsHandle settings, out IntPtr client_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_client_get_token(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource, out IntPtr token_out, out long expires_on_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_token_subject(IntPtr token, out IntPtr json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_resource_url_for_type([MarshalAs(UnmanagedType.LPUTF8Str)] string name, out IntPtr url_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern MsiResult msi_group_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string location, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -480,6 +597,27 @@ namespace MsiIdentity.Native
         internal static extern void msi_emulator_free(IntPtr emulator);
     }
 
+    /// <summary>An access token as Get-AzAccessToken (Az 14) gives it: Token is a SecureString, with ExpiresOn,
+    /// TenantId and UserId (read from the token's claims by the library; null when it does not say) and Type.</summary>
+    public sealed class MsiAccessToken
+    {
+        public SecureString Token { get; private set; }
+        public DateTimeOffset ExpiresOn { get; private set; }
+        public string TenantId { get; private set; }
+        public string UserId { get; private set; }
+        public string Type { get; private set; }
+
+        internal MsiAccessToken(SecureString token, long expiresOn, string tenantId, string userId, string type)
+        {
+            Token = token;
+            // A token given as is has no known expiry (the library says INT64_MAX).
+            ExpiresOn = expiresOn >= 253402300799L ? DateTimeOffset.MaxValue : DateTimeOffset.FromUnixTimeSeconds(expiresOn);
+            TenantId = tenantId;
+            UserId = userId;
+            Type = type;
+        }
+    }
+
     /// <summary>A client for the identity operations (the C MsiClient): thread-safe, disposable.</summary>
     public sealed class MsiClient : IDisposable
     {
@@ -498,11 +636,42 @@ namespace MsiIdentity.Native
                                         string clientSecret, string accessToken, string caCertPem, string authority,
                                         int maxRetries, bool fromEnvironment)
         {
+            using (SettingsHandle s = NewSettings(endpoint, subscriptionId, tenantId, clientId, clientSecret, accessToken,
+                                                  caCertPem, authority, maxRetries))
+            {
+                IntPtr client, error;
+                MsiResult r = fromEnvironment
+                    ? NativeMethods.msi_client_new_from_env(s, out client, out error)
+                    : NativeMethods.msi_client_new(s, out client, out error);
+                Interop.Check(r, error);
+                return new MsiClient(client);
+            }
+        }
+
+        /// <summary>A client signed in as this machine's managed identity (Connect-AzAccount -Identity): clientId
+        /// (-AccountId) selects a user-assigned identity; unset values come from the environment.</summary>
+        public static MsiClient ConnectManagedIdentity(string endpoint, string subscriptionId, string clientId,
+                                                       string caCertPem, int maxRetries)
+        {
+            using (SettingsHandle s = NewSettings(endpoint, subscriptionId, null, clientId, null, null, caCertPem, null,
+                                                  maxRetries))
+            {
+                IntPtr client, error;
+                Interop.Check(NativeMethods.msi_client_new_managed_identity(s, out client, out error), error);
+                return new MsiClient(client);
+            }
+        }
+
+        private static SettingsHandle NewSettings(string endpoint, string subscriptionId, string tenantId, string clientId,
+                                                  string clientSecret, string accessToken, string caCertPem,
+                                                  string authority, int maxRetries)
+        {
             IntPtr raw, error;
             Interop.Check(NativeMethods.msi_settings_new(out raw, out error), error);
-            using (SettingsHandle s = new SettingsHandle())
+            SettingsHandle s = new SettingsHandle();
+            s.Adopt(raw);
+            try
             {
-                s.Adopt(raw);
                 Interop.Check(NativeMethods.msi_settings_set_endpoint(s, endpoint, out error), error);
                 Interop.Check(NativeMethods.msi_settings_set_subscription_id(s, subscriptionId, out error), error);
                 Interop.Check(NativeMethods.msi_settings_set_tenant_id(s, tenantId, out error), error);
@@ -515,13 +684,29 @@ namespace MsiIdentity.Native
                 {
                     Interop.Check(NativeMethods.msi_settings_set_max_retries(s, (uint)maxRetries, out error), error);
                 }
-                IntPtr client;
-                MsiResult r = fromEnvironment
-                    ? NativeMethods.msi_client_new_from_env(s, out client, out error)
-                    : NativeMethods.msi_client_new(s, out client, out error);
-                Interop.Check(r, error);
-                return new MsiClient(client);
+                return s;
             }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The signed-in account's token for resource (null: ARM), as Get-AzAccessToken gives it.</summary>
+        public MsiAccessToken GetAccessToken(string resource)
+        {
+            IntPtr token, error;
+            long expiresOn;
+            Interop.Check(NativeMethods.msi_client_get_token(Handle, resource, out token, out expiresOn, out error), error);
+            return Interop.TakeToken(token, expiresOn);
+        }
+
+        /// <summary>The resource URL of a Get-AzAccessToken -ResourceTypeName (Arm, MSGraph, KeyVault, ...).</summary>
+        public static string ResourceUrlForType(string name)
+        {
+            IntPtr url, error;
+            return Interop.Json(NativeMethods.msi_resource_url_for_type(name, out url, out error), url, error);
         }
 
         public void Dispose()
@@ -769,7 +954,18 @@ namespace MsiIdentity.Native
             return new MsiManagedIdentityCredential(r, raw, error);
         }
 
-        /// <summary>The bearer token for resource (a secret) and its expiry in Unix seconds.</summary>
+        /// <summary>The token for resource as Get-AzAccessToken gives it (Token a SecureString).</summary>
+        public MsiAccessToken GetAccessToken(string resource)
+        {
+            IntPtr token, error;
+            long expiresOn;
+            MsiResult r = NativeMethods.msi_managed_identity_credential_get_token(handle, resource, out token, out expiresOn, out error);
+            Interop.Check(r, error);
+            return Interop.TakeToken(token, expiresOn);
+        }
+
+        /// <summary>The bearer token for resource as plain text (a secret: -AsPlainText only) and its expiry in Unix
+        /// seconds.</summary>
         public string GetToken(string resource, out long expiresOn)
         {
             IntPtr token, error;

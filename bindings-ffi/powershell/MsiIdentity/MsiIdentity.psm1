@@ -46,9 +46,17 @@ function Find-MsiLibrary {
 }
 
 function Initialize-MsiNative {
+    # The compiled layer, MsiIdentity.Native.dll, when the module build made it (bindings-ffi/powershell/build-module.sh):
+    # nothing is compiled at import, which is fast and also works where Add-Type is refused (constrained language
+    # mode). In a source checkout there is no dll: compile MsiIdentity.Native.cs instead.
     if (-not ('MsiIdentity.Native.MsiClient' -as [type])) {
-        $source = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot 'MsiIdentity.Native.cs')
-        Add-Type -TypeDefinition $source -Language CSharp
+        $dll = Join-Path $PSScriptRoot 'MsiIdentity.Native.dll'
+        if (Test-Path -LiteralPath $dll) {
+            Import-Module -Name $dll
+        } else {
+            $source = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot 'MsiIdentity.Native.cs')
+            Add-Type -TypeDefinition $source -Language CSharp
+        }
     }
     [MsiIdentity.Native.Loader]::Load((Find-MsiLibrary))
 }
@@ -159,8 +167,16 @@ function Connect-MsiAccount {
     With no parameters the environment names the account, as for the msi command: MSI_ARM_ENDPOINT,
     AZURE_SUBSCRIPTION_ID, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, MSI_ACCESS_TOKEN, MSI_CA_CERT.
     -ServicePrincipal -Credential -Tenant signs in as a service principal (the credential's user name is the client
-    id, its password the secret); -AccessToken uses a bearer token as is; -Emulator signs in to an emulator from
-    Start-MsiEmulator as its admin. Values not given come from the environment.
+    id, its password the secret); -AccessToken uses a bearer token as is; -Identity signs in as the managed identity
+    of the VM, scale set or app this runs on (Connect-AzAccount -Identity), -AccountId selecting a user-assigned
+    identity by its client id (else AZURE_CLIENT_ID when set, as for msi --identity; else the system-assigned one);
+    -Emulator signs in to an emulator from Start-MsiEmulator as its admin. Values not given come from the
+    environment.
+    .PARAMETER Identity
+    Sign in as this machine's managed identity. Its token endpoint is found as azure-identity finds it
+    (IDENTITY_ENDPOINT and IDENTITY_HEADER, else IMDS at AZURE_POD_IDENTITY_AUTHORITY_HOST or 169.254.169.254).
+    .PARAMETER AccountId
+    With -Identity: the client id of a user-assigned identity.
     .PARAMETER Endpoint
     The ARM endpoint (default https://management.azure.com).
     .PARAMETER CaCertPath
@@ -171,20 +187,26 @@ function Connect-MsiAccount {
     Connect-MsiAccount -ServicePrincipal -Credential (Get-Credential) -Tenant $tenantId -Subscription $subId
     .EXAMPLE
     Start-MsiEmulator | Connect-MsiAccount
+    .EXAMPLE
+    Connect-MsiAccount -Identity -AccountId $identity.properties.clientId -Subscription $subId
     #>
     [CmdletBinding(DefaultParameterSetName = 'Environment')]
+    [OutputType('MsiIdentity.Context')]
     param(
         [Parameter(ParameterSetName = 'ServicePrincipal', Mandatory = $true)][switch]$ServicePrincipal,
         [Parameter(ParameterSetName = 'ServicePrincipal', Mandatory = $true)][pscredential]$Credential,
         [Parameter(ParameterSetName = 'ServicePrincipal')][Alias('TenantId')][string]$Tenant,
         [Parameter(ParameterSetName = 'AccessToken', Mandatory = $true)][string]$AccessToken,
+        [Parameter(ParameterSetName = 'Identity', Mandatory = $true)][switch]$Identity,
+        [Parameter(ParameterSetName = 'Identity')][string]$AccountId,
         [Parameter(ParameterSetName = 'Emulator', Mandatory = $true, ValueFromPipeline = $true)]$Emulator,
         [Parameter(ParameterSetName = 'Environment')][Parameter(ParameterSetName = 'ServicePrincipal')]
-        [Parameter(ParameterSetName = 'AccessToken')][Alias('SubscriptionId')][string]$Subscription,
+        [Parameter(ParameterSetName = 'AccessToken')][Parameter(ParameterSetName = 'Identity')]
+        [Alias('SubscriptionId')][string]$Subscription,
         [Parameter(ParameterSetName = 'Environment')][Parameter(ParameterSetName = 'ServicePrincipal')]
-        [Parameter(ParameterSetName = 'AccessToken')][string]$Endpoint,
+        [Parameter(ParameterSetName = 'AccessToken')][Parameter(ParameterSetName = 'Identity')][string]$Endpoint,
         [Parameter(ParameterSetName = 'Environment')][Parameter(ParameterSetName = 'ServicePrincipal')]
-        [Parameter(ParameterSetName = 'AccessToken')][string]$CaCertPath,
+        [Parameter(ParameterSetName = 'AccessToken')][Parameter(ParameterSetName = 'Identity')][string]$CaCertPath,
         [int]$MaxRetries = -1
     )
     process {
@@ -194,6 +216,11 @@ function Connect-MsiAccount {
                 $pem = Get-Content -Raw -LiteralPath $info.CaCertPath
                 $client = [MsiIdentity.Native.MsiClient]::Connect($info.Endpoint, $info.SubscriptionId, $info.TenantId,
                     $info.AdminClientId, $info.AdminClientSecret, $null, $pem, $null, $MaxRetries, $false)
+            } elseif ($PSCmdlet.ParameterSetName -eq 'Identity') {
+                $pem = $null
+                if ($CaCertPath) { $pem = Get-Content -Raw -LiteralPath $CaCertPath }
+                $client = [MsiIdentity.Native.MsiClient]::ConnectManagedIdentity((ConvertTo-MsiNullable $Endpoint),
+                    (ConvertTo-MsiNullable $Subscription), (ConvertTo-MsiNullable $AccountId), $pem, $MaxRetries)
             } else {
                 $pem = $null
                 if ($CaCertPath) { $pem = Get-Content -Raw -LiteralPath $CaCertPath }
@@ -235,6 +262,7 @@ function Disconnect-MsiAccount {
     Disconnect-MsiAccount
     #>
     [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType([System.Void])]
     param()
     if ($null -ne $script:Context -and $PSCmdlet.ShouldProcess('current account', 'Disconnect')) {
         $script:Context.Client.Dispose()
@@ -253,6 +281,7 @@ function New-MsiResourceGroup {
     New-MsiResourceGroup -Name myResourceGroup -Location westus
     #>
     [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType('MsiIdentity.ResourceGroup')]
     param(
         [Parameter(Mandatory = $true)][Alias('ResourceGroupName')][string]$Name,
         [Parameter(Mandatory = $true)][string]$Location
@@ -270,6 +299,7 @@ function Get-MsiResourceGroup {
     Get-MsiResourceGroup -Name myResourceGroup
     #>
     [CmdletBinding()]
+    [OutputType('MsiIdentity.ResourceGroup')]
     param([Parameter(Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceGroupName')][string]$Name)
     process {
         Invoke-MsiCall $PSCmdlet { ConvertTo-MsiObject ((Get-MsiClient).GroupGet($Name)) 'MsiIdentity.ResourceGroup' } $Name
@@ -320,14 +350,21 @@ function Invoke-MsiComputeIdentity {
     } $Target[1]
 }
 
+function Test-MsiAssignIdentity {
+    # -AssignIdentity as Az has it (a switch: -AssignIdentity, or -AssignIdentity:$false for no), or the AzureRM
+    # form -AssignIdentity "SystemAssigned", whose value the hidden positional -AssignIdentityType takes.
+    param($Bound)
+    ($Bound.ContainsKey('AssignIdentity') -and $Bound['AssignIdentity'].IsPresent) -or $Bound.ContainsKey('AssignIdentityType')
+}
+
 function Invoke-MsiComputeUpdate {
-    # Update-MsiVM / Update-MsiVmss: -IdentityType (desired state, Update-AzureRmVM -IdentityType -IdentityId: core's
-    # SetRequest, the type passed as given) or -AssignIdentity SystemAssigned (the 2017 form: an assign of the
-    # system-assigned identity, with -IdentityId's identities if given).
+    # Update-MsiVM / Update-MsiVmss: -IdentityType (desired state, Update-AzVM -IdentityType -IdentityId: core's
+    # SetRequest, the type passed as given) or -AssignIdentity (Az's switch, or the 2017 form -AssignIdentity
+    # SystemAssigned: an assign of the system-assigned identity, with -IdentityId's identities if given).
     param($Cmdlet, $Kind, $Target, $Bound)
-    if (-not $Bound.ContainsKey('IdentityType') -and -not $Bound.ContainsKey('AssignIdentity')) {
+    if (-not $Bound.ContainsKey('IdentityType') -and -not (Test-MsiAssignIdentity $Bound)) {
         $Cmdlet.WriteError((New-Object System.Management.Automation.ErrorRecord(
-            (New-Object System.ArgumentException('Give -IdentityType (with -IdentityId for user-assigned identities) or -AssignIdentity SystemAssigned.')),
+            (New-Object System.ArgumentException('Give -IdentityType (with -IdentityId for user-assigned identities) or -AssignIdentity.')),
             'MissingIdentityType', [System.Management.Automation.ErrorCategory]::InvalidArgument, $Target[1])))
         return
     }
@@ -354,7 +391,7 @@ function Invoke-MsiComputeCreate {
         $options.adminUsername = $Bound['Credential'].UserName
         $options.adminPassword = $Bound['Credential'].GetNetworkCredential().Password
     }
-    if ($Bound.ContainsKey('AssignIdentity')) { $options.systemAssigned = $true }
+    if (Test-MsiAssignIdentity $Bound) { $options.systemAssigned = $true }
     Invoke-MsiCall $Cmdlet {
         $client = Get-MsiClient
         if ($Bound.ContainsKey('Model')) {
@@ -378,7 +415,12 @@ function Invoke-MsiComputeDelete {
 function Invoke-MsiExtensionSet {
     # Set-MsiVMExtension / Set-MsiVmssExtension: core's MsiExtensionSpec from the parameters given.
     param($Cmdlet, $Kind, $Target, $Bound)
-    $spec = Get-MsiRequest $Bound @{ Name = 'name'; Type = 'type'; Publisher = 'publisher'; TypeHandlerVersion = 'version'; Settings = 'settings' }
+    # -ProtectedSettings and -Location go to the library too, which decides: the MSI extension takes no protected
+    # settings (an empty one is fine), and a VM extension is in its VM's location.
+    $spec = Get-MsiRequest $Bound @{
+        Name = 'name'; Type = 'type'; Publisher = 'publisher'; TypeHandlerVersion = 'version'; Settings = 'settings'
+        ProtectedSettings = 'protectedSettings'; Location = 'location'
+    }
     if (-not $Cmdlet.ShouldProcess($Target[1], 'Set the MSI extension')) { return }
     Invoke-MsiCall $Cmdlet {
         $json = (Get-MsiClient).ExtensionSet((Get-MsiKind $Kind), $Target[0], $Target[1], (ConvertTo-MsiJson $spec))
@@ -413,6 +455,7 @@ function Get-MsiVM {
     $vm = Get-MsiVM -ResourceGroupName myResourceGroup -Name myVM
     #>
     [CmdletBinding(DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.VirtualMachine')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true, Position = 0)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true, Position = 1)][Alias('VMName')][string]$Name,
@@ -431,6 +474,7 @@ function Get-MsiVMIdentity {
     Get-MsiVMIdentity -ResourceGroupName myResourceGroup -Name myVM
     #>
     [CmdletBinding(DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.Identity')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true, Position = 0)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true, Position = 1)][Alias('VMName')][string]$Name,
@@ -447,18 +491,19 @@ function Update-MsiVM {
     -IdentityType is the desired state: SystemAssigned, UserAssigned, 'SystemAssigned, UserAssigned' or None
     (as the library parses it: case and spaces do not matter; anything else is an InvalidArgument error).
     With -IdentityId the user-assigned identities become exactly those (names in the resource group, or IDs);
-    without it the current ones are kept when the type has them. -AssignIdentity SystemAssigned (the 2017 form)
-    enables the system-assigned identity and keeps everything else. Nothing is written when the VM already is as
+    without it the current ones are kept when the type has them. -AssignIdentity (Az's switch; the 2017 form
+    -AssignIdentity SystemAssigned still works) enables the system-assigned identity and keeps everything else. Nothing is written when the VM already is as
     asked. Outputs the VM.
     .EXAMPLE
     $vm = Get-MsiVM -ResourceGroupName myResourceGroup -Name myVM
-    Update-MsiVM -ResourceGroupName myResourceGroup -VM $vm -AssignIdentity SystemAssigned
+    Update-MsiVM -ResourceGroupName myResourceGroup -VM $vm -AssignIdentity
     .EXAMPLE
     Update-MsiVM -ResourceGroupName myResourceGroup -Name myVM -IdentityType UserAssigned -IdentityId "/subscriptions/<SUB>/resourcegroups/myResourceGroup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
     .EXAMPLE
     Get-MsiVM -ResourceGroupName myResourceGroup -Name myVM | Update-MsiVM -IdentityType None
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.VirtualMachine')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)]
         [Parameter(ParameterSetName = 'ByObject')][string]$ResourceGroupName,
@@ -467,7 +512,8 @@ function Update-MsiVM {
         [Parameter(ParameterSetName = 'ById', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceId')][string]$Id,
         [string]$IdentityType,
         [Alias('IdentityID')][string[]]$IdentityId,
-        [ValidateSet('SystemAssigned')][string]$AssignIdentity
+        [switch]$AssignIdentity,
+        [Parameter(Position = 0, DontShow = $true)][ValidateSet('SystemAssigned')][string]$AssignIdentityType
     )
     process {
         Invoke-MsiComputeUpdate $PSCmdlet 'Vm' (Resolve-MsiTarget $ResourceGroupName $Name $Id $VM) $PSBoundParameters
@@ -488,6 +534,7 @@ function Add-MsiVMIdentity {
     Add-MsiVMIdentity -ResourceGroupName myResourceGroup -Name myVM -IdentityId myUserAssignedIdentity
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.VirtualMachine')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMName')][string]$Name,
@@ -515,6 +562,7 @@ function Remove-MsiVMIdentity {
     Remove-MsiVMIdentity -ResourceGroupName myResourceGroup -Name myVM -IdentityId myUserAssignedIdentity
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.VirtualMachine')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMName')][string]$Name,
@@ -537,14 +585,15 @@ function New-MsiVM {
     From -Model (the whole ARM model: a hashtable, an object or JSON text) or from az-style options (-Image, -Size,
     -Credential for the admin user, -SshPublicKey, -Location), not both. The identity: -IdentityId (az's
     --assign-identity: names, IDs, '[system]'; an empty list is the system-assigned identity), -IdentityType (checked
-    against the list), -AssignIdentity SystemAssigned. The location defaults to the resource group's. An existing VM
+    against the list), -AssignIdentity (a switch as in Az; -AssignIdentity SystemAssigned also works). The location defaults to the resource group's. An existing VM
     is never overwritten (ResourceExists). The library (msi-identity core) checks and defaults every option.
     .EXAMPLE
-    New-MsiVM -ResourceGroupName myResourceGroup -Name myVM -Image Win2016Datacenter -AssignIdentity SystemAssigned
+    New-MsiVM -ResourceGroupName myResourceGroup -Name myVM -Image Win2016Datacenter -AssignIdentity
     .EXAMPLE
     New-MsiVM -ResourceGroupName myResourceGroup -Name myVM -IdentityType UserAssigned -IdentityId myUserAssignedIdentity
     #>
     [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType('MsiIdentity.VirtualMachine')]
     param(
         [Parameter(Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(Mandatory = $true)][Alias('VMName')][string]$Name,
@@ -556,7 +605,8 @@ function New-MsiVM {
         [Alias('SshKeyValue')][string]$SshPublicKey,
         [string]$IdentityType,
         [Alias('IdentityID')][string[]]$IdentityId,
-        [ValidateSet('SystemAssigned')][string]$AssignIdentity
+        [switch]$AssignIdentity,
+        [Parameter(Position = 0, DontShow = $true)][ValidateSet('SystemAssigned')][string]$AssignIdentityType
     )
     Invoke-MsiComputeCreate $PSCmdlet 'Vm' $ResourceGroupName $Name $PSBoundParameters
 }
@@ -569,6 +619,7 @@ function Remove-MsiVM {
     Remove-MsiVM -ResourceGroupName myResourceGroup -Name myVM
     #>
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.DeleteResult')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMName')][string]$Name,
@@ -584,13 +635,17 @@ function Set-MsiVMExtension {
     .DESCRIPTION
     -Type is ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (default: -Name; -Name defaults to -Type),
     -Publisher Microsoft.ManagedIdentity, -TypeHandlerVersion 1.0, -Settings @{ port = 50342 } (the port of the
-    extension's token endpoint). The extension always takes the VM's location: -Location is accepted for
-    compatibility with the AzureRM form. Outputs the extension.
+    extension's token endpoint). The extension is always in the VM's location: -Location (the AzureRM form passes
+    it) must be that location, case and spaces aside, or the call is refused (InvalidArgument) before anything is
+    written. -ProtectedSettings is accepted as in Set-AzVMExtension, but the MSI extension takes no protected
+    settings: an empty one is ignored, anything else is refused (InvalidArgument) without being sent or shown.
+    Outputs the extension.
     .EXAMPLE
     $settings = @{ "port" = 50342 }
     Set-MsiVMExtension -ResourceGroupName myResourceGroup -Location WestUS -VMName myVM -Name "ManagedIdentityExtensionForWindows" -Type "ManagedIdentityExtensionForWindows" -Publisher "Microsoft.ManagedIdentity" -TypeHandlerVersion "1.0" -Settings $settings
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.Extension')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('ResourceName')][string]$VMName,
@@ -600,6 +655,7 @@ function Set-MsiVMExtension {
         [string]$Publisher,
         [string]$TypeHandlerVersion,
         [Alias('Setting')][hashtable]$Settings,
+        [Alias('ProtectedSetting')][hashtable]$ProtectedSettings,
         [string]$Location
     )
     process {
@@ -615,6 +671,7 @@ function Get-MsiVMExtension {
     Get-MsiVMExtension -ResourceGroupName myResourceGroup -VMName myVM -Name ManagedIdentityExtensionForWindows
     #>
     [CmdletBinding(DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.Extension')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('ResourceName')][string]$VMName,
@@ -632,6 +689,7 @@ function Remove-MsiVMExtension {
     Remove-MsiVMExtension -ResourceGroupName myResourceGroup -Name "ManagedIdentityExtensionForWindows" -VMName myVM
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.DeleteResult')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('ResourceName')][string]$VMName,
@@ -654,6 +712,7 @@ function Get-MsiVmss {
     $vmss = Get-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss
     #>
     [CmdletBinding(DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.VirtualMachineScaleSet')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true, Position = 0)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true, Position = 1)][Alias('VMScaleSetName')][string]$Name,
@@ -672,6 +731,7 @@ function Get-MsiVmssIdentity {
     Get-MsiVmssIdentity -ResourceGroupName myResourceGroup -Name myVmss
     #>
     [CmdletBinding(DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.Identity')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true, Position = 0)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true, Position = 1)][Alias('VMScaleSetName')][string]$Name,
@@ -688,18 +748,19 @@ function Update-MsiVmss {
     -IdentityType is the desired state: SystemAssigned, UserAssigned, 'SystemAssigned, UserAssigned' or None
     (as the library parses it: case and spaces do not matter; anything else is an InvalidArgument error).
     With -IdentityId the user-assigned identities become exactly those (names in the resource group, or IDs);
-    without it the current ones are kept when the type has them. -AssignIdentity SystemAssigned (the 2017 form)
-    enables the system-assigned identity and keeps everything else. Nothing is written when the scale set already is as
+    without it the current ones are kept when the type has them. -AssignIdentity (Az's switch; the 2017 form
+    -AssignIdentity SystemAssigned still works) enables the system-assigned identity and keeps everything else. Nothing is written when the scale set already is as
     asked. Outputs the scale set.
     .EXAMPLE
     $vmss = Get-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss
-    Update-MsiVmss -ResourceGroupName myResourceGroup -VirtualMachineScaleSet $vmss -AssignIdentity SystemAssigned
+    Update-MsiVmss -ResourceGroupName myResourceGroup -VirtualMachineScaleSet $vmss -AssignIdentity
     .EXAMPLE
     Update-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss -IdentityType UserAssigned -IdentityId "/subscriptions/<SUB>/resourcegroups/myResourceGroup/providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity"
     .EXAMPLE
     Get-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss | Update-MsiVmss -IdentityType None
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.VirtualMachineScaleSet')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)]
         [Parameter(ParameterSetName = 'ByObject')][string]$ResourceGroupName,
@@ -708,7 +769,8 @@ function Update-MsiVmss {
         [Parameter(ParameterSetName = 'ById', Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('ResourceId')][string]$Id,
         [string]$IdentityType,
         [Alias('IdentityID')][string[]]$IdentityId,
-        [ValidateSet('SystemAssigned')][string]$AssignIdentity
+        [switch]$AssignIdentity,
+        [Parameter(Position = 0, DontShow = $true)][ValidateSet('SystemAssigned')][string]$AssignIdentityType
     )
     process {
         Invoke-MsiComputeUpdate $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $Name $Id $VirtualMachineScaleSet) $PSBoundParameters
@@ -729,6 +791,7 @@ function Add-MsiVmssIdentity {
     Add-MsiVmssIdentity -ResourceGroupName myResourceGroup -Name myVmss -IdentityId myUserAssignedIdentity
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.VirtualMachineScaleSet')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMScaleSetName')][string]$Name,
@@ -756,6 +819,7 @@ function Remove-MsiVmssIdentity {
     Remove-MsiVmssIdentity -ResourceGroupName myResourceGroup -Name myVmss -IdentityId myUserAssignedIdentity
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.VirtualMachineScaleSet')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMScaleSetName')][string]$Name,
@@ -778,15 +842,16 @@ function New-MsiVmss {
     From -Model (the whole ARM model: a hashtable, an object or JSON text) or from az-style options (-Image, -Size,
     -Credential for the admin user, -SshPublicKey, -Location, -InstanceCount), not both. The identity: -IdentityId
     (az's --assign-identity: names, IDs, '[system]'; an empty list is the system-assigned identity), -IdentityType
-    (checked against the list), -AssignIdentity SystemAssigned. The location defaults to the resource group's. An
+    (checked against the list), -AssignIdentity (a switch as in Az; -AssignIdentity SystemAssigned also works). The location defaults to the resource group's. An
     existing scale set is never overwritten (ResourceExists). The library (msi-identity core) checks and defaults
     every option.
     .EXAMPLE
-    New-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss -Image Win2016Datacenter -AssignIdentity SystemAssigned
+    New-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss -Image Win2016Datacenter -AssignIdentity
     .EXAMPLE
     New-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss -IdentityType UserAssigned -IdentityId myUserAssignedIdentity
     #>
     [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType('MsiIdentity.VirtualMachineScaleSet')]
     param(
         [Parameter(Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(Mandatory = $true)][Alias('VMScaleSetName')][string]$Name,
@@ -799,7 +864,8 @@ function New-MsiVmss {
         [int]$InstanceCount,
         [string]$IdentityType,
         [Alias('IdentityID')][string[]]$IdentityId,
-        [ValidateSet('SystemAssigned')][string]$AssignIdentity
+        [switch]$AssignIdentity,
+        [Parameter(Position = 0, DontShow = $true)][ValidateSet('SystemAssigned')][string]$AssignIdentityType
     )
     Invoke-MsiComputeCreate $PSCmdlet 'Vmss' $ResourceGroupName $Name $PSBoundParameters
 }
@@ -812,6 +878,7 @@ function Remove-MsiVmss {
     Remove-MsiVmss -ResourceGroupName myResourceGroup -Name myVmss
     #>
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.DeleteResult')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('VMScaleSetName')][string]$Name,
@@ -827,13 +894,16 @@ function Set-MsiVmssExtension {
     .DESCRIPTION
     -Type is ManagedIdentityExtensionForWindows or ManagedIdentityExtensionForLinux (default: -Name; -Name defaults to -Type),
     -Publisher Microsoft.ManagedIdentity, -TypeHandlerVersion 1.0, -Settings @{ port = 50342 } (the port of the
-    extension's token endpoint). The extension always takes the scale set's location: -Location is accepted for
-    compatibility with the AzureRM form. Outputs the extension.
+    extension's token endpoint). A scale set's extensions have no location of their own (Add-AzVmssExtension has
+    no -Location). -ProtectedSettings is accepted as in Add-AzVmssExtension, but the MSI extension takes no
+    protected settings: an empty one is ignored, anything else is refused (InvalidArgument) without being sent or
+    shown. Outputs the extension.
     .EXAMPLE
     $settings = @{ "port" = 50342 }
-    Set-MsiVmssExtension -ResourceGroupName myResourceGroup -Location WestUS -VMScaleSetName myVmss -Name "ManagedIdentityExtensionForWindows" -Type "ManagedIdentityExtensionForWindows" -Publisher "Microsoft.ManagedIdentity" -TypeHandlerVersion "1.0" -Settings $settings
+    Set-MsiVmssExtension -ResourceGroupName myResourceGroup -VMScaleSetName myVmss -Name "ManagedIdentityExtensionForWindows" -Type "ManagedIdentityExtensionForWindows" -Publisher "Microsoft.ManagedIdentity" -TypeHandlerVersion "1.0" -Settings $settings
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.Extension')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('ResourceName')][string]$VMScaleSetName,
@@ -843,7 +913,7 @@ function Set-MsiVmssExtension {
         [string]$Publisher,
         [string]$TypeHandlerVersion,
         [Alias('Setting')][hashtable]$Settings,
-        [string]$Location
+        [Alias('ProtectedSetting')][hashtable]$ProtectedSettings
     )
     process {
         Invoke-MsiExtensionSet $PSCmdlet 'Vmss' (Resolve-MsiTarget $ResourceGroupName $VMScaleSetName $Id $null) $PSBoundParameters
@@ -858,6 +928,7 @@ function Get-MsiVmssExtension {
     Get-MsiVmssExtension -ResourceGroupName myResourceGroup -VMScaleSetName myVmss -Name ManagedIdentityExtensionForWindows
     #>
     [CmdletBinding(DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.Extension')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('ResourceName')][string]$VMScaleSetName,
@@ -875,6 +946,7 @@ function Remove-MsiVmssExtension {
     Remove-MsiVmssExtension -ResourceGroupName myResourceGroup -Name "ManagedIdentityExtensionForWindows" -VMScaleSetName myVmss
     #>
     [CmdletBinding(SupportsShouldProcess = $true, DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.DeleteResult')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][Alias('ResourceName')][string]$VMScaleSetName,
@@ -898,6 +970,7 @@ function New-MsiUserAssignedIdentity {
     $identity = New-MsiUserAssignedIdentity -ResourceGroupName myResourceGroup -Name myUserAssignedIdentity
     #>
     [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType('MsiIdentity.UserAssignedIdentity')]
     param(
         [Parameter(Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(Mandatory = $true)][string]$Name,
@@ -922,6 +995,7 @@ function Get-MsiUserAssignedIdentity {
     Get-MsiUserAssignedIdentity -ResourceGroupName myResourceGroup
     #>
     [CmdletBinding(DefaultParameterSetName = 'List')]
+    [OutputType('MsiIdentity.UserAssignedIdentity')]
     param(
         [Parameter(ParameterSetName = 'List')][Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$Name,
@@ -948,6 +1022,7 @@ function Remove-MsiUserAssignedIdentity {
     Get-MsiUserAssignedIdentity -ResourceGroupName myResourceGroup | Remove-MsiUserAssignedIdentity
     #>
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'ByName')]
+    [OutputType('MsiIdentity.DeleteResult')]
     param(
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$ResourceGroupName,
         [Parameter(ParameterSetName = 'ByName', Mandatory = $true)][string]$Name,
@@ -981,6 +1056,7 @@ function New-MsiRoleAssignment {
     New-MsiRoleAssignment -ObjectId $vm.identity.principalId -RoleDefinitionName Reader -Scope "/subscriptions/<SUB>/resourceGroups/myResourceGroup"
     #>
     [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType('MsiIdentity.RoleAssignment')]
     param(
         [Parameter(Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('PrincipalId')][string]$ObjectId,
         [Parameter(Mandatory = $true)][Alias('RoleDefinitionId')][string]$RoleDefinitionName,
@@ -1009,6 +1085,7 @@ function Get-MsiRoleAssignment {
     Get-MsiRoleAssignment -Scope "/subscriptions/<SUB>/resourceGroups/myResourceGroup"
     #>
     [CmdletBinding()]
+    [OutputType('MsiIdentity.RoleAssignment')]
     param(
         [Parameter(ValueFromPipelineByPropertyName = $true)][Alias('PrincipalId')][string]$ObjectId,
         [string]$Scope
@@ -1032,6 +1109,7 @@ function Remove-MsiRoleAssignment {
     Remove-MsiRoleAssignment -ObjectId $principalId -RoleDefinitionName Reader -Scope "/subscriptions/<SUB>/resourceGroups/myResourceGroup"
     #>
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High', DefaultParameterSetName = 'Match')]
+    [OutputType('MsiIdentity.DeleteResult')]
     param(
         [Parameter(ParameterSetName = 'Match')][Alias('PrincipalId')][string]$ObjectId,
         [Parameter(ParameterSetName = 'Match')][Alias('RoleDefinitionId')][string]$RoleDefinitionName,
@@ -1061,57 +1139,107 @@ function Remove-MsiRoleAssignment {
 function Get-MsiAccessToken {
     <#
     .SYNOPSIS
-    Gets an access token for the managed identity of the VM, scale set or app this runs on (Get-AzAccessToken -ResourceUrl).
+    Gets an access token: the signed-in account's (Get-AzAccessToken, Az 14), or with -Identity this machine's managed identity's.
     .DESCRIPTION
-    The source is chosen from the environment as azure-identity does (IDENTITY_ENDPOINT + IDENTITY_HEADER: App
-    Service; else IMDS, at AZURE_POD_IDENTITY_AUTHORITY_HOST when set), or given with -Source Imds|MsiExtension|
-    AppService and -Endpoint (the base URL; for AppService the IDENTITY_ENDPOINT, with -IdentityHeader). A
-    user-assigned identity is selected by -ClientId, -ObjectId or -ResourceId. Tokens are cached per resource and
-    renewed 5 minutes before they expire. The token is a secret: -AsSecureString returns it as a SecureString.
+    As Get-AzAccessToken in Az 14, the token is a SecureString: the output has Token (SecureString), ExpiresOn,
+    TenantId, UserId (who the token names: a user's UPN, an application's or identity's client id) and Type
+    (Bearer). The resource is -ResourceUrl, or -ResourceTypeName (Arm, the default, MSGraph, KeyVault, Storage,
+    Synapse, ...). -AsSecureString is accepted and changes nothing, as in Az 14. -AsPlainText returns Token as a
+    plain string instead, for scripts written for the old output; prefer the SecureString.
+
+    Without -Identity the token is the signed-in account's (Connect-MsiAccount; else the environment). -TenantId
+    checks that it is for that tenant: a token for another tenant needs Connect-MsiAccount -Tenant.
+
+    -Identity gets the managed identity token of the VM, scale set or app this runs on. Its source is chosen from
+    the environment as azure-identity does (IDENTITY_ENDPOINT + IDENTITY_HEADER: App Service; else IMDS, at
+    AZURE_POD_IDENTITY_AUTHORITY_HOST when set), or given with -Source Imds|MsiExtension|AppService and -Endpoint
+    (the base URL; for AppService the IDENTITY_ENDPOINT, with -IdentityHeader). A user-assigned identity is selected
+    by -ClientId, -ObjectId or -ResourceId. Tokens are cached per resource and renewed 5 minutes before they expire.
+    .PARAMETER ResourceUrl
+    The resource the token is for, e.g. https://management.azure.com/ or https://vault.azure.net.
+    .PARAMETER ResourceTypeName
+    A known resource instead of its URL (Get-AzAccessToken's names; default Arm).
+    .PARAMETER Identity
+    This machine's managed identity instead of the signed-in account.
     .EXAMPLE
-    (Get-MsiAccessToken -ResourceUrl https://management.azure.com/).Token
+    $token = (Get-MsiAccessToken).Token
     .EXAMPLE
-    Get-MsiAccessToken -ResourceUrl https://vault.azure.net -ClientId $identity.properties.clientId
+    Get-MsiAccessToken -ResourceTypeName MSGraph
+    .EXAMPLE
+    Get-MsiAccessToken -Identity -ResourceUrl https://vault.azure.net -ClientId $identity.properties.clientId
     #>
-    [CmdletBinding(DefaultParameterSetName = 'SystemAssigned')]
+    [CmdletBinding(DefaultParameterSetName = 'KnownResourceTypeName')]
+    [OutputType('MsiIdentity.AccessToken')]
     param(
-        [Parameter(Mandatory = $true, Position = 0)][Alias('Resource')][string]$ResourceUrl,
-        [Parameter(ParameterSetName = 'ClientId', Mandatory = $true)][string]$ClientId,
-        [Parameter(ParameterSetName = 'ObjectId', Mandatory = $true)][string]$ObjectId,
-        [Parameter(ParameterSetName = 'ResourceId', Mandatory = $true)][Alias('MsiResId')][string]$ResourceId,
+        [Parameter(ParameterSetName = 'KnownResourceTypeName')]
+        [Parameter(ParameterSetName = 'IdentityKnownResourceTypeName')][string]$ResourceTypeName,
+        [Parameter(ParameterSetName = 'ResourceUrl', Mandatory = $true, Position = 0)]
+        [Parameter(ParameterSetName = 'IdentityResourceUrl', Mandatory = $true, Position = 0)]
+        [Alias('Resource', 'ResourceUri')][string]$ResourceUrl,
+        [Parameter(ParameterSetName = 'KnownResourceTypeName')][Parameter(ParameterSetName = 'ResourceUrl')][string]$TenantId,
+        [Parameter(ParameterSetName = 'IdentityKnownResourceTypeName', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'IdentityResourceUrl', Mandatory = $true)][switch]$Identity,
+        [Parameter(ParameterSetName = 'IdentityKnownResourceTypeName')][Parameter(ParameterSetName = 'IdentityResourceUrl')]
+        [string]$ClientId,
+        [Parameter(ParameterSetName = 'IdentityKnownResourceTypeName')][Parameter(ParameterSetName = 'IdentityResourceUrl')]
+        [string]$ObjectId,
+        [Parameter(ParameterSetName = 'IdentityKnownResourceTypeName')][Parameter(ParameterSetName = 'IdentityResourceUrl')]
+        [Alias('MsiResId')][string]$ResourceId,
+        [Parameter(ParameterSetName = 'IdentityKnownResourceTypeName')][Parameter(ParameterSetName = 'IdentityResourceUrl')]
         [ValidateSet('Environment', 'Imds', 'MsiExtension', 'AppService')][string]$Source = 'Environment',
+        [Parameter(ParameterSetName = 'IdentityKnownResourceTypeName')][Parameter(ParameterSetName = 'IdentityResourceUrl')]
         [string]$Endpoint,
+        [Parameter(ParameterSetName = 'IdentityKnownResourceTypeName')][Parameter(ParameterSetName = 'IdentityResourceUrl')]
         [string]$IdentityHeader,
-        [switch]$AsSecureString
+        [switch]$AsSecureString,
+        [switch]$AsPlainText
     )
-    $cid = ConvertTo-MsiNullable $ClientId
-    $oid = ConvertTo-MsiNullable $ObjectId
-    $rid = ConvertTo-MsiNullable $ResourceId
-    $url = ConvertTo-MsiNullable $Endpoint
-    $key = ($Source, $Endpoint, $IdentityHeader, $ClientId, $ObjectId, $ResourceId) -join '|'
+    $null = $AsSecureString # accepted as in Az 14, where it no longer changes anything: Token is a SecureString
     try {
-        $credential = $script:Credentials[$key]
-        if ($null -eq $credential) {
-            switch ($Source) {
-                'Imds' { $credential = [MsiIdentity.Native.MsiManagedIdentityCredential]::Imds($url, $cid, $oid, $rid) }
-                'MsiExtension' { $credential = [MsiIdentity.Native.MsiManagedIdentityCredential]::MsiExtension($url, $cid, $oid, $rid) }
-                'AppService' { $credential = [MsiIdentity.Native.MsiManagedIdentityCredential]::AppService($url, $IdentityHeader, $cid, $oid, $rid) }
-                default { $credential = [MsiIdentity.Native.MsiManagedIdentityCredential]::FromEnvironment($cid, $oid, $rid) }
-            }
-            $script:Credentials[$key] = $credential
+        $resource = $ResourceUrl
+        if ($PSCmdlet.ParameterSetName -like '*KnownResourceTypeName') {
+            $typeName = 'Arm'
+            if ($ResourceTypeName) { $typeName = $ResourceTypeName }
+            $resource = [MsiIdentity.Native.MsiClient]::ResourceUrlForType($typeName)
         }
-        $expiresOn = [long]0
-        $token = $credential.GetToken($ResourceUrl, [ref]$expiresOn)
+        if ($Identity) {
+            $cid = ConvertTo-MsiNullable $ClientId
+            $oid = ConvertTo-MsiNullable $ObjectId
+            $rid = ConvertTo-MsiNullable $ResourceId
+            $url = ConvertTo-MsiNullable $Endpoint
+            $key = ($Source, $Endpoint, $IdentityHeader, $ClientId, $ObjectId, $ResourceId) -join '|'
+            $credential = $script:Credentials[$key]
+            if ($null -eq $credential) {
+                switch ($Source) {
+                    'Imds' { $credential = [MsiIdentity.Native.MsiManagedIdentityCredential]::Imds($url, $cid, $oid, $rid) }
+                    'MsiExtension' { $credential = [MsiIdentity.Native.MsiManagedIdentityCredential]::MsiExtension($url, $cid, $oid, $rid) }
+                    'AppService' { $credential = [MsiIdentity.Native.MsiManagedIdentityCredential]::AppService($url, $IdentityHeader, $cid, $oid, $rid) }
+                    default { $credential = [MsiIdentity.Native.MsiManagedIdentityCredential]::FromEnvironment($cid, $oid, $rid) }
+                }
+                $script:Credentials[$key] = $credential
+            }
+            $token = $credential.GetAccessToken($resource)
+        } else {
+            $token = (Get-MsiClient).GetAccessToken($resource)
+        }
     } catch {
-        $PSCmdlet.ThrowTerminatingError((New-MsiErrorRecord $_.Exception $ResourceUrl))
+        $PSCmdlet.ThrowTerminatingError((New-MsiErrorRecord $_.Exception $resource))
     }
-    if ($AsSecureString) { $token = ConvertTo-SecureString -String $token -AsPlainText -Force }
+    if ($TenantId -and $token.TenantId -and $token.TenantId -ne $TenantId) {
+        $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord(
+            (New-Object System.ArgumentException("The signed-in account's token is for tenant $($token.TenantId), not $TenantId. Sign in to that tenant with Connect-MsiAccount -Tenant $TenantId.")),
+            'TenantMismatch', [System.Management.Automation.ErrorCategory]::InvalidArgument, $TenantId)))
+    }
+    $value = $token.Token
+    if ($AsPlainText) { $value = (New-Object System.Net.NetworkCredential('', $token.Token)).Password }
     [pscustomobject]@{
         PSTypeName  = 'MsiIdentity.AccessToken'
-        Token       = $token
-        ExpiresOn   = [DateTimeOffset]::FromUnixTimeSeconds($expiresOn)
-        Type        = 'Bearer'
-        ResourceUrl = $ResourceUrl
+        Token       = $value
+        ExpiresOn   = $token.ExpiresOn
+        TenantId    = $token.TenantId
+        UserId      = $token.UserId
+        Type        = $token.Type
+        ResourceUrl = $resource
     }
 }
 
@@ -1133,6 +1261,7 @@ function Start-MsiEmulator {
     Stop-MsiEmulator $emulator
     #>
     [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType('MsiIdentity.Emulator')]
     param(
         [string]$DataDir,
         [ValidateRange(0, 65535)][int]$Port = 0,
@@ -1175,6 +1304,7 @@ function Stop-MsiEmulator {
     Stop-MsiEmulator $emulator
     #>
     [CmdletBinding(SupportsShouldProcess = $true)]
+    [OutputType([System.Void])]
     param([Parameter(Position = 0, ValueFromPipeline = $true)]$Emulator)
     process {
         $targets = @($Emulator)
@@ -1205,6 +1335,7 @@ function Get-MsiEmulatorIdentityEndpoint {
     Get-MsiAccessToken -ResourceUrl https://management.azure.com/ -Source Imds -Endpoint $endpoints.ImdsBaseUrl
     #>
     [CmdletBinding()]
+    [OutputType('MsiIdentity.EmulatorIdentityEndpoint')]
     param(
         [Parameter(Mandatory = $true)]$Emulator,
         [Parameter(Mandatory = $true, ValueFromPipelineByPropertyName = $true)][Alias('Id')][string]$ResourceId,

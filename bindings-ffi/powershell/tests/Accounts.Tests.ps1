@@ -22,6 +22,24 @@ Describe 'Connect-MsiAccount' {
         Disconnect-MsiAccount
         (Get-MsiResourceGroup -Name $script:Rg).name | Should -Be $script:Rg
     }
+    It 'signs in as the managed identity (-Identity), a user-assigned one with -AccountId' {
+        $vm = New-MsiVM -ResourceGroupName $script:Rg -Name connect-vm -AssignIdentity
+        New-MsiRoleAssignment -ObjectId $vm.identity.principalId -RoleDefinitionName Reader -Scope "/subscriptions/$($script:Emulator.SubscriptionId)/resourceGroups/$($script:Rg)" -ObjectType ServicePrincipal | Out-Null
+        $env:AZURE_POD_IDENTITY_AUTHORITY_HOST = ($vm | Get-MsiEmulatorIdentityEndpoint -Emulator $script:Emulator).ImdsBaseUrl
+        Remove-Item env:AZURE_CLIENT_ID -ErrorAction SilentlyContinue
+        try {
+            $ctx = Connect-MsiAccount -Identity -Subscription $script:Emulator.SubscriptionId -Endpoint $script:Emulator.Endpoint -CaCertPath $script:Emulator.CaCertPath
+            $ctx.PSObject.TypeNames[0] | Should -Be 'MsiIdentity.Context'
+            (Get-MsiResourceGroup -Name $script:Rg).name | Should -Be $script:Rg
+            (Get-MsiAccessToken).TenantId | Should -Be $script:Emulator.TenantId
+            Connect-MsiAccount -Identity -AccountId '00000000-0000-0000-0000-00000000000c' -Subscription $script:Emulator.SubscriptionId -Endpoint $script:Emulator.Endpoint -CaCertPath $script:Emulator.CaCertPath | Out-Null
+            Get-MsiResourceGroup -Name $script:Rg -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        } finally {
+            Remove-Item env:AZURE_POD_IDENTITY_AUTHORITY_HOST
+            $script:Emulator | Connect-MsiAccount | Out-Null
+        }
+    }
     It 'fails with an AuthenticationError record for a wrong secret' {
         $secret = ConvertTo-SecureString 'wrong' -AsPlainText -Force
         $cred = New-Object System.Management.Automation.PSCredential($script:Emulator.AdminClientId, $secret)

@@ -24,7 +24,7 @@ Describe 'Role assignments' {
     }
     It 'PermissionDenied for the VM identity until it has a role' {
         $endpoints = $script:Vm | Get-MsiEmulatorIdentityEndpoint -Emulator $script:Emulator
-        $token = Get-MsiAccessToken -ResourceUrl https://management.azure.com/ -Source Imds -Endpoint $endpoints.ImdsBaseUrl
+        $token = Get-MsiAccessToken -Identity -ResourceUrl https://management.azure.com/ -Source Imds -Endpoint $endpoints.ImdsBaseUrl -AsPlainText
         Connect-MsiAccount -AccessToken $token.Token -Subscription $script:Emulator.SubscriptionId -Endpoint $script:Emulator.Endpoint -CaCertPath $script:Emulator.CaCertPath | Out-Null
         Get-MsiResourceGroup -Name $script:Rg -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].CategoryInfo.Category | Should -Be 'PermissionDenied'

@@ -1,6 +1,9 @@
 # Shared by the Pester tests: import the module from this tree (the library from target/debug unless
 # MSI_IDENTITY_LIBRARY names one) and start an in-memory emulator, signed in as its admin.
+# MSI_IDENTITY_MODULE names a built module (build-module.sh: the compiled dll, lib/); else the source tree, where
+# the module compiles MsiIdentity.Native.cs.
 $moduleRoot = Join-Path $PSScriptRoot '..' | Join-Path -ChildPath 'MsiIdentity'
+if ($env:MSI_IDENTITY_MODULE) { $moduleRoot = $env:MSI_IDENTITY_MODULE }
 if (-not $env:MSI_IDENTITY_LIBRARY) {
     $repo = Join-Path $PSScriptRoot '..' | Join-Path -ChildPath '..' | Join-Path -ChildPath '..'
     $candidates = @('libmsi_identity.so', 'msi_identity.dll', 'libmsi_identity.dylib')

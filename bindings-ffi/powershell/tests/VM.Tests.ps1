@@ -7,10 +7,16 @@ BeforeAll {
 AfterAll { Stop-MsiEmulator }
 
 Describe 'New-MsiVM' {
-    It 'creates a VM with the system-assigned identity (-AssignIdentity SystemAssigned)' {
-        $vm = New-MsiVM -ResourceGroupName $script:Rg -Name myVM -Image Win2016Datacenter -AssignIdentity SystemAssigned
+    It 'creates a VM with the system-assigned identity (-AssignIdentity, a switch as in Az)' {
+        $vm = New-MsiVM -ResourceGroupName $script:Rg -Name myVM -Image Win2016Datacenter -AssignIdentity
         $vm.identity.type | Should -Be 'SystemAssigned'
         $vm.PSObject.TypeNames[0] | Should -Be 'MsiIdentity.VirtualMachine'
+    }
+    It 'keeps the AzureRM form -AssignIdentity SystemAssigned, and -AssignIdentity:$false asks for nothing' {
+        (New-MsiVM -ResourceGroupName $script:Rg -Name myVM-rm -AssignIdentity SystemAssigned).identity.type | Should -Be 'SystemAssigned'
+        (Get-Command New-MsiVM).Parameters['AssignIdentity'].SwitchParameter | Should -BeTrue
+        (New-MsiVM -ResourceGroupName $script:Rg -Name myVM-none -AssignIdentity:$false).identity | Should -BeNullOrEmpty
+        { New-MsiVM -ResourceGroupName $script:Rg -Name myVM-bad -AssignIdentity UserAssigned } | Should -Throw
     }
     It 'creates a VM with a user-assigned identity (-IdentityType UserAssigned -IdentityID)' {
         $vm = New-MsiVM -ResourceGroupName $script:Rg -Name myVM2 -IdentityType UserAssigned -IdentityID $script:Uai.id
@@ -38,6 +44,12 @@ Describe 'Update-MsiVM' {
     It 'enables the system-assigned identity the 2017 way' {
         $vm = Get-MsiVM -ResourceGroupName $script:Rg -Name myVM2
         (Update-MsiVM -ResourceGroupName $script:Rg -VM $vm -AssignIdentity SystemAssigned).identity.type | Should -Be 'SystemAssigned, UserAssigned'
+    }
+    It 'enables it with the Az switch, and -AssignIdentity:$false is no request at all' {
+        New-MsiVM -ResourceGroupName $script:Rg -Name myVM4 | Out-Null
+        (Update-MsiVM -ResourceGroupName $script:Rg -Name myVM4 -AssignIdentity).identity.type | Should -Be 'SystemAssigned'
+        Update-MsiVM -ResourceGroupName $script:Rg -Name myVM4 -AssignIdentity:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Match '^MissingIdentityType'
     }
     It 'sets the desired state' {
         (Update-MsiVM -ResourceGroupName $script:Rg -Name myVM -IdentityType 'SystemAssigned, UserAssigned' -IdentityId @('pester-uai')).identity.type | Should -Be 'SystemAssigned, UserAssigned'

@@ -141,7 +141,7 @@ BeforeAll {
                 }
                 foreach ($field in $a.PSObject.Properties) {
                     if ($field.Name -eq 'systemAssigned' -and $field.Value -eq $true) {
-                        $p.AssignIdentity = 'SystemAssigned'
+                        $p.AssignIdentity = $true
                     } elseif ($spelling.ContainsKey($field.Name)) {
                         $value = $field.Value
                         if ($field.Name -eq 'assignIdentity') { $value = [string[]]@($value) }

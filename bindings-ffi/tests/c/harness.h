@@ -55,5 +55,6 @@ void test_user_identity(Fixture *f);
 void test_roles(Fixture *f);
 void test_managed_identity(Fixture *f);
 void test_emulator(Fixture *f);
+void test_tokens(Fixture *f);
 
 #endif

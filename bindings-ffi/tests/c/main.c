@@ -99,7 +99,8 @@ int main(int argc, char **argv) {
       {"test_error", test_error},       {"test_settings", test_settings},
       {"test_client", test_client},     {"test_compute", test_compute},
       {"test_user_identity", test_user_identity}, {"test_roles", test_roles},
-      {"test_managed_identity", test_managed_identity}, {"test_emulator", test_emulator},
+      {"test_managed_identity", test_managed_identity}, {"test_tokens", test_tokens},
+      {"test_emulator", test_emulator},
   };
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     int before = g_failed;

@@ -5,6 +5,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using MsiIdentity.Native;
@@ -40,6 +43,26 @@ internal static class NativeTests
             Console.Error.WriteLine("FAIL " + name + ": " + e);
         }
         Console.Error.WriteLine((failed == before ? "ok   " : "FAIL ") + name);
+    }
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetEnv(string name, string value, int overwrite);
+
+    [DllImport("libc", EntryPoint = "unsetenv")]
+    private static extern int UnsetEnv(string name);
+
+    /// <summary>A SecureString's text, for the checks only.</summary>
+    private static string Reveal(SecureString s)
+    {
+        IntPtr p = Marshal.SecureStringToGlobalAllocUnicode(s);
+        try
+        {
+            return Marshal.PtrToStringUni(p);
+        }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(p);
+        }
     }
 
     private static MsiException Throws(Action body)
@@ -203,6 +226,8 @@ internal static class NativeTests
             {
                 string token = c.GetToken("https://management.azure.com/", out expires);
                 Check(token.Split('.').Length == 3 && expires > 1700000000, "IMDS token");
+                MsiAccessToken secure = c.GetAccessToken("https://management.azure.com/");
+                Check(Reveal(secure.Token) == token && secure.TenantId == Field(info, "tenantId") && secure.Type == "Bearer", "IMDS token as a SecureString (cached)");
             }
             string uaiClientId = Field(client.UserIdentityGet(rg, "cs-uai-2"), "clientId");
             using (MsiManagedIdentityCredential c = MsiManagedIdentityCredential.Imds(baseUrl, uaiClientId, null, null))
@@ -227,6 +252,99 @@ internal static class NativeTests
             MsiManagedIdentityCredential.FromEnvironment(null, null, null).Dispose();
             MsiException two = Throws(delegate { MsiManagedIdentityCredential.Imds(baseUrl, "a", "b", null); });
             Check(two != null && two.Result == MsiResult.InvalidArgument, "two selectors");
+        });
+
+        Test("the shipped MsiIdentity.Native.dll references mscorlib 4.0 only (Windows PowerShell 5.1 and PowerShell 7)", delegate
+        {
+            System.Reflection.AssemblyName[] refs = typeof(MsiClient).Assembly.GetReferencedAssemblies();
+            Check(refs.Length == 1 && refs[0].Name == "mscorlib" && refs[0].Version.Major == 4, "references: " + refs.Length + " " + refs[0].FullName);
+            Check(typeof(MsiClient).Assembly.GetName().Name == "MsiIdentity.Native", "assembly name");
+        });
+
+        Test("SecureString from the native copy, which is zeroed", delegate
+        {
+            byte[] utf8 = Encoding.UTF8.GetBytes("tök€n-🔑.x");
+            IntPtr p = Marshal.AllocHGlobal(utf8.Length + 1);
+            try
+            {
+                Marshal.Copy(utf8, 0, p, utf8.Length);
+                Marshal.WriteByte(p, utf8.Length, 0);
+                SecureString secure = Interop.SecureFromUtf8(p);
+                Check(secure.IsReadOnly() && Reveal(secure) == "tök€n-🔑.x", "the SecureString holds the text");
+                bool zeroed = true;
+                for (int i = 0; i <= utf8.Length; i++)
+                {
+                    zeroed &= Marshal.ReadByte(p, i) == 0;
+                }
+                Check(zeroed, "the native copy is all zeros afterwards");
+                Check(Interop.SecureFromUtf8(IntPtr.Zero) == null, "NULL is null");
+            }
+            finally
+            {
+                Marshal.FreeHGlobal(p);
+            }
+        });
+
+        Test("Get-AzAccessToken's shape: the signed-in account's token as a SecureString", delegate
+        {
+            MsiAccessToken t = client.GetAccessToken(null);
+            Check(t.Token != null && t.Token.IsReadOnly() && Reveal(t.Token).Split('.').Length == 3, "SecureString JWT");
+            Check(t.TenantId == Field(info, "tenantId") && t.UserId == Field(info, "adminClientId"), "TenantId, UserId: " + t.TenantId + " " + t.UserId);
+            Check(t.Type == "Bearer" && t.ExpiresOn > DateTimeOffset.UtcNow, "Type, ExpiresOn");
+            Check(MsiClient.ResourceUrlForType("MSGraph") == "https://graph.microsoft.com/", "MSGraph");
+            Check(client.GetAccessToken(MsiClient.ResourceUrlForType("KeyVault")).Token.Length > 100, "KeyVault by type");
+            MsiException e = Throws(delegate { MsiClient.ResourceUrlForType("Nope"); });
+            Check(e != null && e.Result == MsiResult.InvalidArgument && e.Message.Contains("Synapse"), "unknown type");
+            using (MsiClient c = MsiClient.Connect(Field(info, "endpoint"), Field(info, "subscriptionId"), null, null, null,
+                                                   "opaque-static-token", File.ReadAllText(Field(info, "caCertPath")), null, 0, false))
+            {
+                MsiAccessToken s = c.GetAccessToken(null);
+                Check(Reveal(s.Token) == "opaque-static-token" && s.TenantId == null && s.UserId == null, "a token given as is");
+                Check(s.ExpiresOn == DateTimeOffset.MaxValue, "no known expiry");
+            }
+        });
+
+        Test("Connect-AzAccount -Identity: the VM's identity signs in; -AccountId selects a user-assigned one", delegate
+        {
+            string vm = client.CreateBasic(ComputeKind.VirtualMachine, rg, "vm-connect", "{\"identityType\":\"SystemAssigned\"}");
+            string scope = "/subscriptions/" + Field(info, "subscriptionId") + "/resourceGroups/" + rg;
+            client.RoleAssignmentCreate(scope, "Reader", Field(vm, "principalId"), "ServicePrincipal");
+            SetEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", emulator.ImdsBaseUrl(Field(vm, "id"), -1), 1);
+            UnsetEnv("AZURE_CLIENT_ID");
+            try
+            {
+                string pem = File.ReadAllText(Field(info, "caCertPath"));
+                using (MsiClient mi = MsiClient.ConnectManagedIdentity(Field(info, "endpoint"), Field(info, "subscriptionId"), null, pem, 0))
+                {
+                    Check(Field(mi.GroupGet(rg), "name") == rg, "reads the group it has Reader on");
+                    MsiException denied = Throws(delegate { mi.UserIdentityCreate(rg, "denied", null, null); });
+                    Check(denied != null && denied.Result == MsiResult.Authorization, "Reader cannot write");
+                    MsiAccessToken t = mi.GetAccessToken(null);
+                    Check(t.TenantId == Field(info, "tenantId") && t.UserId != null, "the identity's token names its tenant");
+                }
+                using (MsiClient other = MsiClient.ConnectManagedIdentity(Field(info, "endpoint"), Field(info, "subscriptionId"),
+                                                                          "00000000-0000-0000-0000-00000000000b", pem, 0))
+                {
+                    MsiException e = Throws(delegate { other.GroupGet(rg); });
+                    Check(e != null && e.Result == MsiResult.CredentialUnavailable, "an identity the VM does not have");
+                }
+            }
+            finally
+            {
+                UnsetEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+            }
+        });
+
+        Test("-ProtectedSettings: refused for the MSI extension unless empty, never echoed", delegate
+        {
+            client.CreateBasic(ComputeKind.VirtualMachine, rg, "vm-ext-ps", null);
+            string ok = client.ExtensionSet(ComputeKind.VirtualMachine, rg, "vm-ext-ps", "{\"type\":\"ManagedIdentityExtensionForWindows\",\"protectedSettings\":{}}");
+            Check(ok.Contains("ManagedIdentityExtensionForWindows") && !ok.Contains("protectedSettings"), "empty: accepted, not sent");
+            MsiException e = Throws(delegate
+            {
+                client.ExtensionSet(ComputeKind.VirtualMachine, rg, "vm-ext-ps", "{\"type\":\"ManagedIdentityExtensionForWindows\",\"protectedSettings\":{\"k\":\"hunter2-cs\"}}");
+            });
+            Check(e != null && e.Result == MsiResult.InvalidArgument && !e.Message.Contains("hunter2"), "refused, unechoed");
         });
 
         Test("null arguments through the DllImports", delegate

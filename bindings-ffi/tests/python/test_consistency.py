@@ -171,3 +171,106 @@ def test_pipeline_input_by_resource_id():
     for name in exported_functions():
         if re.search(r"-Msi(VM|Vmss)(Identity)?$", name) and not name.startswith("New-"):
             assert re.search(r"ValueFromPipelineByPropertyName = \$true\)\]\[Alias\('ResourceId'\)\]\[string\]\$Id", bodies[name]), name
+
+
+FORMAT = FFI / "powershell" / "MsiIdentity" / "MsiIdentity.Format.ps1xml"
+BUILD_MODULE = FFI / "powershell" / "build-module.sh"
+
+
+def emitted_type_names():
+    """The PSTypeNames the module gives its objects (PSTypeName = '...' and ConvertTo-MsiObject's names)."""
+    return set(re.findall(r"'(MsiIdentity\.[A-Za-z]+)'", PSM1.read_text(encoding="utf-8")))
+
+
+def test_every_exported_function_declares_its_output_type():
+    bodies = function_bodies()
+    emitted = emitted_type_names()
+    for name in exported_functions():
+        m = re.search(r"\[OutputType\(([^)]*)\)\]", bodies[name])
+        assert m, f"{name}: no [OutputType()]"
+        declared = m.group(1).strip()
+        assert declared == "[System.Void]" or declared.strip("'") in emitted, f"{name}: OutputType {declared}"
+
+
+def test_the_format_file_has_a_view_for_each_main_object_and_shows_no_secret():
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(FORMAT).getroot()
+    views = {v.findtext("ViewSelectedBy/TypeName"): v for v in root.iter("View")}
+    main = {"VirtualMachine", "VirtualMachineScaleSet", "Identity", "UserAssignedIdentity", "RoleAssignment",
+            "Extension", "ResourceGroup", "AccessToken", "Context", "Emulator", "DeleteResult"}
+    assert {f"MsiIdentity.{t}" for t in main} <= set(views)
+    assert set(views) <= emitted_type_names(), "a view for a type the module never emits"
+    for name, view in views.items():
+        headers = [h.findtext("Label") for h in view.iter("TableColumnHeader")]
+        items = list(view.iter("TableColumnItem"))
+        assert len(headers) == len(items) > 0, name
+        shown = " ".join(headers + ["".join(i.itertext()) for i in items]).lower()
+        assert "secret" not in shown and "password" not in shown, name
+        assert not any(h == "Token" for h in headers), name
+
+
+def manifest_list(key):
+    text = PSD1.read_text(encoding="utf-8")
+    return re.findall(r"'([^']+)'", re.search(key + r"\s*=\s*@\((.*?)\)", text, re.S).group(1))
+
+
+def test_the_manifest_describes_the_module_and_its_files():
+    text = PSD1.read_text(encoding="utf-8")
+    for field in ("CompanyName", "Copyright", "ProjectUri", "ReleaseNotes", "LicenseUri"):
+        assert re.search(rf"^\s*{field}\s*=", text, re.M), field
+    assert re.search(r"ProjectUri\s*=\s*'https://", text)
+    assert manifest_list("FormatsToProcess") == ["MsiIdentity.Format.ps1xml"]
+    files = manifest_list("FileList")
+    assert {"lib/libmsi_identity.so", "lib/msi_identity.dll", "lib/libmsi_identity.dylib"} <= set(files)
+    assert "MsiIdentity.Native.dll" in files
+    # Everything but what the module build makes is in the source tree.
+    built = {"MsiIdentity.Native.dll"} | {f for f in files if f.startswith("lib/")}
+    for f in set(files) - built:
+        assert (PSD1.parent / f).is_file(), f
+    # The build lays out every file of the list (the native library of this platform only).
+    script = BUILD_MODULE.read_text(encoding="utf-8")
+    for f in set(files) - {f for f in files if f.startswith("lib/")}:
+        assert f in script, f"build-module.sh does not lay out {f}"
+
+
+def param_block(name):
+    body = function_bodies()[name]
+    return body[body.index("param(") : body.index("\n    )\n")]
+
+
+@pytest.mark.parametrize("name", ["Update-MsiVM", "Update-MsiVmss", "New-MsiVM", "New-MsiVmss"])
+def test_assign_identity_is_a_switch_with_the_azurerm_form_kept(name):
+    params = param_block(name)
+    assert "[switch]$AssignIdentity" in params
+    # `-AssignIdentity SystemAssigned`: the value binds to a hidden positional parameter.
+    assert "[Parameter(Position = 0, DontShow = $true)][ValidateSet('SystemAssigned')][string]$AssignIdentityType" in params
+    assert params.count("Position = ") == 1, "no other positional parameter may take the value"
+
+
+def test_extension_cmdlets_take_protected_settings_and_location_only_where_it_means_something():
+    vm, vmss = param_block("Set-MsiVMExtension"), param_block("Set-MsiVmssExtension")
+    assert "[hashtable]$ProtectedSettings" in vm and "[hashtable]$ProtectedSettings" in vmss
+    assert "$Location" in vm and "$Location" not in vmss
+    assert "ProtectedSettings = 'protectedSettings'; Location = 'location'" in PSM1.read_text(encoding="utf-8")
+
+
+def test_get_msiaccesstoken_mirrors_get_azaccesstoken():
+    params = param_block("Get-MsiAccessToken")
+    for p in ("[string]$ResourceTypeName", "[string]$ResourceUrl", "[string]$TenantId", "[switch]$AsSecureString",
+              "[switch]$Identity", "[switch]$AsPlainText"):
+        assert p in params, p
+    assert "[Alias('Resource', 'ResourceUri')]" in params
+    body = function_bodies()["Get-MsiAccessToken"]
+    assert "DefaultParameterSetName = 'KnownResourceTypeName'" in body
+    # The managed-identity parameters are only in the -Identity sets, where -Identity is mandatory.
+    for p in ("ClientId", "ObjectId", "ResourceId", "Source", "Endpoint", "IdentityHeader"):
+        decl = re.search(r"((?:\[Parameter\([^)]*\)\])+)\s*(?:\[[^\]]+\])*\s*\$" + p + r"\b", params, re.S).group(1)
+        assert "ParameterSetName = 'Identity" in decl and "'KnownResourceTypeName'" not in decl, p
+    assert "Token       = $value" in body and "ConvertTo-SecureString" not in body
+
+
+def test_connect_msiaccount_has_identity_and_account_id():
+    params = param_block("Connect-MsiAccount")
+    assert "[Parameter(ParameterSetName = 'Identity', Mandatory = $true)][switch]$Identity" in params
+    assert "[Parameter(ParameterSetName = 'Identity')][string]$AccountId" in params
