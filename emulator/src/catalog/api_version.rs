@@ -137,6 +137,19 @@ pub fn check(provider: Provider, v: &str, type_name: &str, location: &str) -> Re
     })
 }
 
+/// The api-version the emulator names for a resource provider namespace when a caller names none: what a
+/// template's `reference()` without one reads with, and what `providers()` lists first.
+pub fn current_for_namespace(namespace: &str) -> Option<&'static str> {
+    Some(match namespace.to_ascii_lowercase().as_str() {
+        "microsoft.compute" => "2024-11-01",
+        "microsoft.managedidentity" => "2023-01-31",
+        "microsoft.authorization" => "2022-04-01",
+        "microsoft.network" => "2023-09-01",
+        "microsoft.resources" => "2022-09-01",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,10 @@ fn err(text: &str) -> String {
 fn table_of_functions() {
     let table: &[(&str, Value)] = &[
         ("parameters('s')", json!("Hello")),
+        (
+            "providers('Microsoft.Compute', 'virtualMachineScaleSets').apiVersions[0]",
+            json!("2024-11-01"),
+        ),
         ("parameters('S')", json!("Hello")),
         ("variables('v')", json!("var")),
         ("concat('a', 1, true)", json!("a1true")),
@@ -139,6 +143,10 @@ fn table_of_functions() {
 #[test]
 fn table_of_errors() {
     let table: &[(&str, &str)] = &[
+        (
+            "providers('Contoso.Widgets')",
+            "'Contoso.Widgets' is not registered",
+        ),
         (
             "parameters('nope')",
             "The template parameter 'nope' is not found.",

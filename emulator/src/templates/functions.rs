@@ -28,6 +28,7 @@ const FUNCTIONS: &[&str] = &[
     "resourcegroup",
     "subscription",
     "deployment",
+    "providers",
     "uniquestring",
     "guid",
     "tolower",
@@ -292,6 +293,23 @@ pub fn call(name: &str, args: Vec<Value>, env: &dyn Context) -> Result<Value, St
                 "tenantId": s.tenant_id,
                 "displayName": "Emulated subscription",
             }))
+        }
+        "providers" => {
+            // The registered provider's types as ARM lists them; the emulator names one api-version a type.
+            arity(a, 1, 2)?;
+            let namespace = string_arg(a, 0)?;
+            let version = crate::catalog::api_version::current_for_namespace(namespace)
+                .ok_or_else(|| format!("the resource provider '{namespace}' is not registered"))?;
+            let locations: Vec<&str> = crate::catalog::regions::REGIONS.to_vec();
+            match a.get(1) {
+                Some(_) => Ok(json!({
+                    "namespace": namespace,
+                    "resourceType": string_arg(a, 1)?,
+                    "locations": locations,
+                    "apiVersions": [version],
+                })),
+                None => Ok(json!({ "namespace": namespace, "resourceTypes": [] })),
+            }
         }
         "deployment" => {
             arity(a, 0, 0)?;

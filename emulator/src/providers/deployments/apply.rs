@@ -29,14 +29,7 @@ pub struct Applied {
 fn default_api(id: &str) -> Option<&'static str> {
     let l = id.to_ascii_lowercase();
     let ns = l.rsplit("/providers/").next()?.split('/').next()?;
-    Some(match ns {
-        "microsoft.compute" => "2024-11-01",
-        "microsoft.managedidentity" => "2023-01-31",
-        "microsoft.authorization" => "2022-04-01",
-        "microsoft.network" => "2023-09-01",
-        "microsoft.resources" => "2022-09-01",
-        _ => return None,
-    })
+    crate::catalog::api_version::current_for_namespace(ns)
 }
 
 /// `reference()` as GETs through the dispatcher; keeps the ARM error of a failed read.
