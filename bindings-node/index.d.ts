@@ -325,7 +325,10 @@ export interface CreateComputeOptions {
    * system-assigned identity (az's bare `--assign-identity`).
    */
   assignIdentity?: Array<string>
-  /** The same list as `assignIdentity` (both may be given: they are joined). */
+  /**
+   * User-assigned identities to attach (names or IDs); unlike `assignIdentity`, an empty list asks for
+   * nothing.
+   */
   userAssigned?: Array<string>
   /** `true`: enable the system-assigned identity; `false`: do not, whatever the list says. */
   systemAssigned?: boolean

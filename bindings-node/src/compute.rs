@@ -97,7 +97,8 @@ pub struct CreateComputeOptions {
     /// az's `--assign-identity`: names (in the resource's group), ARM IDs and `[system]`; an empty list is the
     /// system-assigned identity (az's bare `--assign-identity`).
     pub assign_identity: Option<Vec<String>>,
-    /// The same list as `assignIdentity` (both may be given: they are joined).
+    /// User-assigned identities to attach (names or IDs); unlike `assignIdentity`, an empty list asks for
+    /// nothing.
     pub user_assigned: Option<Vec<String>>,
     /// `true`: enable the system-assigned identity; `false`: do not, whatever the list says.
     pub system_assigned: Option<bool>,
@@ -207,7 +208,8 @@ impl From<CreateComputeOptions> for CreateOptions {
             ssh_key_value: o.ssh_key_value.or(o.ssh_public_key),
             generate_ssh_keys: o.generate_ssh_keys.unwrap_or_default(),
             instance_count: o.instance_count,
-            assign_identity: joined(o.assign_identity, o.user_assigned),
+            assign_identity: o.assign_identity,
+            user_assigned: o.user_assigned.unwrap_or_default(),
             system_assigned: o.system_assigned,
             identity_type: o.identity_type,
         }

@@ -397,6 +397,7 @@ macro_rules! client_class {
                         generate_ssh_keys,
                         instance_count,
                         assign_identity,
+                        user_assigned: Vec::new(),
                         system_assigned,
                         identity_type,
                     };
@@ -472,6 +473,7 @@ macro_rules! client_class {
                         generate_ssh_keys,
                         instance_count,
                         assign_identity,
+                        user_assigned: Vec::new(),
                         system_assigned,
                         identity_type,
                     };

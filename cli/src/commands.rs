@@ -271,6 +271,7 @@ async fn create(client: &ArmClient, kind: ComputeKind, a: CreateArgs) -> Result<
         generate_ssh_keys: a.generate_ssh_keys,
         instance_count: a.instance_count,
         assign_identity: a.assign_identity,
+        user_assigned: Vec::new(),
         system_assigned: None,
         identity_type: None,
     };

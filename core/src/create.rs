@@ -186,6 +186,10 @@ pub struct CreateOptions {
     /// az's `--assign-identity`: given with no values, the system-assigned identity; else names (in the resource's
     /// group), IDs, and `[system]`.
     pub assign_identity: Option<Vec<String>>,
+    /// User-assigned identities to attach (names or IDs), a plain list: unlike `assign_identity`, an empty one
+    /// asks for nothing (the bindings' `user_assigned` / `userAssigned`).
+    #[serde(default)]
+    pub user_assigned: Vec<String>,
     /// Enable (or, `false`, do not enable) the system-assigned identity, whatever `assign_identity` says.
     pub system_assigned: Option<bool>,
     /// An explicit type (`New-AzVMConfig -IdentityType`) that the identities must agree with.
@@ -255,7 +259,8 @@ impl CreateOptions {
 
     /// The identity to create with: (system-assigned?, user-assigned IDs).
     pub fn identity(&self, t: &ComputeTarget) -> Result<(bool, Vec<String>)> {
-        let refs = self.assign_identity.clone().unwrap_or_default();
+        let mut refs = self.assign_identity.clone().unwrap_or_default();
+        refs.extend(self.user_assigned.iter().cloned());
         let (listed_system, user) = resolve_identity_refs(&refs, t)?;
         // `--assign-identity` with no value means the system-assigned identity (az).
         let implied = listed_system || matches!(&self.assign_identity, Some(v) if v.is_empty());
