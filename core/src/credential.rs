@@ -186,7 +186,7 @@ pub struct ClientSecretCredential {
     http: HttpClient,
     retry: RetryOptions,
     /// Cached tokens by scope; the lock also makes concurrent callers share one request.
-    cache: Mutex<Vec<(String, AccessToken)>>,
+    cache: TokensByScope,
 }
 
 impl fmt::Debug for ClientSecretCredential {
@@ -227,7 +227,7 @@ impl ClientSecretCredential {
             client_secret,
             http,
             retry: RetryOptions::default(),
-            cache: Mutex::new(Vec::new()),
+            cache: TokensByScope::default(),
         })
     }
 
@@ -274,23 +274,40 @@ impl TokenCredential for ClientSecretCredential {
     }
 
     fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>> {
-        Box::pin(async move {
-            let scope = match scopes {
-                [s] => *s,
-                _ => return Err(Error::invalid_argument("exactly one scope is required")),
-            };
-            let mut cache = self.cache.lock().await;
-            if let Some((_, t)) = cache
-                .iter()
-                .find(|(s, t)| s == scope && !t.expires_within(REFRESH_MARGIN_SECS))
-            {
-                return Ok(t.clone());
-            }
-            let t = self.request(scope).await?;
-            cache.retain(|(s, _)| s != scope);
-            cache.push((scope.to_string(), t.clone()));
-            Ok(t)
-        })
+        Box::pin(self.cache.get_or_fetch(scopes, |scope| self.request(scope)))
+    }
+}
+
+/// The tokens a confidential client holds, one per scope, renewed [`REFRESH_MARGIN_SECS`] before they expire;
+/// the lock makes concurrent first callers share one request.
+#[derive(Default)]
+pub(crate) struct TokensByScope(Mutex<Vec<(String, AccessToken)>>);
+
+impl TokensByScope {
+    pub(crate) async fn get_or_fetch<'a, F, Fut>(
+        &'a self,
+        scopes: &'a [&'a str],
+        fetch: F,
+    ) -> Result<AccessToken>
+    where
+        F: FnOnce(&'a str) -> Fut,
+        Fut: Future<Output = Result<AccessToken>>,
+    {
+        let scope = match scopes {
+            [s] => *s,
+            _ => return Err(Error::invalid_argument("exactly one scope is required")),
+        };
+        let mut cache = self.0.lock().await;
+        if let Some((_, t)) = cache
+            .iter()
+            .find(|(s, t)| s == scope && !t.expires_within(REFRESH_MARGIN_SECS))
+        {
+            return Ok(t.clone());
+        }
+        let t = fetch(scope).await?;
+        cache.retain(|(s, _)| s != scope);
+        cache.push((scope.to_string(), t.clone()));
+        Ok(t)
     }
 }
 

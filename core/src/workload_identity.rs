@@ -5,13 +5,12 @@
 //!
 //! The file is read again for every token request, since the issuer rotates it; its content is never logged.
 
-use crate::credential::{AccessToken, BoxFuture, REFRESH_MARGIN_SECS, Secret, TokenCredential};
+use crate::credential::{AccessToken, BoxFuture, Secret, TokenCredential, TokensByScope};
 use crate::entra::{ClientAuth, TokenEndpoint};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HttpClient, RetryOptions};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use tokio::sync::Mutex;
 
 /// The variable naming the federated token file.
 pub const FEDERATED_TOKEN_FILE_ENV: &str = "AZURE_FEDERATED_TOKEN_FILE";
@@ -24,7 +23,7 @@ pub struct WorkloadIdentityCredential {
     token_file: PathBuf,
     http: HttpClient,
     retry: RetryOptions,
-    cache: Mutex<Vec<(String, AccessToken)>>,
+    cache: TokensByScope,
 }
 
 impl fmt::Debug for WorkloadIdentityCredential {
@@ -83,7 +82,7 @@ impl WorkloadIdentityCredential {
             token_file: token_file.into(),
             http,
             retry: RetryOptions::default(),
-            cache: Mutex::new(Vec::new()),
+            cache: TokensByScope::default(),
         })
     }
 
@@ -125,23 +124,7 @@ impl TokenCredential for WorkloadIdentityCredential {
     }
 
     fn get_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<AccessToken>> {
-        Box::pin(async move {
-            let scope = match scopes {
-                [s] => *s,
-                _ => return Err(Error::invalid_argument("exactly one scope is required")),
-            };
-            let mut cache = self.cache.lock().await;
-            if let Some((_, t)) = cache
-                .iter()
-                .find(|(s, t)| s == scope && !t.expires_within(REFRESH_MARGIN_SECS))
-            {
-                return Ok(t.clone());
-            }
-            let t = self.request(scope).await?;
-            cache.retain(|(s, _)| s != scope);
-            cache.push((scope.to_string(), t.clone()));
-            Ok(t)
-        })
+        Box::pin(self.cache.get_or_fetch(scopes, |scope| self.request(scope)))
     }
 }
 
