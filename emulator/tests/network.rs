@@ -658,6 +658,28 @@ async fn load_balancers_are_stateful_and_referenced_by_scale_sets() {
     );
     let d = h.arm(Method::DELETE, &pool, NET, None).await;
     assert_eq!(d.code(), "LoadBalancerInUseByVirtualMachineScaleSet");
+    let mut without_pool = lb_body(&probe);
+    without_pool["properties"]["backendAddressPools"] = json!([]);
+    without_pool["properties"]["loadBalancingRules"] = json!([]);
+    let d = put(&h, &lb, without_pool).await;
+    assert_eq!(
+        (d.status.as_u16(), d.code()),
+        (400, "LoadBalancerInUseByVirtualMachineScaleSet"),
+        "{:?}",
+        d.body
+    );
+    let kept = h.arm(Method::GET, &pool, NET, None).await;
+    assert_eq!(kept.status, 200);
+
+    // A NIC naming a pool that does not exist is refused.
+    let nic = put(
+        &h,
+        &net_path(&h, "rg", "networkInterfaces", "lbnic"),
+        json!({"location": "westus", "properties": {"ipConfigurations": [{"name": "c",
+            "properties": {"loadBalancerBackendAddressPools": [{"id": format!("{lb}/backendAddressPools/x")}]}}]}}),
+    )
+    .await;
+    assert_eq!(nic.code(), "InvalidResourceReference");
 
     // Lists by group and subscription.
     let list = h

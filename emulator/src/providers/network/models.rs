@@ -264,6 +264,20 @@ pub(super) fn nic_props(
             None,
             nic_id,
         )?;
+        for (field, child) in [
+            ("loadBalancerBackendAddressPools", "backendAddressPools"),
+            ("loadBalancerInboundNatRules", "inboundNatRules"),
+        ] {
+            for r in refs_in(&p, field, true) {
+                check_ref(
+                    tx,
+                    Some(&r),
+                    NetKind::Lb,
+                    Some(&child.to_ascii_lowercase()),
+                    nic_id,
+                )?;
+            }
+        }
         let dynamic = !util::get_ci(&p, "privateIPAllocationMethod")
             .and_then(Value::as_str)
             .is_some_and(|m| m.eq_ignore_ascii_case("static"));

@@ -111,6 +111,21 @@ pub(super) fn put(
             NetKind::Pip => pip_props(&mut props, &mut sku, existing.as_ref()),
             NetKind::Lb => {
                 lb_props(tx, &mut props, &id)?;
+                if let Some(old) = &existing {
+                    let now = NetDoc {
+                        properties: props.clone(),
+                        ..blank()
+                    };
+                    for ty in network::LB_CHILDREN {
+                        let kept = network::children(&now, ty);
+                        for c in network::children(old, ty) {
+                            let n = name_of(&c);
+                            if !kept.iter().any(|k| name_of(k).eq_ignore_ascii_case(n)) {
+                                lb_child_free(tx, sub, &id, ty, n)?;
+                            }
+                        }
+                    }
+                }
                 if sku.is_none() {
                     sku = Some(json!({"name": "Standard", "tier": "Regional"}));
                 }
@@ -522,17 +537,7 @@ pub(super) fn delete_lb_child(
         if !existed {
             return Ok(ArmResponse::empty(StatusCode::NO_CONTENT));
         }
-        let child_id = format!("{id}/{ty}/{stored}");
-        if let Some((ss, _)) = network::vmss_using_lb(tx, sub, &child_id)? {
-            return Err(ArmError::bad_request(
-                "LoadBalancerInUseByVirtualMachineScaleSet",
-                format!(
-                    "Cannot remove {} {stored} from load balancer since it is in use by virtual machine scale set {ss}.",
-                    lb_child_label(ty)
-                ),
-            )
-            .with_details(vec![]));
-        }
+        lb_child_free(tx, sub, &id, ty, &stored)?;
         lb_props(tx, &mut doc.properties, &id)?;
         doc.etag = util::new_guid();
         tx.put(
@@ -544,6 +549,27 @@ pub(super) fn delete_lb_child(
         )?;
         Ok(ArmResponse::empty(StatusCode::OK))
     })
+}
+
+/// Refuses the removal of a load balancer child a scale set names.
+fn lb_child_free(
+    tx: &crate::store::Tx<'_>,
+    sub: &str,
+    lb_id: &str,
+    ty: &str,
+    name: &str,
+) -> Result<(), ArmError> {
+    match network::vmss_using_lb(tx, sub, &format!("{lb_id}/{ty}/{name}"))? {
+        None => Ok(()),
+        Some((ss, _)) => Err(ArmError::bad_request(
+            "LoadBalancerInUseByVirtualMachineScaleSet",
+            format!(
+                "Cannot remove {} {name} from load balancer since it is in use by virtual machine scale set {ss}.",
+                lb_child_label(ty)
+            ),
+        )
+        .with_details(vec![])),
+    }
 }
 
 /// `backend address pool`, `inbound nat pool`, ... as the service's messages name them.
