@@ -713,3 +713,56 @@ async fn load_balancers_are_stateful_and_referenced_by_scale_sets() {
     assert_eq!(h.arm(Method::DELETE, &pip, NET, None).await.status, 200);
     assert_eq!(h.arm(Method::DELETE, &lb, NET, None).await.status, 204);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_load_balancer_frontends_take_subnet_addresses() {
+    let h = start().await;
+    h.create_rg("rg").await;
+    let vnet = net_path(&h, "rg", "virtualNetworks", "v");
+    let subnet_id = format!("{vnet}/subnets/default");
+    let v = put(
+        &h,
+        &vnet,
+        json!({"location": "westus", "properties": {
+        "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+        "subnets": [{"name": "default", "properties": {"addressPrefix": "10.0.0.0/24"}}]}}),
+    )
+    .await;
+    assert_eq!(v.status, 201);
+    let lb = net_path(&h, "rg", "loadBalancers", "ilb");
+    let body = json!({"location": "westus", "properties": {"frontendIPConfigurations": [
+        {"name": "a", "properties": {"subnet": {"id": subnet_id}}},
+        {"name": "b", "properties": {"subnet": {"id": subnet_id}}}]}});
+    let created = put(&h, &lb, body.clone()).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let fe = &created.body["properties"]["frontendIPConfigurations"];
+    assert_eq!(fe[0]["properties"]["privateIPAddress"], "10.0.0.4");
+    assert_eq!(fe[1]["properties"]["privateIPAddress"], "10.0.0.5");
+    let again = put(&h, &lb, body).await;
+    assert_eq!(
+        again.body["properties"]["frontendIPConfigurations"][1]["properties"]["privateIPAddress"],
+        "10.0.0.5"
+    );
+    let nic = put(
+        &h,
+        &net_path(&h, "rg", "networkInterfaces", "n"),
+        json!({"location": "westus", "properties": {"ipConfigurations": [{"name": "c",
+            "properties": {"subnet": {"id": subnet_id}}}]}}),
+    )
+    .await;
+    assert_eq!(
+        nic.body["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"],
+        "10.0.0.6"
+    );
+    // The frontends use the subnet.
+    let d = h.arm(Method::DELETE, &subnet_id, NET, None).await;
+    assert_eq!(d.code(), "InUseSubnetCannotBeDeleted");
+    let s = h.arm(Method::GET, &subnet_id, NET, None).await;
+    assert_eq!(
+        s.body["properties"]["ipConfigurations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}

@@ -163,6 +163,7 @@ fn allocate_ip(
     sub: &str,
     subnet_id: &str,
     exclude: &str,
+    taken: &[String],
 ) -> Result<Option<String>, ArmError> {
     let Some(r) = network::ref_of_id(subnet_id) else {
         return Ok(None);
@@ -206,7 +207,7 @@ fn allocate_ip(
         .collect();
     Ok((4..size.saturating_sub(1))
         .map(|i| std::net::Ipv4Addr::from(base + i).to_string())
-        .find(|ip| !used.contains(ip)))
+        .find(|ip| !used.contains(ip) && !taken.contains(ip)))
 }
 
 /// Cleans and checks a NIC model; keeps the addresses chosen before.
@@ -295,7 +296,7 @@ pub(super) fn nic_props(
             let ip = match kept {
                 Some(ip) => Some(ip),
                 None => match &subnet {
-                    Some(s) => allocate_ip(tx, sub, s, nic_id)?.map(Value::String),
+                    Some(s) => allocate_ip(tx, sub, s, nic_id, &[])?.map(Value::String),
                     None => None,
                 },
             };
@@ -433,9 +434,15 @@ pub(super) fn refs_in(p: &Map<String, Value>, field: &str, list: bool) -> Vec<St
 /// probes naming children of this same balancer.
 pub(super) fn lb_props(
     tx: &Tx<'_>,
+    sub: &str,
     props: &mut Map<String, Value>,
     lb_id: &str,
+    old: Option<&NetDoc>,
 ) -> Result<(), ArmError> {
+    let old_frontends = old
+        .map(|o| network::children(o, "frontendIPConfigurations"))
+        .unwrap_or_default();
+    let mut taken: Vec<String> = Vec::new();
     let mut names: Vec<(&str, Vec<String>)> = Vec::new();
     for ty in network::LB_CHILDREN {
         let items = match util::remove_ci(props, ty) {
@@ -490,6 +497,34 @@ pub(super) fn lb_props(
                 )?;
                 if util::get_ci(&p, "privateIPAllocationMethod").is_none() {
                     p.insert("privateIPAllocationMethod".into(), json!("Dynamic"));
+                }
+                let dynamic = !util::get_ci(&p, "privateIPAllocationMethod")
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| m.eq_ignore_ascii_case("static"));
+                let subnet = ref_id(util::get_ci(&p, "subnet")).map(str::to_string);
+                if let (true, Some(subnet)) = (dynamic, subnet) {
+                    // An internal frontend keeps the address chosen before, else takes a free one.
+                    let kept = old_frontends
+                        .iter()
+                        .find(|o| name_of(o).eq_ignore_ascii_case(&name))
+                        .and_then(props_of)
+                        .filter(|op| {
+                            ref_id(util::get_ci(op, "subnet"))
+                                .is_some_and(|s| network::same_id(s, &subnet))
+                        })
+                        .and_then(|op| util::get_ci(op, "privateIPAddress"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .filter(|ip| !taken.contains(ip));
+                    let ip = match kept {
+                        Some(ip) => Some(ip),
+                        None => allocate_ip(tx, sub, &subnet, lb_id, &taken)?,
+                    };
+                    util::remove_ci(&mut p, "privateIPAddress");
+                    if let Some(ip) = ip {
+                        taken.push(ip.clone());
+                        p.insert("privateIPAddress".into(), json!(ip));
+                    }
                 }
             }
             let mut entry = Map::new();

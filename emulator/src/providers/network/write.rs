@@ -110,7 +110,7 @@ pub(super) fn put(
             NetKind::Nic => nic_props(tx, sub, &mut props, &id, existing.as_ref())?,
             NetKind::Pip => pip_props(&mut props, &mut sku, existing.as_ref()),
             NetKind::Lb => {
-                lb_props(tx, &mut props, &id)?;
+                lb_props(tx, sub, &mut props, &id, existing.as_ref())?;
                 if let Some(old) = &existing {
                     let now = NetDoc {
                         properties: props.clone(),
@@ -500,8 +500,9 @@ pub(super) fn put_lb_child(
         groups::require_rg(tx, sub, rg)?;
         let mut doc = load(tx, &k)?.ok_or_else(|| not_found(NetKind::Lb, lb, rg))?;
         let id = resource_id(sub, &doc.rg, NetKind::Lb, &doc.name);
+        let old = doc.clone();
         let (existed, stored) = set_lb_child(&mut doc.properties, ty, child, Some(entry.clone()));
-        lb_props(tx, &mut doc.properties, &id)?;
+        lb_props(tx, sub, &mut doc.properties, &id, Some(&old))?;
         doc.etag = util::new_guid();
         tx.put(
             &k,
@@ -538,7 +539,8 @@ pub(super) fn delete_lb_child(
             return Ok(ArmResponse::empty(StatusCode::NO_CONTENT));
         }
         lb_child_free(tx, sub, &id, ty, &stored)?;
-        lb_props(tx, &mut doc.properties, &id)?;
+        let old = load(tx, &k)?;
+        lb_props(tx, sub, &mut doc.properties, &id, old.as_ref())?;
         doc.etag = util::new_guid();
         tx.put(
             &k,
