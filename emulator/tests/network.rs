@@ -516,3 +516,253 @@ async fn network_state_survives_a_restart() {
         .await;
     assert_eq!(d.code(), "InUseSubnetCannotBeDeleted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_balancers_are_stateful_and_referenced_by_scale_sets() {
+    let h = start().await;
+    h.create_rg("rg").await;
+    let pip = net_path(&h, "rg", "publicIPAddresses", "lbpip");
+    let lb = net_path(&h, "rg", "loadBalancers", "lb1");
+    let fe = format!("{lb}/frontendIPConfigurations/fe");
+    let pool = format!("{lb}/backendAddressPools/pool");
+    let nat_pool = format!("{lb}/inboundNatPools/natpool");
+    let lb_body = |probe: &str| {
+        json!({"location": "westus", "sku": {"name": "Standard"}, "properties": {
+            "frontendIPConfigurations": [{"name": "fe", "properties": {"publicIPAddress": {"id": pip}}}],
+            "backendAddressPools": [{"name": "pool"}],
+            "probes": [{"name": "probe", "properties": {"protocol": "Tcp", "port": 22}}],
+            "loadBalancingRules": [{"name": "rule", "properties": {
+                "frontendIPConfiguration": {"id": fe}, "backendAddressPool": {"id": pool},
+                "probe": {"id": probe}, "protocol": "Tcp", "frontendPort": 80, "backendPort": 80}}],
+            "inboundNatPools": [{"name": "natpool", "properties": {
+                "frontendIPConfiguration": {"id": fe}, "protocol": "Tcp",
+                "frontendPortRangeStart": 50000, "frontendPortRangeEnd": 50119, "backendPort": 22}}]}})
+    };
+    let probe = format!("{lb}/probes/probe");
+
+    // The public IP does not exist yet: refused, nothing created.
+    let refused = put(&h, &lb, lb_body(&probe)).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.code()),
+        (400, "InvalidResourceReference"),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(h.arm(Method::GET, &lb, NET, None).await.status, 404);
+    assert_eq!(
+        put(
+            &h,
+            &pip,
+            json!({"location": "westus", "sku": {"name": "Standard"}})
+        )
+        .await
+        .status,
+        201
+    );
+    // A rule naming a probe the balancer does not have is refused too.
+    let bad_probe = put(&h, &lb, lb_body(&format!("{lb}/probes/none"))).await;
+    assert_eq!(bad_probe.code(), "InvalidResourceReference");
+
+    let created = put(&h, &lb, lb_body(&probe)).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let p = &created.body["properties"];
+    assert_eq!(p["provisioningState"], "Succeeded");
+    assert!(created.body["etag"].as_str().unwrap().starts_with("W/\""));
+    assert_eq!(p["frontendIPConfigurations"][0]["id"], fe);
+    assert_eq!(
+        p["frontendIPConfigurations"][0]["type"],
+        "Microsoft.Network/loadBalancers/frontendIPConfigurations"
+    );
+    assert_eq!(p["backendAddressPools"][0]["id"], pool);
+    assert_eq!(p["inboundNatPools"][0]["id"], nat_pool);
+    assert_eq!(
+        p["inboundNatPools"][0]["properties"]["frontendPortRangeStart"],
+        50000
+    );
+    assert_eq!(
+        p["frontendIPConfigurations"][0]["properties"]["loadBalancingRules"][0]["id"],
+        format!("{lb}/loadBalancingRules/rule")
+    );
+    assert_eq!(
+        p["probes"][0]["properties"]["loadBalancingRules"][0]["id"],
+        format!("{lb}/loadBalancingRules/rule")
+    );
+    assert_eq!(put(&h, &lb, lb_body(&probe)).await.status, 200);
+
+    // The frontend uses the public IP.
+    let got_pip = h.arm(Method::GET, &pip, NET, None).await;
+    assert_eq!(got_pip.body["properties"]["ipConfiguration"]["id"], fe);
+    let d = h.arm(Method::DELETE, &pip, NET, None).await;
+    assert_eq!((d.status.as_u16(), d.code()), (400, "PublicIPAddressInUse"));
+
+    // Children as resources of their own (az vmss create's deployment PUTs an inbound NAT rule).
+    let rule = put(
+        &h,
+        &format!("{lb}/inboundNatRules/NatRule"),
+        json!({"properties": {"frontendIPConfiguration": {"id": fe},
+            "backendAddressPool": {"id": pool}, "protocol": "Tcp",
+            "frontendPortRangeStart": 50000, "frontendPortRangeEnd": 50099, "backendPort": 22}}),
+    )
+    .await;
+    assert_eq!(rule.status, 201, "{:?}", rule.body);
+    assert_eq!(rule.body["id"], format!("{lb}/inboundNatRules/NatRule"));
+    let rules = h
+        .arm(Method::GET, &format!("{lb}/inboundNatRules"), NET, None)
+        .await;
+    assert_eq!(rules.body["value"].as_array().unwrap().len(), 1);
+    let missing = h
+        .arm(Method::GET, &format!("{lb}/probes/none"), NET, None)
+        .await;
+    assert_eq!((missing.status.as_u16(), missing.code()), (404, "NotFound"));
+
+    // A scale set naming a pool the balancer does not have is refused; naming it, accepted.
+    let ss = h.vmss_path("rg", "ss1");
+    let ss_body = |pool_id: &str| {
+        json!({"location": "westus", "sku": {"name": "Standard_B1s", "capacity": 1},
+        "properties": {"upgradePolicy": {"mode": "Manual"}, "virtualMachineProfile": {
+            "networkProfile": {"networkInterfaceConfigurations": [{"name": "nic", "properties": {
+                "primary": true, "ipConfigurations": [{"name": "ipc", "properties": {
+                    "loadBalancerBackendAddressPools": [{"id": pool_id}],
+                    "loadBalancerInboundNatPools": [{"id": nat_pool}]}}]}}]}}}})
+    };
+    let bad = h
+        .arm(
+            Method::PUT,
+            &ss,
+            COMPUTE,
+            Some(&ss_body(&format!("{lb}/backendAddressPools/other"))),
+        )
+        .await;
+    assert_eq!(
+        (bad.status.as_u16(), bad.code()),
+        (400, "InvalidResourceReference"),
+        "{:?}",
+        bad.body
+    );
+    assert_eq!(h.arm(Method::GET, &ss, COMPUTE, None).await.status, 404);
+    let ok = h
+        .arm(
+            Method::PUT,
+            &ss,
+            COMPUTE,
+            Some(&ss_body(&pool.to_ascii_lowercase())),
+        )
+        .await;
+    assert_eq!(ok.status, 201, "{:?}", ok.body);
+
+    // In use by the scale set: neither the balancer nor its pool can go.
+    let d = h.arm(Method::DELETE, &lb, NET, None).await;
+    assert_eq!(
+        (d.status.as_u16(), d.code()),
+        (400, "LoadBalancerInUseByVirtualMachineScaleSet")
+    );
+    let d = h.arm(Method::DELETE, &pool, NET, None).await;
+    assert_eq!(d.code(), "LoadBalancerInUseByVirtualMachineScaleSet");
+    let mut without_pool = lb_body(&probe);
+    without_pool["properties"]["backendAddressPools"] = json!([]);
+    without_pool["properties"]["loadBalancingRules"] = json!([]);
+    let d = put(&h, &lb, without_pool).await;
+    assert_eq!(
+        (d.status.as_u16(), d.code()),
+        (400, "LoadBalancerInUseByVirtualMachineScaleSet"),
+        "{:?}",
+        d.body
+    );
+    let kept = h.arm(Method::GET, &pool, NET, None).await;
+    assert_eq!(kept.status, 200);
+
+    // A NIC naming a pool that does not exist is refused.
+    let nic = put(
+        &h,
+        &net_path(&h, "rg", "networkInterfaces", "lbnic"),
+        json!({"location": "westus", "properties": {"ipConfigurations": [{"name": "c",
+            "properties": {"loadBalancerBackendAddressPools": [{"id": format!("{lb}/backendAddressPools/x")}]}}]}}),
+    )
+    .await;
+    assert_eq!(nic.code(), "InvalidResourceReference");
+
+    // Lists by group and subscription.
+    let list = h
+        .arm(
+            Method::GET,
+            &format!(
+                "{}/providers/Microsoft.Network/loadBalancers",
+                h.rg_path("rg")
+            ),
+            NET,
+            None,
+        )
+        .await;
+    assert_eq!(list.body["value"].as_array().unwrap().len(), 1);
+    let subs = h
+        .arm(
+            Method::GET,
+            &format!(
+                "/subscriptions/{}/providers/Microsoft.Network/loadBalancers",
+                h.sub()
+            ),
+            NET,
+            None,
+        )
+        .await;
+    assert_eq!(subs.body["value"][0]["name"], "lb1");
+
+    // Deleting in order frees everything.
+    assert_eq!(h.arm(Method::DELETE, &ss, COMPUTE, None).await.status, 202);
+    assert_eq!(h.arm(Method::DELETE, &lb, NET, None).await.status, 200);
+    assert_eq!(h.arm(Method::DELETE, &pip, NET, None).await.status, 200);
+    assert_eq!(h.arm(Method::DELETE, &lb, NET, None).await.status, 204);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_load_balancer_frontends_take_subnet_addresses() {
+    let h = start().await;
+    h.create_rg("rg").await;
+    let vnet = net_path(&h, "rg", "virtualNetworks", "v");
+    let subnet_id = format!("{vnet}/subnets/default");
+    let v = put(
+        &h,
+        &vnet,
+        json!({"location": "westus", "properties": {
+        "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+        "subnets": [{"name": "default", "properties": {"addressPrefix": "10.0.0.0/24"}}]}}),
+    )
+    .await;
+    assert_eq!(v.status, 201);
+    let lb = net_path(&h, "rg", "loadBalancers", "ilb");
+    let body = json!({"location": "westus", "properties": {"frontendIPConfigurations": [
+        {"name": "a", "properties": {"subnet": {"id": subnet_id}}},
+        {"name": "b", "properties": {"subnet": {"id": subnet_id}}}]}});
+    let created = put(&h, &lb, body.clone()).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let fe = &created.body["properties"]["frontendIPConfigurations"];
+    assert_eq!(fe[0]["properties"]["privateIPAddress"], "10.0.0.4");
+    assert_eq!(fe[1]["properties"]["privateIPAddress"], "10.0.0.5");
+    let again = put(&h, &lb, body).await;
+    assert_eq!(
+        again.body["properties"]["frontendIPConfigurations"][1]["properties"]["privateIPAddress"],
+        "10.0.0.5"
+    );
+    let nic = put(
+        &h,
+        &net_path(&h, "rg", "networkInterfaces", "n"),
+        json!({"location": "westus", "properties": {"ipConfigurations": [{"name": "c",
+            "properties": {"subnet": {"id": subnet_id}}}]}}),
+    )
+    .await;
+    assert_eq!(
+        nic.body["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"],
+        "10.0.0.6"
+    );
+    // The frontends use the subnet.
+    let d = h.arm(Method::DELETE, &subnet_id, NET, None).await;
+    assert_eq!(d.code(), "InUseSubnetCannotBeDeleted");
+    let s = h.arm(Method::GET, &subnet_id, NET, None).await;
+    assert_eq!(
+        s.body["properties"]["ipConfigurations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}

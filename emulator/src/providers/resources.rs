@@ -122,6 +122,7 @@ fn provider_body(ctx: &Ctx<'_>, provider: Provider) -> Value {
                 ("networkSecurityGroups", "SupportsTags, SupportsLocation"),
                 ("publicIPAddresses", "SupportsTags, SupportsLocation"),
                 ("networkInterfaces", "SupportsTags, SupportsLocation"),
+                ("loadBalancers", "SupportsTags, SupportsLocation"),
             ],
         ),
         Provider::Authorization => (
@@ -376,6 +377,31 @@ pub fn provider_operations(ctx: &Ctx<'_>, provider: Provider) -> Result<ArmRespo
                     "Microsoft.Network/networkInterfaces/join/action",
                     "Network Interface",
                     "Join a Virtual Machine to a Network Interface",
+                ),
+                (
+                    "Microsoft.Network/loadBalancers/read",
+                    "Load Balancer",
+                    "Get Load Balancer",
+                ),
+                (
+                    "Microsoft.Network/loadBalancers/write",
+                    "Load Balancer",
+                    "Create or Update Load Balancer",
+                ),
+                (
+                    "Microsoft.Network/loadBalancers/delete",
+                    "Load Balancer",
+                    "Delete Load Balancer",
+                ),
+                (
+                    "Microsoft.Network/loadBalancers/backendAddressPools/join/action",
+                    "Load Balancer Backend Address Pool",
+                    "Join Load Balancer Backend Address Pool",
+                ),
+                (
+                    "Microsoft.Network/loadBalancers/inboundNatPools/join/action",
+                    "Load Balancer Inbound Nat Pool",
+                    "Join Load Balancer Inbound NAT Pool",
                 ),
             ],
         ),

@@ -496,6 +496,12 @@ fn resource_action(service: Service, rest: &[String], verb: &str) -> Option<Stri
         (Service::Network(NetKind::Vnet), ["subnets"] | ["subnets", _]) => {
             format!("{ty}/subnets/{verb}")
         }
+        (Service::Network(NetKind::Lb), [child] | [child, _]) => {
+            let child = crate::state::network::LB_CHILDREN
+                .into_iter()
+                .find(|t| t.eq_ignore_ascii_case(child))?;
+            format!("{ty}/{child}/{verb}")
+        }
         (Service::Msi, ["listassociatedresources"]) => {
             format!("{ty}/listAssociatedResources/action")
         }

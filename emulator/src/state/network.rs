@@ -1,12 +1,13 @@
 //! Microsoft.Network resources as stored (virtual networks with their subnets inside, network
-//! security groups, public IP addresses, network interfaces), and the reference queries ARM makes of
+//! security groups, public IP addresses, network interfaces, load balancers with their frontends,
+//! pools, rules and probes inside), and the reference queries ARM makes of
 //! them: does a referenced id exist, and who uses a resource (back-references are computed, never
 //! stored, so they cannot go stale).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::machines::{ComputeDoc, VM_KIND};
+use super::machines::{ComputeDoc, VM_KIND, VMSS_KIND};
 use crate::catalog::errors::ArmError;
 use crate::store::{Row, Tx};
 use crate::util;
@@ -20,10 +21,17 @@ pub enum NetKind {
     Nsg,
     Pip,
     Nic,
+    Lb,
 }
 
 impl NetKind {
-    pub const ALL: [NetKind; 4] = [NetKind::Vnet, NetKind::Nsg, NetKind::Pip, NetKind::Nic];
+    pub const ALL: [NetKind; 5] = [
+        NetKind::Vnet,
+        NetKind::Nsg,
+        NetKind::Pip,
+        NetKind::Nic,
+        NetKind::Lb,
+    ];
 
     pub fn from_type(ty: &str) -> Option<NetKind> {
         NetKind::ALL
@@ -37,6 +45,7 @@ impl NetKind {
             NetKind::Nsg => "networkSecurityGroups",
             NetKind::Pip => "publicIPAddresses",
             NetKind::Nic => "networkInterfaces",
+            NetKind::Lb => "loadBalancers",
         }
     }
 
@@ -50,6 +59,7 @@ impl NetKind {
             NetKind::Nsg => "networkSecurityGroup",
             NetKind::Pip => "networkPublicIp",
             NetKind::Nic => "networkInterface",
+            NetKind::Lb => "networkLoadBalancer",
         }
     }
 }
@@ -168,13 +178,35 @@ pub fn exists(tx: &Tx<'_>, id: &str, kind: NetKind, child: Option<&str>) -> Resu
     let Some(row) = tx.get(&r.key)? else {
         return Ok(false);
     };
+    if row.kind != kind.store_kind() {
+        return Ok(false);
+    }
     match r.child {
-        None => Ok(row.kind == kind.store_kind()),
-        Some((_, name)) => Ok(subnets(&parse(&row)?)
+        None => Ok(true),
+        Some((ty, name)) => Ok(children(&parse(&row)?, &ty)
             .iter()
             .any(|s| name_of(s).eq_ignore_ascii_case(&name))),
     }
 }
+
+/// The children a stored resource keeps in `properties.{child_type}` (`subnets`,
+/// `backendAddressPools`, ...), as stored (`{name, properties}`).
+pub fn children(doc: &NetDoc, child_type: &str) -> Vec<Map<String, Value>> {
+    util::get_ci(&doc.properties, child_type)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|s| s.as_object().cloned()).collect())
+        .unwrap_or_default()
+}
+
+/// The child collections of a load balancer, as the service spells them.
+pub const LB_CHILDREN: [&str; 6] = [
+    "frontendIPConfigurations",
+    "backendAddressPools",
+    "loadBalancingRules",
+    "probes",
+    "inboundNatRules",
+    "inboundNatPools",
+];
 
 /// The `id` of a `{"id": ..}` reference object.
 pub fn ref_id(v: Option<&Value>) -> Option<&str> {
@@ -199,7 +231,7 @@ pub fn props_of(obj: &Map<String, Value>) -> Option<&Map<String, Value>> {
 /// A NIC ip configuration: `(its id, its properties)`.
 pub type IpConfiguration = (String, Map<String, Value>);
 
-/// Every NIC ip configuration.
+/// Every NIC ip configuration and every load balancer frontend ip configuration.
 pub fn all_ip_configurations(tx: &Tx<'_>, sub: &str) -> Result<Vec<IpConfiguration>, ArmError> {
     let mut out = Vec::new();
     for row in tx.all_of(NetKind::Nic.store_kind())? {
@@ -207,6 +239,14 @@ pub fn all_ip_configurations(tx: &Tx<'_>, sub: &str) -> Result<Vec<IpConfigurati
         let nic_id = resource_id(sub, &nic.rg, NetKind::Nic, &nic.name);
         for c in ip_configurations(&nic) {
             let id = format!("{nic_id}/ipConfigurations/{}", name_of(&c));
+            out.push((id, props_of(&c).cloned().unwrap_or_default()));
+        }
+    }
+    for row in tx.all_of(NetKind::Lb.store_kind())? {
+        let lb = parse(&row)?;
+        let lb_id = resource_id(sub, &lb.rg, NetKind::Lb, &lb.name);
+        for c in children(&lb, "frontendIPConfigurations") {
+            let id = format!("{lb_id}/frontendIPConfigurations/{}", name_of(&c));
             out.push((id, props_of(&c).cloned().unwrap_or_default()));
         }
     }
@@ -293,6 +333,76 @@ pub fn vm_using_nic(tx: &Tx<'_>, sub: &str, nic_id: &str) -> Result<Option<Strin
     Ok(None)
 }
 
+/// The ids a scale set model's ip configurations name in `field`
+/// (`loadBalancerBackendAddressPools`, `loadBalancerInboundNatPools`, `applicationGatewayBackendAddressPools`).
+pub fn vmss_ip_configuration_refs(properties: &Map<String, Value>, field: &str) -> Vec<String> {
+    let obj = |v: Option<&Value>| v.and_then(Value::as_object).cloned();
+    let arr = |v: Option<&Value>| -> Vec<Map<String, Value>> {
+        v.and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|x| x.as_object().cloned()).collect())
+            .unwrap_or_default()
+    };
+    let Some(profile) = obj(util::get_ci(properties, "virtualMachineProfile")) else {
+        return Vec::new();
+    };
+    let Some(np) = obj(util::get_ci(&profile, "networkProfile")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for nic in arr(util::get_ci(&np, "networkInterfaceConfigurations")) {
+        let Some(np) = props_of(&nic) else { continue };
+        for c in arr(util::get_ci(np, "ipConfigurations")) {
+            let Some(cp) = props_of(&c) else { continue };
+            for r in arr(util::get_ci(cp, field)) {
+                if let Some(id) = util::get_ci(&r, "id").and_then(Value::as_str) {
+                    out.push(id.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A scale set that names `lb_id` (a load balancer, or one of its children), or a child of it, in
+/// its ip configurations: `(its id, the names of the children it names)`.
+pub fn vmss_using_lb(
+    tx: &Tx<'_>,
+    sub: &str,
+    lb_id: &str,
+) -> Result<Option<(String, Vec<String>)>, ArmError> {
+    let prefix = format!("{}/", lb_id.trim_end_matches('/')).to_ascii_lowercase();
+    for row in tx.all_of(VMSS_KIND)? {
+        let ss: ComputeDoc = super::machines::parse(&row)?;
+        let used: Vec<String> = [
+            "loadBalancerBackendAddressPools",
+            "loadBalancerInboundNatPools",
+        ]
+        .iter()
+        .flat_map(|f| vmss_ip_configuration_refs(&ss.properties, f))
+        .filter(|id| {
+            format!("{}/", id.trim_end_matches('/'))
+                .to_ascii_lowercase()
+                .starts_with(&prefix)
+        })
+        .map(|id| {
+            id.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+        if !used.is_empty() {
+            let id = format!(
+                "/subscriptions/{sub}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachineScaleSets/{}",
+                ss.rg, ss.name
+            );
+            return Ok(Some((id, used)));
+        }
+    }
+    Ok(None)
+}
+
 /// Two ARM ids name the same resource (ids compare case-insensitively).
 pub fn same_id(a: &str, b: &str) -> bool {
     a.trim_end_matches('/')
@@ -317,7 +427,7 @@ mod tests {
         assert_eq!(r.child, Some(("subnets".into(), "Default".into())));
         assert!(
             ref_of_id(
-                "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/loadBalancers/x"
+                "/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/applicationGateways/x"
             )
             .is_none()
         );

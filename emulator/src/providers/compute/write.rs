@@ -359,6 +359,8 @@ pub(super) fn put(
         }
         if kind == ComputeKind::Vm {
             check_nics(tx, &properties)?;
+        } else {
+            check_pools(tx, &properties, &resource_id(sub, &doc_rg, kind, &doc_name))?;
         }
         let doc = ComputeDoc {
             name: doc_name,
@@ -402,6 +404,26 @@ fn check_nics(tx: &Tx<'_>, properties: &Map<String, Value>) -> Result<(), ArmErr
                 "NotFound",
                 format!("Resource {id} not found."),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Every load balancer pool a scale set's ip configurations name must exist (the network service
+/// refuses the reference with `InvalidResourceReference`).
+fn check_pools(
+    tx: &Tx<'_>,
+    properties: &Map<String, Value>,
+    vmss_id: &str,
+) -> Result<(), ArmError> {
+    for (field, child) in [
+        ("loadBalancerBackendAddressPools", "backendaddresspools"),
+        ("loadBalancerInboundNatPools", "inboundnatpools"),
+    ] {
+        for id in network::vmss_ip_configuration_refs(properties, field) {
+            if !network::exists(tx, &id, NetKind::Lb, Some(child))? {
+                return Err(crate::providers::network::invalid_reference(&id, vmss_id));
+            }
         }
     }
     Ok(())
@@ -468,6 +490,9 @@ pub(super) fn patch(
             strip_read_only(kind, &mut doc.properties);
             if kind == ComputeKind::Vm {
                 check_nics(tx, &doc.properties)?;
+            } else {
+                let id = resource_id(sub, &doc.rg, kind, &doc.name);
+                check_pools(tx, &doc.properties, &id)?;
             }
         }
         if !req.extra.is_empty() {

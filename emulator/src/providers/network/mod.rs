@@ -1,9 +1,10 @@
 //! Microsoft.Network, minimal and stateful: virtual networks (with subnets, also as child
-//! resources), network security groups, public IP addresses and network interfaces. Writes are
+//! resources), network security groups, public IP addresses, network interfaces and load balancers
+//! (frontends, backend pools, rules, NAT pools and probes kept inside). Writes are
 //! synchronous (`provisioningState: Succeeded`, 201 on create, 200 on update); references are
 //! checked as the service checks them (`InvalidResourceReference`), and resources in use cannot be
 //! deleted (`InUseSubnetCannotBeDeleted`, `NicInUse`, `PublicIPAddressInUse`,
-//! `InUseNetworkSecurityGroupCannotBeDeleted`).
+//! `InUseNetworkSecurityGroupCannotBeDeleted`, `LoadBalancerInUseByVirtualMachineScaleSet`).
 
 mod models;
 mod render;
@@ -17,6 +18,7 @@ use crate::arm::response::ArmResponse;
 use crate::catalog::errors::ArmError;
 use crate::state::groups::{self, rg_key};
 use crate::state::network::{self, NetDoc, NetKind, key, parse, resource_id, subnets};
+pub(crate) use models::invalid_reference;
 use render::{render, render_subnet};
 
 pub(crate) fn not_found(kind: NetKind, name: &str, rg: &str) -> ArmError {
@@ -96,6 +98,34 @@ pub fn handle(
             Method::DELETE => write::delete_subnet(ctx, rg, name, &rest[1]),
             ref m => Err(ArmError::method_not_allowed(m.as_str())),
         },
+        ([child] | [child, _], NetKind::Lb)
+            if network::LB_CHILDREN
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(child)) =>
+        {
+            let ty = network::LB_CHILDREN
+                .into_iter()
+                .find(|t| t.eq_ignore_ascii_case(child))
+                .unwrap_or(child);
+            let child_name = rest.get(1).map(String::as_str);
+            match (&ctx.method, child_name) {
+                (&Method::GET, None) => ctx.shared.store.tx(|tx| {
+                    groups::require_rg(tx, sub, rg)?;
+                    let doc = load(tx, &k)?.ok_or_else(|| not_found(kind, name, rg))?;
+                    let body = render(tx, sub, kind, &doc)?;
+                    let value = body["properties"][ty].clone();
+                    Ok(ArmResponse::ok(json!({ "value": value })))
+                }),
+                (&Method::GET, Some(c)) => ctx.shared.store.tx(|tx| {
+                    groups::require_rg(tx, sub, rg)?;
+                    let doc = load(tx, &k)?.ok_or_else(|| not_found(kind, name, rg))?;
+                    Ok(ArmResponse::ok(write::lb_child_of(tx, sub, &doc, ty, c)?))
+                }),
+                (&Method::PUT, Some(c)) => write::put_lb_child(ctx, rg, name, ty, c),
+                (&Method::DELETE, Some(c)) => write::delete_lb_child(ctx, rg, name, ty, c),
+                (m, _) => Err(ArmError::method_not_allowed(m.as_str())),
+            }
+        }
         _ => Err(ArmError::invalid_resource_type(
             &format!("{}/{}", kind.type_name(), rest.join("/")),
             network::NS,

@@ -41,6 +41,7 @@ pub(super) fn computed(kind: NetKind) -> &'static [&'static str] {
             "virtualMachine",
             "macAddress",
         ],
+        NetKind::Lb => &["provisioningState", "resourceGuid"],
     }
 }
 
@@ -51,7 +52,7 @@ pub(super) fn strip(props: &mut Map<String, Value>, keys: &[&str]) {
 }
 
 /// 400 `InvalidResourceReference`: `referenced` (named by `by`) does not exist.
-fn invalid_reference(referenced: &str, by: &str) -> ArmError {
+pub(crate) fn invalid_reference(referenced: &str, by: &str) -> ArmError {
     ArmError::bad_request(
         "InvalidResourceReference",
         format!(
@@ -162,6 +163,7 @@ fn allocate_ip(
     sub: &str,
     subnet_id: &str,
     exclude: &str,
+    taken: &[String],
 ) -> Result<Option<String>, ArmError> {
     let Some(r) = network::ref_of_id(subnet_id) else {
         return Ok(None);
@@ -205,7 +207,7 @@ fn allocate_ip(
         .collect();
     Ok((4..size.saturating_sub(1))
         .map(|i| std::net::Ipv4Addr::from(base + i).to_string())
-        .find(|ip| !used.contains(ip)))
+        .find(|ip| !used.contains(ip) && !taken.contains(ip)))
 }
 
 /// Cleans and checks a NIC model; keeps the addresses chosen before.
@@ -263,6 +265,20 @@ pub(super) fn nic_props(
             None,
             nic_id,
         )?;
+        for (field, child) in [
+            ("loadBalancerBackendAddressPools", "backendAddressPools"),
+            ("loadBalancerInboundNatRules", "inboundNatRules"),
+        ] {
+            for r in refs_in(&p, field, true) {
+                check_ref(
+                    tx,
+                    Some(&r),
+                    NetKind::Lb,
+                    Some(&child.to_ascii_lowercase()),
+                    nic_id,
+                )?;
+            }
+        }
         let dynamic = !util::get_ci(&p, "privateIPAllocationMethod")
             .and_then(Value::as_str)
             .is_some_and(|m| m.eq_ignore_ascii_case("static"));
@@ -280,7 +296,7 @@ pub(super) fn nic_props(
             let ip = match kept {
                 Some(ip) => Some(ip),
                 None => match &subnet {
-                    Some(s) => allocate_ip(tx, sub, s, nic_id)?.map(Value::String),
+                    Some(s) => allocate_ip(tx, sub, s, nic_id, &[])?.map(Value::String),
                     None => None,
                 },
             };
@@ -361,6 +377,195 @@ pub(super) fn pip_props(
             props.insert(k.into(), v);
         }
     }
+}
+
+/// The back-references a load balancer child shows but never takes from a request.
+fn lb_child_computed(child_type: &str) -> &'static [&'static str] {
+    match child_type {
+        "frontendIPConfigurations" => &[
+            "provisioningState",
+            "loadBalancingRules",
+            "inboundNatRules",
+            "inboundNatPools",
+            "outboundRules",
+        ],
+        "backendAddressPools" => &[
+            "provisioningState",
+            "backendIPConfigurations",
+            "loadBalancingRules",
+            "outboundRule",
+            "outboundRules",
+            "inboundNatRules",
+        ],
+        "probes" => &["provisioningState", "loadBalancingRules"],
+        _ => &["provisioningState"],
+    }
+}
+
+/// The fields of rules, NAT pools and NAT rules that name another child of the same balancer:
+/// `(field, child type, a list of references)`.
+const LB_SELF_REFS: [(&str, &str, bool); 4] = [
+    ("frontendIPConfiguration", "frontendIPConfigurations", false),
+    ("backendAddressPool", "backendAddressPools", false),
+    ("backendAddressPools", "backendAddressPools", true),
+    ("probe", "probes", false),
+];
+
+/// The ids of `(field, list)` in a child's properties.
+pub(super) fn refs_in(p: &Map<String, Value>, field: &str, list: bool) -> Vec<String> {
+    if list {
+        util::get_ci(p, field)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| ref_id(Some(r)).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        ref_id(util::get_ci(p, field))
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default()
+    }
+}
+
+/// Cleans and checks a load balancer model: every child collection a list of `{name, properties}`
+/// with unique names, frontends naming existing public IPs or subnets, and rules, NAT pools and
+/// probes naming children of this same balancer.
+pub(super) fn lb_props(
+    tx: &Tx<'_>,
+    sub: &str,
+    props: &mut Map<String, Value>,
+    lb_id: &str,
+    old: Option<&NetDoc>,
+) -> Result<(), ArmError> {
+    let old_frontends = old
+        .map(|o| network::children(o, "frontendIPConfigurations"))
+        .unwrap_or_default();
+    let mut taken: Vec<String> = Vec::new();
+    let mut names: Vec<(&str, Vec<String>)> = Vec::new();
+    for ty in network::LB_CHILDREN {
+        let items = match util::remove_ci(props, ty) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a,
+            Some(_) => {
+                return Err(ArmError::invalid_content(&format!(
+                    "Unexpected JSON token. Path 'properties.{ty}'."
+                )));
+            }
+        };
+        let mut out = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for item in items {
+            let Value::Object(c) = item else {
+                return Err(ArmError::invalid_content(&format!(
+                    "Unexpected JSON token. Path 'properties.{ty}'."
+                )));
+            };
+            let name = name_of(&c).to_string();
+            if name.is_empty() {
+                return Err(ArmError::missing_parameter(&format!(
+                    "properties.{ty}.name"
+                )));
+            }
+            if seen.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+                return Err(ArmError::bad_request(
+                    "DuplicateResourceName",
+                    format!(
+                        "Resource {lb_id} has two child resources with the same name ({name})."
+                    ),
+                ));
+            }
+            seen.push(name.clone());
+            let mut p = props_of(&c).cloned().unwrap_or_default();
+            strip(&mut p, lb_child_computed(ty));
+            let by = format!("{lb_id}/{ty}/{name}");
+            if ty == "frontendIPConfigurations" {
+                check_ref(
+                    tx,
+                    ref_id(util::get_ci(&p, "publicIPAddress")),
+                    NetKind::Pip,
+                    None,
+                    &by,
+                )?;
+                check_ref(
+                    tx,
+                    ref_id(util::get_ci(&p, "subnet")),
+                    NetKind::Vnet,
+                    Some("subnets"),
+                    &by,
+                )?;
+                if util::get_ci(&p, "privateIPAllocationMethod").is_none() {
+                    p.insert("privateIPAllocationMethod".into(), json!("Dynamic"));
+                }
+                let dynamic = !util::get_ci(&p, "privateIPAllocationMethod")
+                    .and_then(Value::as_str)
+                    .is_some_and(|m| m.eq_ignore_ascii_case("static"));
+                let subnet = ref_id(util::get_ci(&p, "subnet")).map(str::to_string);
+                if let (true, Some(subnet)) = (dynamic, subnet) {
+                    // An internal frontend keeps the address chosen before, else takes a free one.
+                    let kept = old_frontends
+                        .iter()
+                        .find(|o| name_of(o).eq_ignore_ascii_case(&name))
+                        .and_then(props_of)
+                        .filter(|op| {
+                            ref_id(util::get_ci(op, "subnet"))
+                                .is_some_and(|s| network::same_id(s, &subnet))
+                        })
+                        .and_then(|op| util::get_ci(op, "privateIPAddress"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .filter(|ip| !taken.contains(ip));
+                    let ip = match kept {
+                        Some(ip) => Some(ip),
+                        None => allocate_ip(tx, sub, &subnet, lb_id, &taken)?,
+                    };
+                    util::remove_ci(&mut p, "privateIPAddress");
+                    if let Some(ip) = ip {
+                        taken.push(ip.clone());
+                        p.insert("privateIPAddress".into(), json!(ip));
+                    }
+                }
+            }
+            let mut entry = Map::new();
+            entry.insert("name".into(), json!(name));
+            entry.insert("properties".into(), Value::Object(p));
+            if let Some(z) = util::get_ci(&c, "zones") {
+                entry.insert("zones".into(), z.clone());
+            }
+            out.push(Value::Object(entry));
+        }
+        props.insert(ty.into(), Value::Array(out));
+        names.push((ty, seen));
+    }
+    // References among the children, checked against this request.
+    for ty in network::LB_CHILDREN {
+        let items = util::get_ci(props, ty)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for c in items.iter().filter_map(Value::as_object) {
+            let by = format!("{lb_id}/{ty}/{}", name_of(c));
+            let Some(p) = props_of(c) else { continue };
+            for (field, target, list) in LB_SELF_REFS {
+                for r in refs_in(p, field, list) {
+                    let prefix = format!("{lb_id}/{target}/");
+                    let found = r.len() > prefix.len()
+                        && r[..prefix.len()].eq_ignore_ascii_case(&prefix)
+                        && names.iter().any(|(t, ns)| {
+                            *t == target
+                                && ns
+                                    .iter()
+                                    .any(|n| n.eq_ignore_ascii_case(&r[prefix.len()..]))
+                        });
+                    if !found {
+                        return Err(invalid_reference(&r, &by));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -150,6 +150,82 @@ pub fn render_subnet(
     }))
 }
 
+/// A load balancer's children with their ids, etags and types, and the back-references among
+/// them (a frontend's, pool's or probe's `loadBalancingRules`, ...).
+fn render_lb_children(props: &mut Map<String, Value>, lb_id: &str, tag: &str) {
+    let stored: Vec<(&str, Vec<Map<String, Value>>)> = network::LB_CHILDREN
+        .iter()
+        .map(|ty| {
+            let items = util::get_ci(props, ty)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|c| c.as_object().cloned()).collect())
+                .unwrap_or_default();
+            (*ty, items)
+        })
+        .collect();
+    // Who names child `id`: `(collection, ids)` per referring collection.
+    let users = |id: &str| -> Vec<(&str, Vec<String>)> {
+        ["loadBalancingRules", "inboundNatRules", "inboundNatPools"]
+            .iter()
+            .map(|rty| {
+                let ids: Vec<String> = stored
+                    .iter()
+                    .filter(|(t, _)| t == rty)
+                    .flat_map(|(_, items)| items.iter())
+                    .filter(|c| {
+                        props_of(c).is_some_and(|p| {
+                            [
+                                ("frontendIPConfiguration", false),
+                                ("backendAddressPool", false),
+                                ("backendAddressPools", true),
+                                ("probe", false),
+                            ]
+                            .iter()
+                            .flat_map(|(f, l)| super::models::refs_in(p, f, *l))
+                            .any(|r| network::same_id(&r, id))
+                        })
+                    })
+                    .map(|c| format!("{lb_id}/{rty}/{}", name_of(c)))
+                    .collect();
+                (*rty, ids)
+            })
+            .filter(|(_, ids)| !ids.is_empty())
+            .collect()
+    };
+    for (ty, items) in &stored {
+        let rendered: Vec<Value> = items
+            .iter()
+            .map(|c| {
+                let name = name_of(c);
+                let id = format!("{lb_id}/{ty}/{name}");
+                let mut p = props_of(c).cloned().unwrap_or_default();
+                p.insert("provisioningState".into(), json!("Succeeded"));
+                for (rty, ids) in users(&id) {
+                    p.insert(rty.into(), refs(ids));
+                }
+                let mut o = Map::new();
+                o.insert("name".into(), json!(name));
+                o.insert("id".into(), json!(id));
+                o.insert("etag".into(), json!(tag));
+                o.insert(
+                    "type".into(),
+                    json!(format!("{}/{ty}", NetKind::Lb.full_type())),
+                );
+                o.insert("properties".into(), Value::Object(p));
+                if let Some(z) = util::get_ci(c, "zones") {
+                    o.insert("zones".into(), z.clone());
+                }
+                Value::Object(o)
+            })
+            .collect();
+        util::remove_ci(props, ty);
+        props.insert((*ty).into(), Value::Array(rendered));
+    }
+    if util::get_ci(props, "outboundRules").is_none() {
+        props.insert("outboundRules".into(), json!([]));
+    }
+}
+
 /// A resource as the service shows it.
 pub fn render(tx: &Tx<'_>, sub: &str, kind: NetKind, doc: &NetDoc) -> Result<Value, ArmError> {
     let id = resource_id(sub, &doc.rg, kind, &doc.name);
@@ -192,6 +268,7 @@ pub fn render(tx: &Tx<'_>, sub: &str, kind: NetKind, doc: &NetDoc) -> Result<Val
                 props.insert("ipConfiguration".into(), json!({"id": c}));
             }
         }
+        NetKind::Lb => render_lb_children(&mut props, &id, &tag),
         NetKind::Nic => {
             let configs: Vec<Value> = ip_configurations(doc)
                 .iter()

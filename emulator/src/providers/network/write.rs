@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::models::{
-    HANDLED_TOP, check_ref, computed, nic_props, pip_props, strip, subnet_free, subnets_of,
+    HANDLED_TOP, check_ref, computed, lb_props, nic_props, pip_props, strip, subnet_free,
+    subnets_of,
 };
 use super::render::{render, render_subnet};
 use super::{load, not_found};
@@ -108,6 +109,27 @@ pub(super) fn put(
             }
             NetKind::Nic => nic_props(tx, sub, &mut props, &id, existing.as_ref())?,
             NetKind::Pip => pip_props(&mut props, &mut sku, existing.as_ref()),
+            NetKind::Lb => {
+                lb_props(tx, sub, &mut props, &id, existing.as_ref())?;
+                if let Some(old) = &existing {
+                    let now = NetDoc {
+                        properties: props.clone(),
+                        ..blank()
+                    };
+                    for ty in network::LB_CHILDREN {
+                        let kept = network::children(&now, ty);
+                        for c in network::children(old, ty) {
+                            let n = name_of(&c);
+                            if !kept.iter().any(|k| name_of(k).eq_ignore_ascii_case(n)) {
+                                lb_child_free(tx, sub, &id, ty, n)?;
+                            }
+                        }
+                    }
+                }
+                if sku.is_none() {
+                    sku = Some(json!({"name": "Standard", "tier": "Regional"}));
+                }
+            }
             NetKind::Nsg => {}
         }
         let doc = NetDoc {
@@ -234,6 +256,18 @@ pub(super) fn delete(
                             "Public IP address {id} can not be deleted since it is still allocated to resource {by}. In order to delete the public IP, disassociate/detach the Public IP address from the resource.  To learn how to do this, see aka.ms/deletepublicip."
                         ),
                     ));
+                }
+            }
+            NetKind::Lb => {
+                if let Some((ss, children)) = network::vmss_using_lb(tx, sub, &id)? {
+                    return Err(ArmError::bad_request(
+                        "LoadBalancerInUseByVirtualMachineScaleSet",
+                        format!(
+                            "Cannot delete load balancer {id} since its child resources {} are in use by virtual machine scale set {ss}.",
+                            children.join(", ")
+                        ),
+                    )
+                    .with_details(vec![]));
                 }
             }
             NetKind::Nsg => {
@@ -364,4 +398,190 @@ pub(super) fn delete_subnet(
         )?;
         Ok(ArmResponse::empty(StatusCode::OK))
     })
+}
+
+/// A load balancer child as the service shows it, or 404 `NotFound`.
+pub(super) fn lb_child_of(
+    tx: &crate::store::Tx<'_>,
+    sub: &str,
+    doc: &NetDoc,
+    ty: &str,
+    child: &str,
+) -> Result<Value, ArmError> {
+    let body = render(tx, sub, NetKind::Lb, doc)?;
+    body["properties"][ty]
+        .as_array()
+        .and_then(|a| {
+            a.iter().find(|c| {
+                c["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(child))
+            })
+        })
+        .cloned()
+        .ok_or_else(|| {
+            super::child_not_found(&format!(
+                "{}/{ty}/{child}",
+                resource_id(sub, &doc.rg, NetKind::Lb, &doc.name)
+            ))
+        })
+}
+
+/// Replaces (`Some`) or removes (`None`) child `child` of collection `ty` in a load balancer's
+/// stored properties; `Some(true)` when it existed.
+fn set_lb_child(
+    props: &mut Map<String, Value>,
+    ty: &str,
+    child: &str,
+    entry: Option<Map<String, Value>>,
+) -> (bool, String) {
+    let mut list = network::children(
+        &NetDoc {
+            properties: props.clone(),
+            ..blank()
+        },
+        ty,
+    );
+    let pos = list
+        .iter()
+        .position(|c| name_of(c).eq_ignore_ascii_case(child));
+    let stored = pos
+        .map(|i| name_of(&list[i]).to_string())
+        .unwrap_or_else(|| child.to_string());
+    match (pos, entry) {
+        (Some(i), Some(mut e)) => {
+            e.insert("name".into(), json!(stored));
+            list[i] = e;
+        }
+        (None, Some(mut e)) => {
+            e.insert("name".into(), json!(stored));
+            list.push(e);
+        }
+        (Some(i), None) => {
+            list.remove(i);
+        }
+        (None, None) => {}
+    }
+    util::remove_ci(props, ty);
+    props.insert(
+        ty.into(),
+        Value::Array(list.into_iter().map(Value::Object).collect()),
+    );
+    (pos.is_some(), stored)
+}
+
+/// PUT of a load balancer child (`inboundNatRules/{name}`, ...): the balancer is rewritten and
+/// checked as a whole.
+pub(super) fn put_lb_child(
+    ctx: &Ctx<'_>,
+    rg: &str,
+    lb: &str,
+    ty: &str,
+    child: &str,
+) -> Result<ArmResponse, ArmError> {
+    let sub = ctx.shared.seed.subscription_id.as_str();
+    let body = ctx.body_object()?;
+    let props = match util::get_ci(&body, "properties") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => {
+            return Err(ArmError::invalid_content(
+                "Unexpected JSON token. Path 'properties'.",
+            ));
+        }
+    };
+    let mut entry = Map::new();
+    entry.insert("properties".into(), Value::Object(props));
+    if let Some(z) = util::get_ci(&body, "zones") {
+        entry.insert("zones".into(), z.clone());
+    }
+    let k = key(sub, rg, NetKind::Lb, lb);
+    ctx.shared.store.tx(|tx| {
+        groups::require_rg(tx, sub, rg)?;
+        let mut doc = load(tx, &k)?.ok_or_else(|| not_found(NetKind::Lb, lb, rg))?;
+        let id = resource_id(sub, &doc.rg, NetKind::Lb, &doc.name);
+        let old = doc.clone();
+        let (existed, stored) = set_lb_child(&mut doc.properties, ty, child, Some(entry.clone()));
+        lb_props(tx, sub, &mut doc.properties, &id, Some(&old))?;
+        doc.etag = util::new_guid();
+        tx.put(
+            &k,
+            NetKind::Lb.store_kind(),
+            None,
+            Some(&rg_key(sub, rg)),
+            &json!(doc),
+        )?;
+        let body = lb_child_of(tx, sub, &doc, ty, &stored)?;
+        let status = if existed {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+        Ok(ArmResponse::new(status, body))
+    })
+}
+
+pub(super) fn delete_lb_child(
+    ctx: &Ctx<'_>,
+    rg: &str,
+    lb: &str,
+    ty: &str,
+    child: &str,
+) -> Result<ArmResponse, ArmError> {
+    let sub = ctx.shared.seed.subscription_id.as_str();
+    let k = key(sub, rg, NetKind::Lb, lb);
+    ctx.shared.store.tx(|tx| {
+        groups::require_rg(tx, sub, rg)?;
+        let mut doc = load(tx, &k)?.ok_or_else(|| not_found(NetKind::Lb, lb, rg))?;
+        let id = resource_id(sub, &doc.rg, NetKind::Lb, &doc.name);
+        let (existed, stored) = set_lb_child(&mut doc.properties, ty, child, None);
+        if !existed {
+            return Ok(ArmResponse::empty(StatusCode::NO_CONTENT));
+        }
+        lb_child_free(tx, sub, &id, ty, &stored)?;
+        let old = load(tx, &k)?;
+        lb_props(tx, sub, &mut doc.properties, &id, old.as_ref())?;
+        doc.etag = util::new_guid();
+        tx.put(
+            &k,
+            NetKind::Lb.store_kind(),
+            None,
+            Some(&rg_key(sub, rg)),
+            &json!(doc),
+        )?;
+        Ok(ArmResponse::empty(StatusCode::OK))
+    })
+}
+
+/// Refuses the removal of a load balancer child a scale set names.
+fn lb_child_free(
+    tx: &crate::store::Tx<'_>,
+    sub: &str,
+    lb_id: &str,
+    ty: &str,
+    name: &str,
+) -> Result<(), ArmError> {
+    match network::vmss_using_lb(tx, sub, &format!("{lb_id}/{ty}/{name}"))? {
+        None => Ok(()),
+        Some((ss, _)) => Err(ArmError::bad_request(
+            "LoadBalancerInUseByVirtualMachineScaleSet",
+            format!(
+                "Cannot remove {} {name} from load balancer since it is in use by virtual machine scale set {ss}.",
+                lb_child_label(ty)
+            ),
+        )
+        .with_details(vec![])),
+    }
+}
+
+/// `backend address pool`, `inbound nat pool`, ... as the service's messages name them.
+fn lb_child_label(ty: &str) -> &'static str {
+    match ty {
+        "backendAddressPools" => "backend address pool",
+        "inboundNatPools" => "inbound nat pool",
+        "inboundNatRules" => "inbound nat rule",
+        "loadBalancingRules" => "load balancing rule",
+        "probes" => "probe",
+        _ => "frontend ip configuration",
+    }
 }
