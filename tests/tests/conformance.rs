@@ -180,6 +180,65 @@ fn nic_ids(body: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The load balancers a recorded scale set's body points into, with the backend pools and inbound NAT pools
+/// it names: `(load balancer id, pools, NAT pools)`.
+fn load_balancer_refs(body: Option<&Value>) -> Vec<(String, Vec<String>, Vec<String>)> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(id)) = m.get("id")
+                    && id
+                        .to_ascii_lowercase()
+                        .contains("/providers/microsoft.network/loadbalancers/")
+                {
+                    out.push(id.clone());
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut ids = Vec::new();
+    if let Some(b) = body {
+        walk(b, &mut ids);
+    }
+    let mut out: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    for id in ids {
+        let segs: Vec<&str> = id.split('/').collect();
+        let Some(i) = segs
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case("loadBalancers"))
+        else {
+            continue;
+        };
+        if segs.len() < i + 4 {
+            continue;
+        }
+        let lb = segs[..i + 2].join("/");
+        let entry = match out
+            .iter_mut()
+            .position(|(l, _, _)| l.eq_ignore_ascii_case(&lb))
+        {
+            Some(k) => &mut out[k],
+            None => {
+                out.push((lb, Vec::new(), Vec::new()));
+                out.last_mut().unwrap()
+            }
+        };
+        let name = segs[i + 3].to_string();
+        let list = if segs[i + 2].eq_ignore_ascii_case("inboundNatPools") {
+            &mut entry.2
+        } else {
+            &mut entry.1
+        };
+        if !list.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            list.push(name);
+        }
+    }
+    out
+}
+
 fn identity_of(body: Option<&Value>) -> Option<&Value> {
     body.and_then(|b| b.get("identity"))
         .filter(|i| !i.is_null())
@@ -552,6 +611,58 @@ impl Replayer<'_> {
         }
     }
 
+    /// Creates a load balancer a recorded scale set points into (dropped with the networking traffic), with a
+    /// public frontend and the backend and NAT pools the scale set names.
+    async fn ensure_load_balancer(
+        &mut self,
+        write: &Value,
+        lb: &str,
+        pools: &[String],
+        nat_pools: &[String],
+        location: &str,
+    ) {
+        if !self.nics.insert(lb.to_ascii_lowercase()) {
+            return;
+        }
+        self.ensure_group(write, lb).await;
+        let Some(cut) = lb.to_ascii_lowercase().find("/providers/") else {
+            return;
+        };
+        let pip = format!(
+            "{}/providers/Microsoft.Network/publicIPAddresses/conformance-pip-{}",
+            &lb[..cut],
+            lb.rsplit('/').next().unwrap_or("lb")
+        );
+        let frontend = format!("{lb}/frontendIPConfigurations/LoadBalancerFrontEnd");
+        let api = Self::api(NETWORK_API_VERSION);
+        let pip_body = json!({"location": location, "sku": {"name": "Standard"},
+            "properties": {"publicIPAllocationMethod": "Static"}});
+        let nat: Vec<Value> = nat_pools
+            .iter()
+            .enumerate()
+            .map(|(i, n)| json!({"name": n, "properties": {
+                "frontendIPConfiguration": {"id": frontend}, "protocol": "Tcp",
+                "frontendPortRangeStart": 50000 + 1000 * i, "frontendPortRangeEnd": 50119 + 1000 * i,
+                "backendPort": 22}}))
+            .collect();
+        let lb_body = json!({"location": location, "sku": {"name": "Standard"}, "properties": {
+            "frontendIPConfigurations": [{"name": "LoadBalancerFrontEnd",
+                "properties": {"publicIPAddress": {"id": pip}}}],
+            "backendAddressPools": pools.iter().map(|n| json!({"name": n})).collect::<Vec<_>>(),
+            "inboundNatPools": nat}});
+        for (path, body) in [(pip.as_str(), pip_body), (lb, lb_body)] {
+            let resp = self.send("PUT", path, &api, Some(&body)).await;
+            if !resp.ok() {
+                self.mismatch(
+                    write,
+                    "setup: load balancer",
+                    format!("PUT {path} → 200/201"),
+                    resp.describe(),
+                );
+            }
+        }
+    }
+
     /// Current identity of the resource, `None` when it does not exist.
     async fn current(&self, path: &str, api_version: &str) -> Option<Ident> {
         let resp = self.send("GET", path, &Self::api(api_version), None).await;
@@ -647,6 +758,17 @@ impl Replayer<'_> {
         }
         for id in &nics {
             self.ensure_nic(write, id, &location).await;
+        }
+        let mut lbs = load_balancer_refs(Some(request));
+        for body in [
+            prior.and_then(|p| p.get("response_body")),
+            write.get("response_body"),
+        ] {
+            lbs.extend(load_balancer_refs(body));
+        }
+        for (lb, pools, nat_pools) in &lbs {
+            self.ensure_load_balancer(write, lb, pools, nat_pools, &location)
+                .await;
         }
 
         // 2. The recorded prior state.
