@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use super::ctx::Ctx;
 use super::response::ArmResponse;
 use crate::catalog::errors::ArmError;
+use crate::state::groups;
 use crate::store::{Row, Tx};
 
 impl Ctx<'_> {
@@ -22,6 +23,37 @@ impl Ctx<'_> {
 
     /// One page of resources of `kind` (in group `rg_key` when given) that `keep` accepts, rendered
     /// by `render` (a page may hold fewer items than the page size when `keep` refuses some).
+    /// The list of one resource kind a provider serves: the resource group's (which must exist) or the
+    /// subscription's, paged; with `only_readable`, only what the caller may perform that action on.
+    pub fn list_kind(
+        &self,
+        kind: &str,
+        rg: Option<&str>,
+        only_readable: Option<&str>,
+        mut render: impl FnMut(&Tx<'_>, &Row) -> Result<Value, ArmError>,
+    ) -> Result<ArmResponse, ArmError> {
+        let sub = self.shared.seed.subscription_id.as_str();
+        self.shared.store.tx(|tx| {
+            let group_key = match rg {
+                Some(rg) => {
+                    groups::require_rg(tx, sub, rg)?;
+                    Some(groups::rg_key(sub, rg))
+                }
+                None => None,
+            };
+            self.page_where(
+                tx,
+                kind,
+                group_key.as_deref(),
+                |row| match only_readable {
+                    Some(action) => self.permits(tx, action, &row.key),
+                    None => Ok(true),
+                },
+                |row| render(tx, row),
+            )
+        })
+    }
+
     pub fn page_where(
         &self,
         tx: &Tx<'_>,

@@ -242,25 +242,8 @@ pub fn list(
     rg: Option<&str>,
     only_readable: Option<&str>,
 ) -> Result<ArmResponse, ArmError> {
-    let sub = ctx.shared.seed.subscription_id.as_str();
-    ctx.shared.store.tx(|tx| {
-        let rg_key = match rg {
-            Some(rg) => {
-                groups::require_rg(tx, sub, rg)?;
-                Some(rg_key(sub, rg))
-            }
-            None => None,
-        };
-        ctx.page_where(
-            tx,
-            UAI_KIND,
-            rg_key.as_deref(),
-            |row| match only_readable {
-                Some(action) => ctx.permits(tx, action, &row.key),
-                None => Ok(true),
-            },
-            |row| Ok(render(ctx, &parse_doc(row)?)),
-        )
+    ctx.list_kind(UAI_KIND, rg, only_readable, |_, row| {
+        Ok(render(ctx, &parse_doc(row)?))
     })
 }
 

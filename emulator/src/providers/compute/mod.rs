@@ -25,7 +25,7 @@ use crate::arm::lro;
 use crate::arm::preconditions::{check_preconditions, etag};
 use crate::arm::response::ArmResponse;
 use crate::catalog::errors::ArmError;
-use crate::state::groups::{self, rg_key};
+use crate::state::groups;
 use crate::state::machines::{
     self, ComputeDoc, ComputeKind, forget_principal, key, parse, require_parent, resource_id,
 };
@@ -74,28 +74,9 @@ pub fn list(
     rg: Option<&str>,
     only_readable: Option<&str>,
 ) -> Result<ArmResponse, ArmError> {
-    let sub = ctx.shared.seed.subscription_id.as_str();
-    ctx.shared.store.tx(|tx| {
-        let group_key = match rg {
-            Some(rg) => {
-                groups::require_rg(tx, sub, rg)?;
-                Some(rg_key(sub, rg))
-            }
-            None => None,
-        };
-        ctx.page_where(
-            tx,
-            kind.store_kind(),
-            group_key.as_deref(),
-            |row| match only_readable {
-                Some(action) => ctx.permits(tx, action, &row.key),
-                None => Ok(true),
-            },
-            |row| {
-                let doc: ComputeDoc = parse(row)?;
-                render(ctx, tx, kind, &row.key, &doc, None)
-            },
-        )
+    ctx.list_kind(kind.store_kind(), rg, only_readable, |tx, row| {
+        let doc: ComputeDoc = parse(row)?;
+        render(ctx, tx, kind, &row.key, &doc, None)
     })
 }
 

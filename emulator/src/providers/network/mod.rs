@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::arm::ctx::Ctx;
 use crate::arm::response::ArmResponse;
 use crate::catalog::errors::ArmError;
-use crate::state::groups::{self, rg_key};
+use crate::state::groups;
 use crate::state::network::{self, NetDoc, NetKind, key, parse, resource_id, subnets};
 pub(crate) use models::invalid_reference;
 use render::{render, render_subnet};
@@ -143,23 +143,7 @@ pub fn list(
     only_readable: Option<&str>,
 ) -> Result<ArmResponse, ArmError> {
     let sub = ctx.shared.seed.subscription_id.as_str();
-    ctx.shared.store.tx(|tx| {
-        let group_key = match rg {
-            Some(rg) => {
-                groups::require_rg(tx, sub, rg)?;
-                Some(rg_key(sub, rg))
-            }
-            None => None,
-        };
-        ctx.page_where(
-            tx,
-            kind.store_kind(),
-            group_key.as_deref(),
-            |row| match only_readable {
-                Some(action) => ctx.permits(tx, action, &row.key),
-                None => Ok(true),
-            },
-            |row| render(tx, sub, kind, &parse(row)?),
-        )
+    ctx.list_kind(kind.store_kind(), rg, only_readable, |tx, row| {
+        render(tx, sub, kind, &parse(row)?)
     })
 }
