@@ -6,6 +6,7 @@ use crate::http::{HttpClient, RetryOptions};
 use crate::ids::{
     ComputeKind, ComputeTarget, validate_location, validate_resource_group, validate_segment,
 };
+use crate::pacing::{Pacer, PacingOptions};
 use crate::pipeline::Pipeline;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -39,6 +40,8 @@ pub struct ClientOptions {
     /// Return once a long-running write (create, identity change, extension, delete) is accepted, without
     /// polling it to the end (az's `--no-wait`). Results are then read back as they stand.
     pub no_wait: bool,
+    /// The throttling budget requests are paced to (ARM's published buckets by default).
+    pub pacing: PacingOptions,
 }
 
 impl ClientOptions {
@@ -52,6 +55,7 @@ impl ClientOptions {
             max_conflict_retries: 40,
             http: None,
             no_wait: false,
+            pacing: PacingOptions::default(),
         }
     }
 }
@@ -87,6 +91,7 @@ impl ArmClient {
                 retry: options.retry,
                 lro_timeout: options.lro_timeout,
                 no_wait: options.no_wait,
+                pacer: Arc::new(Pacer::new(options.pacing)),
             }),
             subscription: options.subscription_id,
             max_conflict_retries: options.max_conflict_retries,

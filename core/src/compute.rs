@@ -21,6 +21,20 @@ pub struct IdentityUpdate {
     pub resource: Value,
 }
 
+/// The resource a successful write answered with, as a GET after its operation would show it: `None` when the
+/// answer is not the resource (an empty 202, another resource).
+fn answered_resource(resp: &Response, t: &ComputeTarget) -> Option<Value> {
+    let id = resp.body.get("id").and_then(Value::as_str)?;
+    if !id.eq_ignore_ascii_case(&t.path()) || resp.status == 202 {
+        return None;
+    }
+    let mut resource = resp.body.clone();
+    if let Some(state) = resource.pointer_mut("/properties/provisioningState") {
+        *state = Value::String("Succeeded".into());
+    }
+    Some(resource)
+}
+
 /// What the write of an identity change did.
 pub(crate) enum IdentityWrite {
     /// Nothing had to change: no write was sent.
@@ -65,19 +79,38 @@ impl ArmClient {
         Identity::from_resource(&self.get_compute(t).await?)
     }
 
-    /// Apply an identity change: read, plan, PATCH with `If-Match`, wait for the operation, read back.
-    /// When another writer changed the resource in between (412), read again, plan again and retry, so no
-    /// change is lost. When there is nothing to do, no write is sent.
+    /// Apply an identity change: read, plan, PATCH with `If-Match`, wait for the operation. The PATCH answer is
+    /// the new resource (ARM returns it, identity and principal ID included), so it is not read again. When
+    /// another writer changed the resource in between (412), read again, plan again and retry, so no change is
+    /// lost. When there is nothing to do, no write is sent.
     pub async fn update_identity(
         &self,
         t: &ComputeTarget,
         change: &IdentityChange,
     ) -> Result<IdentityUpdate> {
-        match self.write_identity(t, change).await? {
+        self.update_identity_from(t, change, None).await
+    }
+
+    /// [`ArmClient::update_identity`] starting from the resource and etag already read (a list page), so the
+    /// first round needs no GET: with an operation that the PATCH answers as finished, one round trip.
+    pub(crate) async fn update_identity_from(
+        &self,
+        t: &ComputeTarget,
+        change: &IdentityChange,
+        known: Option<(Value, Option<String>)>,
+    ) -> Result<IdentityUpdate> {
+        match self.write_identity(t, change, known).await? {
             IdentityWrite::Unchanged(update) => Ok(update),
             IdentityWrite::Sent(resp) => {
                 self.p.wait(&resp, COMPUTE_API_VERSION).await?;
-                self.read_identity_update(t, true).await
+                match answered_resource(&resp, t) {
+                    Some(resource) if !self.p.no_wait => Ok(IdentityUpdate {
+                        changed: true,
+                        identity: Identity::from_resource(&resource)?,
+                        resource,
+                    }),
+                    _ => self.read_identity_update(t, true).await,
+                }
             }
         }
     }
@@ -102,10 +135,15 @@ impl ArmClient {
         &self,
         t: &ComputeTarget,
         change: &IdentityChange,
+        known: Option<(Value, Option<String>)>,
     ) -> Result<IdentityWrite> {
         let mut attempt = 0u32;
+        let mut known = known;
         loop {
-            let (resource, etag) = self.read_compute(t).await?;
+            let (resource, etag) = match known.take() {
+                Some(k) => k,
+                None => self.read_compute(t).await?,
+            };
             let current = Identity::from_resource(&resource)?;
             let planned = if attempt == 0 {
                 plan(&current, change)?

@@ -200,6 +200,23 @@ impl ArmClient {
         self.get_extension(t, &ext.name).await
     }
 
+    /// [`ArmClient::set_msi_extension`] unless the extension is already there as asked (same type and port,
+    /// provisioned): whether it was written, and the extension.
+    pub async fn ensure_msi_extension(
+        &self,
+        t: &ComputeTarget,
+        ext: &MsiExtension,
+    ) -> Result<(bool, Value)> {
+        match self.get_extension(t, &ext.name).await {
+            Ok(current) if extension_is(&current, ext) => Ok((false, current)),
+            Ok(_) => Ok((true, self.set_msi_extension(t, ext).await?)),
+            Err(e) if e.kind() == crate::ErrorKind::NotFound => {
+                Ok((true, self.set_msi_extension(t, ext).await?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The PUT of [`ArmClient::set_msi_extension`], not waited for.
     pub(crate) async fn put_msi_extension(
         &self,
@@ -330,6 +347,16 @@ impl ArmClient {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Whether an extension read back is `ext` as it would be written, and provisioned.
+fn extension_is(current: &Value, ext: &MsiExtension) -> bool {
+    let p = |k: &str| current.pointer(&format!("/properties/{k}"));
+    let s = |k: &str| p(k).and_then(Value::as_str).unwrap_or("");
+    s("type").eq_ignore_ascii_case(ext.os.extension_type())
+        && s("publisher").eq_ignore_ascii_case(MSI_EXTENSION_PUBLISHER)
+        && s("provisioningState").eq_ignore_ascii_case("Succeeded")
+        && p("settings/port").and_then(Value::as_u64) == Some(u64::from(ext.port))
 }
 
 #[cfg(test)]

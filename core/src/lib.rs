@@ -5,6 +5,7 @@
 //! only convert arguments, map errors and bridge runtimes.
 
 pub mod azure_cli;
+pub mod bulk;
 pub mod client;
 pub mod compute;
 pub mod connect;
@@ -20,6 +21,7 @@ pub mod ids;
 mod logging;
 pub mod managed_identity;
 pub mod operation;
+pub mod pacing;
 mod pipeline;
 pub mod requests;
 pub mod roles;
@@ -38,6 +40,7 @@ pub use token_cache::{CachedCredential, TokenCache};
 pub use token_info::{TokenSubject, resource_url_for_type, token_subject};
 pub use workload_identity::WorkloadIdentityCredential;
 
+pub use bulk::{Action as BulkAction, BulkOptions, BulkRun, Event as BulkEvent, Selection};
 pub use client::{ArmClient, ClientOptions};
 pub use compute::IdentityUpdate;
 pub use create::{BasicModel, CreateOptions};

@@ -256,7 +256,7 @@ impl ArmClient {
         grant: Option<(String, String)>,
     ) -> Result<Operation> {
         let kind = OperationKind::UpdateIdentity;
-        Ok(match self.write_identity(t, change).await? {
+        Ok(match self.write_identity(t, change, None).await? {
             IdentityWrite::Unchanged(_) => Operation::new(kind, t, None, None, grant),
             IdentityWrite::Sent(resp) => Operation::new(kind, t, None, Some(&resp), grant),
         })

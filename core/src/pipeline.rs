@@ -8,6 +8,7 @@ use crate::http::{
     transport_error,
 };
 use crate::logging;
+use crate::pacing::{OperationType, Pacer};
 use reqwest::Method;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -24,6 +25,8 @@ pub(crate) struct Pipeline {
     pub lro_timeout: Duration,
     /// Return once a long-running write is accepted, without polling it (az's `--no-wait`).
     pub no_wait: bool,
+    /// The subscriptions' throttling budgets, shared by every clone of the client.
+    pub pacer: std::sync::Arc<Pacer>,
 }
 
 impl Pipeline {
@@ -67,8 +70,10 @@ impl Pipeline {
         let what = format!("{method} {}", url.split('?').next().unwrap_or(&url));
         let mut attempt = 0u32;
         let mut renewed = false;
+        let op = OperationType::of(&method);
         loop {
             let token = self.credential.get_token(&[self.scope.as_str()]).await?;
+            let permit = self.pacer.acquire(&url, op).await;
             let mut req = self
                 .http
                 .inner()
@@ -107,6 +112,7 @@ impl Pipeline {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let headers = resp.headers().clone();
+                    permit.answered(status, &headers);
                     let bytes = resp.bytes().await.map_err(|e| transport_error(&url, e))?;
                     tracing::info!(
                         target: "msi_identity::http",

@@ -141,20 +141,7 @@ impl ArmClient {
             )));
         }
         let role_id = self.resolve_role(&scope, role).await?;
-        // A name derived from what is granted, so that a retry whose first answer was lost finds its own
-        // assignment (`RoleAssignmentExists`, or the same PUT again) instead of making a second one.
-        let name = uuid::Uuid::new_v5(
-            &uuid::Uuid::NAMESPACE_URL,
-            format!(
-                "{}|{}|{}",
-                scope.to_ascii_lowercase(),
-                role_id.to_ascii_lowercase(),
-                principal_id.to_ascii_lowercase()
-            )
-            .as_bytes(),
-        )
-        .to_string();
-        let path = format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}");
+        let path = assignment_path(&scope, &role_id, principal_id);
         let body = json!({ "properties": {
             "roleDefinitionId": role_id,
             "principalId": principal_id,
@@ -193,6 +180,38 @@ impl ArmClient {
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Grant `role_id` (a full role definition ID) at `scope` unless it is granted already (a GET of the
+    /// assignment's deterministic name first, so that a second run writes nothing): the assignment, and whether
+    /// it was created now.
+    pub async fn ensure_role_assignment(
+        &self,
+        scope: &str,
+        role_id: &str,
+        principal_id: &str,
+    ) -> Result<(RoleAssignment, bool)> {
+        let scope = validate_scope(scope)?;
+        let path = assignment_path(&scope, role_id, principal_id);
+        match self
+            .p
+            .send(
+                Method::GET,
+                &path,
+                &[("api-version", AUTHORIZATION_API_VERSION)],
+                None,
+                &[],
+            )
+            .await
+        {
+            Ok(r) => Ok((RoleAssignment::from_json(r.body), false)),
+            Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok((
+                self.create_role_assignment(&scope, role_id, principal_id, None)
+                    .await?,
+                true,
+            )),
+            Err(e) => Err(e),
         }
     }
 
@@ -317,6 +336,23 @@ impl ArmClient {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The path of the assignment of `role_id` at `scope` to `principal_id`. Its name is derived from what is
+/// granted, so that a retry whose first answer was lost finds its own assignment (`RoleAssignmentExists`, or
+/// the same PUT again) instead of making a second one.
+fn assignment_path(scope: &str, role_id: &str, principal_id: &str) -> String {
+    let name = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!(
+            "{}|{}|{}",
+            scope.to_ascii_lowercase(),
+            role_id.to_ascii_lowercase(),
+            principal_id.to_ascii_lowercase()
+        )
+        .as_bytes(),
+    );
+    format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}")
 }
 
 #[cfg(test)]
