@@ -18,6 +18,21 @@ pub struct Target {
     pub ids: Vec<String>,
 }
 
+/// Many targets at once, selected by listing: the group's (`-g` with `--all`), the subscription's (`--all`),
+/// or those with a tag.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Fleet {
+    /// Every VM or scale set of the group given with -g, or of the subscription without -g
+    #[arg(long, conflicts_with_all = ["name", "ids"])]
+    pub all: bool,
+    /// Only those with this tag: NAME or NAME=VALUE (in the group given with -g, else in the subscription)
+    #[arg(long, value_name = "NAME[=VALUE]", conflicts_with_all = ["name", "ids"])]
+    pub tag: Option<String>,
+    /// Targets worked on at once [default: 32]; the subscription's throttling budget sets the pace
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ComputeCmd {
     /// Create from a model (`--model`) or from az-style flags, optionally with identities
@@ -112,6 +127,8 @@ pub struct CreateArgs {
 pub struct UpdateArgs {
     #[command(flatten)]
     pub target: Target,
+    #[command(flatten)]
+    pub fleet: Fleet,
     /// identity.type=None|SystemAssigned|UserAssigned|'SystemAssigned,UserAssigned', identity.userAssignedIdentities=null
     #[arg(long = "set", num_args = 1.., required = true, value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -136,6 +153,8 @@ pub enum ComputeIdentityCmd {
 pub struct AssignArgs {
     #[command(flatten)]
     pub target: Target,
+    #[command(flatten)]
+    pub fleet: Fleet,
     /// User-assigned identities by name (in the resource's group) or ID; `[system]` for the system-assigned one
     /// [default: [system]]
     #[arg(long, num_args = 1.., value_name = "ID")]
@@ -154,6 +173,8 @@ pub struct AssignArgs {
 pub struct RemoveArgs {
     #[command(flatten)]
     pub target: Target,
+    #[command(flatten)]
+    pub fleet: Fleet,
     /// User-assigned identities by name (in the resource's group) or ID; `[system]` for the system-assigned one
     /// [default: [system]]
     #[arg(long, num_args = 1.., value_name = "ID")]

@@ -5,8 +5,11 @@ use crate::args::{
     AssignArgs, Cmd, ComputeCmd, ComputeIdentityCmd, CreateArgs, DeleteArgs, ExtensionCmd,
     ExtensionRef, GroupCmd, IdentityCmd, RemoveArgs, RoleAssignmentCmd, RoleCmd, Target,
 };
+use crate::bulk;
 use crate::output::{self, Render};
 use futures::StreamExt;
+use msi_identity::BulkAction;
+use msi_identity::bulk::TargetResult;
 use msi_identity::{
     ArmClient, AssignRequest, ComputeKind, ComputeTarget, CreateOptions, Error, Identity,
     MsiExtension, MsiExtensionSpec, RemoveRequest, Secret, SetRequest,
@@ -118,34 +121,13 @@ where
     }
     let mut results = results;
     results.sort_by_key(|(i, _)| *i);
-    let mut out = Vec::new();
-    let mut first_err = None;
-    for (_, r) in results {
-        match r {
-            Ok(v) => out.push(v),
-            Err(e) => {
-                if first_err.is_some() {
-                    output::print_error(&e);
-                } else {
-                    first_err = Some(e);
-                }
-            }
-        }
-    }
-    match first_err {
-        Some(e) => {
-            // What did succeed is still printed, in the format asked for.
-            if !out.is_empty() {
-                match render.text(&Value::Array(out)) {
-                    Ok(text) if !text.is_empty() => println!("{text}"),
-                    Ok(_) => {}
-                    Err(qe) => output::print_error(&qe),
-                }
-            }
-            Err(e)
-        }
-        None => Ok(Value::Array(out)),
-    }
+    let (out, errors): (Vec<_>, Vec<_>) =
+        results.into_iter().map(|(_, r)| r).partition(Result::is_ok);
+    output::values_or_first_error(
+        out.into_iter().filter_map(Result::ok).collect(),
+        errors.into_iter().filter_map(Result::err).collect(),
+        render,
+    )
 }
 
 /// az's output of `identity assign`: the system principal and the user-assigned map.
@@ -199,6 +181,19 @@ async fn compute(
         }
         ComputeCmd::Update(u) => {
             let request = SetRequest::from_az_set(&u.set)?;
+            if let Some(sel) = bulk::selection(client, &u.target, &u.fleet) {
+                let shape = |r: &TargetResult| r.resource.clone().unwrap_or(Value::Null);
+                return bulk::run(
+                    client,
+                    kind,
+                    sel,
+                    BulkAction::Set(request),
+                    &u.fleet,
+                    render,
+                    shape,
+                )
+                .await;
+            }
             let request = &request;
             for_each(targets(client, kind, &u.target)?, render, |t| async move {
                 Ok(client.set_identity(&t, request).await?.resource)
@@ -214,6 +209,7 @@ async fn compute(
         ComputeCmd::Identity(ComputeIdentityCmd::Assign(a)) => {
             let AssignArgs {
                 target,
+                fleet,
                 identities,
                 role,
                 scope,
@@ -225,6 +221,20 @@ async fn compute(
                 role,
                 scope,
             };
+            if let Some(sel) = bulk::selection(client, &target, &fleet) {
+                let shape =
+                    |r: &TargetResult| r.identity.as_ref().map_or(Value::Null, assign_output);
+                return bulk::run(
+                    client,
+                    kind,
+                    sel,
+                    BulkAction::Assign(request),
+                    &fleet,
+                    render,
+                    shape,
+                )
+                .await;
+            }
             let request = &request;
             for_each(targets(client, kind, &target)?, render, |t| async move {
                 Ok(assign_output(
@@ -234,12 +244,29 @@ async fn compute(
             .await
         }
         ComputeCmd::Identity(ComputeIdentityCmd::Remove(RemoveArgs {
-            target, identities, ..
+            target,
+            fleet,
+            identities,
+            ..
         })) => {
             let request = RemoveRequest {
                 identities,
                 ..RemoveRequest::default()
             };
+            if let Some(sel) = bulk::selection(client, &target, &fleet) {
+                let shape =
+                    |r: &TargetResult| r.identity.as_ref().map_or(Value::Null, Identity::to_json);
+                return bulk::run(
+                    client,
+                    kind,
+                    sel,
+                    BulkAction::Remove(request),
+                    &fleet,
+                    render,
+                    shape,
+                )
+                .await;
+            }
             let request = &request;
             for_each(targets(client, kind, &target)?, render, |t| async move {
                 Ok(client

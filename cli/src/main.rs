@@ -3,6 +3,7 @@
 
 mod args;
 mod args_compute;
+mod bulk;
 mod commands;
 mod emulator_cmd;
 mod examples;

@@ -236,6 +236,30 @@ fn tsv(v: &Value) -> String {
         .join("\n")
 }
 
+/// Several results: all of them as an array, or, when some failed, the ones that succeeded printed (in the
+/// format asked for), every failure but the first printed, and the first returned.
+pub fn values_or_first_error(
+    out: Vec<Value>,
+    errors: Vec<Error>,
+    render: &Render,
+) -> Result<Value, Error> {
+    let mut errors = errors.into_iter();
+    let Some(first) = errors.next() else {
+        return Ok(Value::Array(out));
+    };
+    for e in errors {
+        print_error(&e);
+    }
+    if !out.is_empty() {
+        match render.text(&Value::Array(out)) {
+            Ok(text) if !text.is_empty() => println!("{text}"),
+            Ok(_) => {}
+            Err(qe) => print_error(&qe),
+        }
+    }
+    Err(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,3 +303,4 @@ mod tests {
         }
     }
 }
+

@@ -22,10 +22,28 @@ pub struct IdentityUpdate {
 }
 
 /// The resource a successful write answered with, as a GET after its operation would show it: `None` when the
-/// answer is not the resource (an empty 202, another resource).
+/// answer is not the resource (an empty 202, another resource) or not yet complete.
 fn answered_resource(resp: &Response, t: &ComputeTarget) -> Option<Value> {
     let id = resp.body.get("id").and_then(Value::as_str)?;
     if !id.eq_ignore_ascii_case(&t.path()) || resp.status == 202 {
+        return None;
+    }
+    // ARM answers a newly attached user-assigned identity as `{}` (its IDs are filled in by the operation, as
+    // the recordings show), and a system-assigned one with its principal: anything missing is read afterwards.
+    let identity = resp.body.get("identity");
+    let ua_complete = identity
+        .and_then(|i| i.get("userAssignedIdentities"))
+        .and_then(Value::as_object)
+        .is_none_or(|m| {
+            m.values()
+                .all(|v| v.get("clientId").is_some() && v.get("principalId").is_some())
+        });
+    let system = identity
+        .and_then(|i| i.get("type"))
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.to_ascii_lowercase().contains("systemassigned"));
+    let system_complete = !system || identity.and_then(|i| i.get("principalId")).is_some();
+    if !ua_complete || !system_complete {
         return None;
     }
     let mut resource = resp.body.clone();

@@ -180,6 +180,7 @@ pub(crate) enum Prepared {
 struct Done {
     changed: bool,
     identity: Option<Identity>,
+    resource: Option<Value>,
     detail: Option<Value>,
 }
 
@@ -196,6 +197,7 @@ impl Prepared {
                     Status::Unchanged
                 },
                 identity: d.identity,
+                resource: d.resource,
                 detail: d.detail,
                 error: None,
             },
@@ -203,6 +205,7 @@ impl Prepared {
                 id,
                 status: Status::Failed,
                 identity: None,
+                resource: None,
                 detail: None,
                 error: Some(e),
             },
@@ -224,6 +227,7 @@ impl Prepared {
         let identity_done = |u: crate::compute::IdentityUpdate| Done {
             changed: u.changed,
             identity: Some(u.identity),
+            resource: Some(u.resource),
             detail: None,
         };
         match self {
@@ -265,6 +269,7 @@ impl Prepared {
                 Ok(Done {
                     changed: created,
                     identity: Some(identity),
+                    resource: None,
                     detail: Some(serde_json::json!({ "roleAssignment": ra.raw })),
                 })
             }
@@ -273,12 +278,14 @@ impl Prepared {
                 Ok(Done {
                     changed,
                     identity: None,
+                    resource: None,
                     detail: Some(serde_json::json!({ "extension": value })),
                 })
             }
             Prepared::RemoveExtension(name) => Ok(Done {
                 changed: client.delete_extension(t, name).await?,
                 identity: None,
+                resource: None,
                 detail: None,
             }),
         }

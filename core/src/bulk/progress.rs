@@ -35,6 +35,8 @@ pub struct TargetResult {
     pub status: Status,
     /// The identity after the change (identity actions).
     pub identity: Option<Identity>,
+    /// The whole resource after an identity change, as ARM answered it (not in [`TargetResult::to_json`]).
+    pub resource: Option<Value>,
     /// The role assignment or extension the action produced.
     pub detail: Option<Value>,
     pub error: Option<Error>,
