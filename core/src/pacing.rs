@@ -95,6 +95,8 @@ impl PacingOptions {
 
 #[derive(Debug)]
 struct Mirror {
+    /// An answer has told what is left: until then one request at a time (the bucket may be nearly empty).
+    known: bool,
     tokens: f64,
     refilled: Instant,
     in_flight: u32,
@@ -191,6 +193,7 @@ impl Pacer {
                 let now = Instant::now();
                 let bucket = self.options.bucket(op);
                 let m = mirrors.entry(key.clone()).or_insert_with(|| Mirror {
+                    known: false,
                     tokens: bucket.capacity,
                     refilled: now,
                     in_flight: 0,
@@ -200,6 +203,7 @@ impl Pacer {
                 m.refill(now);
                 match m.paused_until {
                     Some(until) if until > now => until - now,
+                    _ if !m.known && m.in_flight > 0 => Duration::from_millis(2),
                     _ if m.tokens >= 1.0 => {
                         m.tokens -= 1.0;
                         m.in_flight += 1;
@@ -267,6 +271,7 @@ impl Pacer {
                 let m = policies
                     .entry((resource.to_string(), op, name))
                     .or_insert_with(|| Mirror {
+                        known: true,
                         tokens: left,
                         refilled: now,
                         in_flight: 0,
@@ -320,8 +325,10 @@ impl Pacer {
                 m.bucket.capacity = left + 1.0;
             }
             m.tokens = (left - f64::from(m.in_flight)).min(m.bucket.capacity);
+            m.known = true;
         }
         if status == 429 {
+            m.known = true;
             let pause = crate::http::retry_after(headers).unwrap_or(Duration::from_secs(1));
             m.paused_until = Some(now + pause);
             m.tokens = m.tokens.min(0.0);
@@ -452,6 +459,31 @@ mod tests {
         p.acquire("/subscriptions/other/x", OperationType::Write)
             .await;
         assert_eq!(t.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_request_at_a_time_until_the_first_answer() {
+        let p = Pacer::new(tight());
+        let first = p.acquire("/subscriptions/s/x", OperationType::Write).await;
+        let second = tokio::time::timeout(
+            Duration::from_millis(50),
+            p.acquire("/subscriptions/s/x", OperationType::Write),
+        )
+        .await;
+        assert!(
+            second.is_err(),
+            "a second request went out before any answer"
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-ms-ratelimit-remaining-subscription-writes",
+            HeaderValue::from_static("2"),
+        );
+        first.answered(200, &h);
+        let start = Instant::now();
+        let _a = p.acquire("/subscriptions/s/x", OperationType::Write).await;
+        let _b = p.acquire("/subscriptions/s/x", OperationType::Write).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
     }
 
     #[tokio::test(start_paused = true)]
