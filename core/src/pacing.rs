@@ -344,9 +344,18 @@ impl Pacer {
 impl Permit<'_> {
     /// Tells the pacer what the service answered.
     pub fn answered(mut self, status: u16, headers: &HeaderMap) {
-        if let Some(key) = self.key.take() {
-            self.pacer
-                .answered(&key, self.resource.as_deref(), status, headers);
+        match self.key.take() {
+            Some(key) => self
+                .pacer
+                .answered(&key, self.resource.as_deref(), status, headers),
+            None if status == 429 => {
+                self.pacer
+                    .stats
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .throttled += 1;
+            }
+            None => {}
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Which VMs or scale sets a bulk change applies to: IDs, a resource group, whole subscriptions, a tag.
 //!
-//! IDs are taken as given (each in its own subscription) and read one by one when the change runs. Groups,
+//! IDs are taken as given (each in its own subscription); where ten or more share a group, that group's list
+//! gives their current state, else each is read when the change runs. Groups,
 //! subscriptions and tags are resolved with list calls (one per page of 100 resources, az's `vm list`) whose
 //! entries, etag included, are the current state the change is planned from: no GET per target.
 
@@ -9,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::{ComputeKind, ComputeTarget, validate_resource_group, validate_segment};
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// The targets of a bulk change, as every face passes them (camelCase JSON keys).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -91,16 +93,12 @@ impl ArmClient {
     pub async fn select(&self, kind: ComputeKind, selection: &Selection) -> Result<Vec<Selected>> {
         selection.validate()?;
         if !selection.ids.is_empty() {
-            return selection
+            let targets = selection
                 .ids
                 .iter()
-                .map(|id| {
-                    Ok(Selected {
-                        target: ComputeTarget::from_id(id, kind)?,
-                        known: None,
-                    })
-                })
-                .collect();
+                .map(|id| ComputeTarget::from_id(id, kind))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(self.read_by_group(kind, targets).await);
         }
         let tag = selection.tag.as_deref().map(parse_tag).transpose()?;
         let subscriptions = if selection.subscriptions.is_empty() {
@@ -136,7 +134,50 @@ impl ArmClient {
         }
         Ok(out)
     }
+
+    /// Targets named by ID, with the current state of those whose group holds at least [`LIST_THRESHOLD`] of
+    /// them read from the group's list (a page per 100 VMs instead of a GET each). A group that cannot be
+    /// listed leaves its targets to be read one by one (each then fails or succeeds on its own).
+    async fn read_by_group(&self, kind: ComputeKind, targets: Vec<ComputeTarget>) -> Vec<Selected> {
+        let mut groups: HashMap<(String, String), usize> = HashMap::new();
+        for t in &targets {
+            *groups
+                .entry((
+                    t.subscription.to_ascii_lowercase(),
+                    t.resource_group.to_ascii_lowercase(),
+                ))
+                .or_default() += 1;
+        }
+        let mut listed: HashMap<String, (Value, Option<String>)> = HashMap::new();
+        for ((sub, rg), n) in groups {
+            if n < LIST_THRESHOLD {
+                continue;
+            }
+            let Ok(client) = self.with_subscription(&sub) else {
+                continue;
+            };
+            let Ok(resources) = client.list_compute(kind, Some(&rg)).await else {
+                continue;
+            };
+            for r in resources {
+                if let Some(id) = r.get("id").and_then(Value::as_str) {
+                    let etag = r.get("etag").and_then(Value::as_str).map(str::to_string);
+                    listed.insert(id.to_ascii_lowercase(), (r.clone(), etag));
+                }
+            }
+        }
+        targets
+            .into_iter()
+            .map(|target| Selected {
+                known: listed.remove(&target.path().to_ascii_lowercase()),
+                target,
+            })
+            .collect()
+    }
 }
+
+/// IDs in one group from which on the group is listed rather than each resource read.
+const LIST_THRESHOLD: usize = 10;
 
 #[cfg(test)]
 mod tests {
