@@ -18,6 +18,7 @@ use crate::state::hooks::Hooks;
 use crate::state::limits::Limits;
 use crate::state::ports::ExtensionPorts;
 use crate::state::shared::Shared;
+use crate::state::throttling::Throttler;
 use crate::store::{Principal, Store};
 use crate::util;
 
@@ -182,6 +183,7 @@ impl App {
             }
             None => write_temp_ca(&tls.ca_cert_pem)?,
         };
+        let throttle_limits = config.throttle.limits();
         let shared = Shared {
             config,
             endpoint,
@@ -192,6 +194,7 @@ impl App {
             hooks: Hooks::default(),
             imds_limits: Limits::default(),
             ports: ExtensionPorts::default(),
+            throttle: Throttler::new(throttle_limits),
         };
         Ok(App {
             shared: Arc::new(shared),

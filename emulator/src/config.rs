@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::throttle::Throttle;
+
 /// How acknowledged writes reach the disk (with a data directory; in memory nothing does).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
@@ -45,6 +47,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Open connections served at once per listener; further clients wait to be accepted.
     pub max_connections: usize,
+    /// ARM's request throttling: Azure's token buckets and Compute's per-VM update limit by default
+    /// ([`Throttle::Arm`]); [`Throttle::Off`] for tests that send bulk volumes.
+    pub throttle: Throttle,
 }
 
 impl Default for Config {
@@ -61,6 +66,7 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(120),
             max_connections: 512,
+            throttle: Throttle::Arm,
         }
     }
 }

@@ -19,7 +19,7 @@
 //!
 //! The modules are layered, each importing only those below it:
 //!
-//! 1. `config`, `error`, `util`, `http`, `store`, `auth`, `catalog` (errors, api-versions, built-in
+//! 1. `config`, `error`, `util`, `http`, `store`, `auth`, `throttle` (the model, its buckets), `catalog` (errors, api-versions, built-in
 //!    roles, seed) and `state` (what is stored per resource kind, its queries, and [`Shared`]);
 //! 2. `arm`: the ARM request context and response helpers;
 //! 3. `providers`: one module per emulated service, side by side;
@@ -41,6 +41,7 @@ mod server;
 mod state;
 mod store;
 mod templates;
+mod throttle;
 mod util;
 
 use std::fmt;
@@ -51,6 +52,7 @@ use crate::state::ports::ServerHandle;
 
 pub use config::{Config, Durability};
 pub use error::{Error, ErrorKind};
+pub use throttle::{BucketLimit, Throttle, ThrottleLimits, ThrottleParseError, WindowLimit};
 
 /// The default data directory: `msi-emulator` under the user's data directory
 /// (`$XDG_DATA_HOME`, `~/.local/share`, `~/Library/Application Support` or `%LOCALAPPDATA%`).

@@ -1,15 +1,16 @@
 //! `msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [--no-rbac] [--lro-delay-ms N]
-//! [--page-size N] [--relaxed-durability] [--open-test-hooks]`
+//! [--page-size N] [--relaxed-durability] [--open-test-hooks] [--throttle off|arm|NUMBERS]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use msi_emulator::{Config, Durability};
+use msi_emulator::{Config, Durability, Throttle};
 
 const USAGE: &str = "\
 usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [--no-rbac]
                     [--lro-delay-ms N] [--page-size N] [--relaxed-durability] [--open-test-hooks]
+                    [--throttle off|arm|NUMBERS]
 
   --data-dir DIR      keep state in DIR (default: msi-emulator under the user data directory)
   --in-memory         keep everything in memory
@@ -24,6 +25,12 @@ usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [-
                       acknowledged write is on disk)
   --open-test-hooks   serve the /_emulator/ test hooks without a token (by default they need the
                       admin service principal's bearer token)
+  --throttle T        ARM request throttling: arm (default: Azure's token buckets, reads 250 / 25
+                      per s, writes and deletes 200 / 10 per s per subscription and principal, 15x
+                      per subscription, 12 updates per VM or scale set per minute), off, or numbers
+                      e.g. reads=250/25,writes=200/10,deletes=200/10,global=15,vm-updates=12/60
+                      (capacity/refill per second; factor; count/window seconds; parts left out
+                      keep Azure's numbers)
 ";
 
 /// Default port of the token endpoints (next to the MSI extension's 50342).
@@ -71,6 +78,11 @@ fn parse(args: &[String]) -> Result<Config, String> {
             "--no-rbac" => config.enforce_rbac = false,
             "--relaxed-durability" => config.durability = Durability::Relaxed,
             "--open-test-hooks" => config.open_test_hooks = true,
+            "--throttle" => {
+                config.throttle = value(flag)?
+                    .parse::<Throttle>()
+                    .map_err(|e| format!("--throttle: {e}"))?;
+            }
             "--lro-delay-ms" => {
                 config.lro_delay = Duration::from_millis(number(flag, value(flag)?)?);
             }
@@ -151,5 +163,16 @@ mod tests {
         assert!(parse(&args("--in-memory --data-dir /tmp/x")).is_err());
         assert!(parse(&args("--port nope")).is_err());
         assert!(parse(&args("--bogus")).is_err());
+        assert_eq!(parse(&args("--in-memory")).unwrap().throttle, Throttle::Arm);
+        assert_eq!(
+            parse(&args("--in-memory --throttle off")).unwrap().throttle,
+            Throttle::Off
+        );
+        assert!(matches!(
+            parse(&args("--in-memory --throttle=writes=5/1")).unwrap().throttle,
+            Throttle::Custom(l) if l.writes.capacity == 5
+        ));
+        let e = parse(&args("--in-memory --throttle writes=5/1,wirtes=1/1")).unwrap_err();
+        assert!(e.contains("--throttle") && e.contains("wirtes"), "{e}");
     }
 }

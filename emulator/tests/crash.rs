@@ -53,6 +53,9 @@ fn start(dir: &Path) -> Process {
             "0",
             "--imds-port",
             "0",
+            // Hundreds of concurrent writes: past Azure's write bucket.
+            "--throttle",
+            "off",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

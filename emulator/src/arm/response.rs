@@ -45,8 +45,9 @@ impl ArmResponse {
     }
 }
 
-/// Adds the headers every ARM answer carries.
-pub fn add_common_headers(h: &mut HeaderMap, req: &HeaderMap, method: &str) {
+/// Adds the headers every ARM answer carries (the throttle's `x-ms-ratelimit-remaining-*` come
+/// from the ARM router, which counts the requests).
+pub fn add_common_headers(h: &mut HeaderMap, req: &HeaderMap) {
     let request_id = util::new_guid();
     if !h.contains_key("x-ms-request-id") {
         http::set(h, "x-ms-request-id", &request_id);
@@ -63,11 +64,5 @@ pub fn add_common_headers(h: &mut HeaderMap, req: &HeaderMap, method: &str) {
     if let Some(client) = http::header_str(req, "x-ms-client-request-id") {
         http::set(h, "x-ms-client-request-id", client);
     }
-    let (name, value) = match method {
-        "GET" | "HEAD" => ("x-ms-ratelimit-remaining-subscription-reads", "11999"),
-        "DELETE" => ("x-ms-ratelimit-remaining-subscription-deletes", "14999"),
-        _ => ("x-ms-ratelimit-remaining-subscription-writes", "1199"),
-    };
-    http::set(h, name, value);
     http::set(h, "cache-control", "no-cache");
 }

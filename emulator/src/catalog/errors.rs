@@ -213,6 +213,47 @@ impl ArmError {
     pub fn unauthorized(code: &str, message: impl Into<String>) -> ArmError {
         ArmError::new(StatusCode::UNAUTHORIZED, code, message)
     }
+
+    /// ARM's 429 when a token bucket is empty (the body az and the SDKs have recorded,
+    /// e.g. Azure/migAz#57), with `Retry-After` in whole seconds.
+    pub fn too_many_requests(retry_after: u64) -> ArmError {
+        ArmError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "The request is being throttled.",
+        )
+        .with_header("Retry-After", retry_after.to_string())
+    }
+
+    /// Compute's 429 when one of its throttling policies is exhausted (azure-facts §4.5,
+    /// learn.microsoft.com troubleshooting-throttling-errors): `OperationNotAllowed` with a
+    /// `TooManyRequests` detail naming the policy, its window and counts.
+    pub fn compute_throttled(
+        policy: &str,
+        retry_after: u64,
+        window: (String, String),
+        allowed: u32,
+        measured: u32,
+    ) -> ArmError {
+        let detail = json!({
+            "operationGroup": policy,
+            "startTime": window.0,
+            "endTime": window.1,
+            "allowedRequestCount": allowed,
+            "measuredRequestCount": measured,
+        });
+        ArmError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "OperationNotAllowed",
+            "The server rejected the request because too many requests have been received for this subscription.",
+        )
+        .with_details(vec![json!({
+            "code": "TooManyRequests",
+            "target": policy,
+            "message": detail.to_string(),
+        })])
+        .with_header("Retry-After", retry_after.to_string())
+    }
 }
 
 impl From<rusqlite::Error> for ArmError {

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::arm_auth::authenticate;
 use super::arm_target::{Target, parse_target};
+use super::arm_throttle;
 use crate::arm::ctx::Ctx;
 use crate::arm::dispatch::Dispatcher;
 use crate::arm::response::{ArmResponse, add_common_headers};
@@ -20,6 +21,7 @@ use crate::state::groups;
 use crate::state::machines::ComputeKind;
 use crate::state::network::NetKind;
 use crate::state::shared::Shared;
+use crate::state::throttling::Decision;
 use crate::store::Principal;
 use crate::{http, util};
 
@@ -103,9 +105,8 @@ fn check_subscription(shared: &Shared, sub: &str) -> Result<(), ArmError> {
 
 /// Handles one ARM request.
 pub fn handle(shared: &Shared, parts: &Parts, body: Bytes) -> Response {
-    let method = parts.method.as_str().to_string();
     let head = parts.method == Method::HEAD;
-    let result = route(shared, parts, body);
+    let (throttle, result) = route(shared, parts, body);
     let mut response = match result {
         Ok(r) => {
             let status = if head && r.status == StatusCode::OK {
@@ -137,13 +138,33 @@ pub fn handle(shared: &Shared, parts: &Parts, body: Bytes) -> Response {
             resp
         }
     };
-    add_common_headers(response.headers_mut(), &parts.headers, &method);
+    add_common_headers(response.headers_mut(), &parts.headers);
+    if let Some(d) = &throttle {
+        arm_throttle::add_headers(response.headers_mut(), d);
+    }
     response
 }
 
-fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, ArmError> {
-    let caller = authenticate(shared, &parts.headers)?;
-    route_as(
+/// Authenticates, throttles (a throttled request goes no further) and routes a request.
+fn route(
+    shared: &Shared,
+    parts: &Parts,
+    body: Bytes,
+) -> (Option<Decision>, Result<ArmResponse, ArmError>) {
+    let caller = match authenticate(shared, &parts.headers) {
+        Ok(c) => c,
+        Err(e) => return (None, Err(e)),
+    };
+    let (decision, admitted) = arm_throttle::admit(
+        shared,
+        parts.method.as_str(),
+        parts.uri.path(),
+        &caller.object_id,
+    );
+    if let Err(e) = admitted {
+        return (decision, Err(e));
+    }
+    let result = route_as(
         shared,
         caller,
         &parts.method,
@@ -151,7 +172,8 @@ fn route(shared: &Shared, parts: &Parts, body: Bytes) -> Result<ArmResponse, Arm
         parts.uri.query(),
         &parts.headers,
         body,
-    )
+    );
+    (decision, result)
 }
 
 /// ARM's requests made by a handler (a deployment's resources), routed as the caller's own.

@@ -66,7 +66,7 @@ fn refusal(shared: &Shared, parts: &Parts) -> Option<Response> {
     for (k, v) in &refused.headers {
         http::set(r.headers_mut(), k, v);
     }
-    add_common_headers(r.headers_mut(), &parts.headers, parts.method.as_str());
+    add_common_headers(r.headers_mut(), &parts.headers);
     Some(r)
 }
 

@@ -4,5 +4,6 @@
 pub mod arm;
 mod arm_auth;
 mod arm_target;
+mod arm_throttle;
 pub mod dispatch;
 pub mod hooks;

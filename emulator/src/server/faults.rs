@@ -93,7 +93,7 @@ fn response(fault: &Fault, path: &str, request_headers: &HeaderMap, surface: Sur
     if let Some(s) = fault.retry_after {
         http::set(r.headers_mut(), "retry-after", &s.to_string());
     }
-    add_common_headers(r.headers_mut(), request_headers, "GET");
+    add_common_headers(r.headers_mut(), request_headers);
     r
 }
 

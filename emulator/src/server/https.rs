@@ -45,7 +45,7 @@ fn envelope(parts_headers: &HeaderMap, status: StatusCode, code: &str, message: 
         status,
         &serde_json::json!({"error": {"code": code, "message": message}}),
     );
-    add_common_headers(r.headers_mut(), parts_headers, "GET");
+    add_common_headers(r.headers_mut(), parts_headers);
     r
 }
 

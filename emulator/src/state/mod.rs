@@ -15,3 +15,4 @@ pub mod operations;
 pub mod ports;
 pub mod principals;
 pub mod shared;
+pub mod throttling;

@@ -4,6 +4,7 @@
 use super::hooks::Hooks;
 use super::limits::Limits;
 use super::ports::ExtensionPorts;
+use super::throttling::Throttler;
 use crate::auth::SigningKeys;
 use crate::catalog::seed::Seed;
 use crate::config::Config;
@@ -24,4 +25,6 @@ pub struct Shared {
     pub imds_limits: Limits,
     /// Open MSI extension ports.
     pub ports: ExtensionPorts,
+    /// ARM's throttling buckets (`Config::throttle`).
+    pub throttle: Throttler,
 }

@@ -36,6 +36,16 @@ pub async fn start() -> Env {
     start_with(Config::default()).await
 }
 
+/// An emulator without ARM throttling, for tests that send bulk volumes (hundreds of writes, or
+/// more than Compute's 12 updates of one VM in a minute): they test other things than the throttle.
+pub async fn start_unthrottled() -> Env {
+    start_with(Config {
+        throttle: msi_emulator::Throttle::Off,
+        ..Config::default()
+    })
+    .await
+}
+
 pub async fn start_with(config: Config) -> Env {
     let emu = Emulator::start(config).await.expect("emulator starts");
     let http = HttpClient::new(Some(emu.ca_cert_pem())).expect("http client");
