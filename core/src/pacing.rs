@@ -100,6 +100,10 @@ struct Mirror {
     tokens: f64,
     refilled: Instant,
     in_flight: u32,
+    /// Requests sent, and the latest of them whose answer set `tokens`: an answer to an earlier request
+    /// (answers overtake each other) tells less than the one applied, and is not applied.
+    sent: u64,
+    applied: u64,
     paused_until: Option<Instant>,
     bucket: Bucket,
 }
@@ -143,6 +147,7 @@ pub struct Permit<'a> {
     pacer: &'a Pacer,
     key: Option<(String, OperationType)>,
     resource: Option<String>,
+    seq: u64,
 }
 
 impl Drop for Permit<'_> {
@@ -179,6 +184,7 @@ impl Pacer {
                 pacer: self,
                 key: None,
                 resource: None,
+                seq: 0,
             };
         };
         let resource = resource_of(path_or_url);
@@ -187,7 +193,7 @@ impl Pacer {
         }
         let key = (sub.to_ascii_lowercase(), op);
         let mut waited = false;
-        loop {
+        let seq = loop {
             let wait = {
                 let mut mirrors = self.mirrors.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
@@ -197,6 +203,8 @@ impl Pacer {
                     tokens: bucket.capacity,
                     refilled: now,
                     in_flight: 0,
+                    sent: 0,
+                    applied: 0,
                     paused_until: None,
                     bucket,
                 });
@@ -207,7 +215,8 @@ impl Pacer {
                     _ if m.tokens >= 1.0 => {
                         m.tokens -= 1.0;
                         m.in_flight += 1;
-                        break;
+                        m.sent += 1;
+                        break m.sent;
                     }
                     _ => Duration::from_secs_f64(
                         ((1.0 - m.tokens) / m.bucket.refill_per_sec.max(0.001)).max(0.001),
@@ -219,11 +228,12 @@ impl Pacer {
                 self.stats.lock().unwrap_or_else(|e| e.into_inner()).waited += 1;
             }
             tokio::time::sleep(wait).await;
-        }
+        };
         Permit {
             pacer: self,
             key: Some(key),
             resource,
+            seq,
         }
     }
 
@@ -275,6 +285,8 @@ impl Pacer {
                         tokens: left,
                         refilled: now,
                         in_flight: 0,
+                        sent: 0,
+                        applied: 0,
                         paused_until: None,
                         bucket: Bucket {
                             capacity: left + 1.0,
@@ -301,6 +313,7 @@ impl Pacer {
         &self,
         key: &(String, OperationType),
         resource: Option<&str>,
+        seq: u64,
         status: u16,
         headers: &HeaderMap,
     ) {
@@ -318,7 +331,9 @@ impl Pacer {
             .get(key.1.remaining_header())
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|_| seq > m.applied)
         {
+            m.applied = seq;
             // What the service says is left, less what it may not have counted yet. A bucket larger than the
             // one assumed (a subscription with raised limits) grows the mirror too.
             if left + 1.0 > m.bucket.capacity {
@@ -345,9 +360,10 @@ impl Permit<'_> {
     /// Tells the pacer what the service answered.
     pub fn answered(mut self, status: u16, headers: &HeaderMap) {
         match self.key.take() {
-            Some(key) => self
-                .pacer
-                .answered(&key, self.resource.as_deref(), status, headers),
+            Some(key) => {
+                self.pacer
+                    .answered(&key, self.resource.as_deref(), self.seq, status, headers)
+            }
             None if status == 429 => {
                 self.pacer
                     .stats
