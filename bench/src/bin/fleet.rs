@@ -60,7 +60,7 @@ async fn seed(dir: &std::path::Path, vms: usize) {
             let t = ComputeTarget::new(
                 &sub,
                 GROUP,
-                &format!("vm{i:05}"),
+                format!("vm{i:05}"),
                 ComputeKind::VirtualMachine,
             )
             .expect("target");
