@@ -40,6 +40,34 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 CREATE INDEX IF NOT EXISTS resources_kind_rg ON resources(kind, rg);
 CREATE INDEX IF NOT EXISTS resources_parent ON resources(parent);
+-- The token endpoints find a machine by its vmId / uniqueId (`unique_id` in the machines' documents,
+-- state::machines). An expression index: databases made before it get it at their next start, with
+-- no migration; queried with exactly this expression (Tx::by_unique_id).
+CREATE INDEX IF NOT EXISTS resources_unique_id
+    ON resources(kind, lower(json_extract(doc, '$.unique_id')));
+CREATE TABLE IF NOT EXISTS operations (
+    id          TEXT PRIMARY KEY,
+    resource    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    started_ms  INTEGER NOT NULL,
+    complete_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_complete ON operations(complete_ms);
+CREATE TABLE IF NOT EXISTS principals (
+    object_id    TEXT PRIMARY KEY,
+    client_id    TEXT NOT NULL UNIQUE,
+    kind         TEXT NOT NULL,
+    resource     TEXT,
+    display_name TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS role_assignments (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    name      TEXT NOT NULL UNIQUE,  -- lower-cased assignment name (a GUID)
+    scope_key TEXT NOT NULL,         -- lower-cased scope, `/` for the root
+    principal TEXT NOT NULL,         -- lower-cased principal object id
+    doc       TEXT NOT NULL          -- JSON document owned by arm::roles
+);
+CREATE INDEX IF NOT EXISTS role_assignments_principal ON role_assignments(principal);
 CREATE TABLE IF NOT EXISTS operations (
     id          TEXT PRIMARY KEY,
     resource    TEXT NOT NULL,
@@ -359,6 +387,20 @@ impl Tx<'_> {
         }
     }
 
+    /// The resource of `kind` whose document's `unique_id` is `id` (case-insensitively), through the
+    /// `resources_unique_id` index: no scan of every machine.
+    pub fn by_unique_id(&self, kind: &str, id: &str) -> rusqlite::Result<Option<Row>> {
+        let mut rows = self.select(
+            &format!(
+                "SELECT {ROW_COLS} FROM resources
+                 WHERE kind = ?1 AND lower(json_extract(doc, '$.unique_id')) = lower(?2)
+                 ORDER BY seq LIMIT 1"
+            ),
+            &[&kind, &id],
+        )?;
+        Ok(rows.pop())
+    }
+
     /// Every resource of `kind`.
     pub fn all_of(&self, kind: &str) -> rusqlite::Result<Vec<Row>> {
         self.select(
@@ -528,6 +570,35 @@ mod tests {
             let next = t.page("k", None, page[1].seq, 2)?;
             assert_eq!(next.len(), 1);
             assert_eq!(next[0].key, "c");
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn machines_are_found_by_unique_id_through_the_index() {
+        let s = Store::open(None, Durability::Synced).unwrap();
+        s.tx(|t| -> rusqlite::Result<()> {
+            for (n, id) in [("a", "AAAA-1"), ("b", "bbbb-2")] {
+                t.put(n, "vm", None, None, &json!({"unique_id": id}))?;
+            }
+            t.put("c", "other", None, None, &json!({"unique_id": "bbbb-2"}))?;
+            assert_eq!(t.by_unique_id("vm", "aaaa-1")?.unwrap().key, "a");
+            assert_eq!(t.by_unique_id("vm", "BBBB-2")?.unwrap().key, "b");
+            assert_eq!(t.by_unique_id("other", "bbbb-2")?.unwrap().key, "c");
+            assert!(t.by_unique_id("vm", "cccc")?.is_none());
+            let plan: Vec<String> = t
+                .tx
+                .prepare(
+                    "EXPLAIN QUERY PLAN SELECT seq FROM resources WHERE kind = ?1 AND
+                     lower(json_extract(doc, '$.unique_id')) = lower(?2) ORDER BY seq LIMIT 1",
+                )?
+                .query_map(["vm", "x"], |r| r.get::<_, String>(3))?
+                .collect::<Result<_, _>>()?;
+            assert!(
+                plan.iter().any(|p| p.contains("resources_unique_id")),
+                "{plan:?}"
+            );
             Ok(())
         })
         .unwrap();
