@@ -19,6 +19,7 @@ use crate::state::limits::Limits;
 use crate::state::ports::ExtensionPorts;
 use crate::state::shared::Shared;
 use crate::state::throttling::Throttler;
+use crate::state::token_cache::TokenCaches;
 use crate::store::{Principal, Store};
 use crate::util;
 
@@ -195,6 +196,7 @@ impl App {
             imds_limits: Limits::default(),
             ports: ExtensionPorts::default(),
             throttle: Throttler::new(throttle_limits),
+            tokens: TokenCaches::default(),
         };
         Ok(App {
             shared: Arc::new(shared),

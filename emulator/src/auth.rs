@@ -259,6 +259,20 @@ pub enum TokenProblem {
 #[derive(Clone, Debug)]
 pub struct Claims {
     pub object_id: String,
+    /// `exp`: after it (and [`CLOCK_SKEW_SECS`]) the token is refused.
+    pub expires_at: i64,
+}
+
+/// The token of an `Authorization: Bearer <token>` header value.
+pub fn bearer_token(header: Option<&str>) -> Result<&str, TokenProblem> {
+    let header = header.ok_or(TokenProblem::Missing)?.trim();
+    let (scheme, token) = header
+        .split_once(' ')
+        .ok_or(TokenProblem::BadHeaderFormat)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(TokenProblem::BadHeaderFormat);
+    }
+    Ok(token.trim())
 }
 
 /// Verifies an `Authorization` header value (signature, lifetime, audience, issuer). The caller then
@@ -305,14 +319,8 @@ pub fn verify_bearer_for(
     endpoint: &str,
     tenant: &str,
 ) -> Result<Claims, TokenProblem> {
-    let header = header.ok_or(TokenProblem::Missing)?.trim();
-    let (scheme, token) = header
-        .split_once(' ')
-        .ok_or(TokenProblem::BadHeaderFormat)?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(TokenProblem::BadHeaderFormat);
-    }
-    let claims = keys.verify_signature(token.trim())?;
+    let token = bearer_token(header)?;
+    let claims = keys.verify_signature(token)?;
     let now = util::now_secs();
     let num = |k: &str| claims.get(k).and_then(Value::as_i64);
     let exp = num("exp").ok_or(TokenProblem::Malformed)?;
@@ -339,6 +347,7 @@ pub fn verify_bearer_for(
         .ok_or(TokenProblem::Malformed)?;
     Ok(Claims {
         object_id: oid.to_string(),
+        expires_at: exp,
     })
 }
 

@@ -37,7 +37,7 @@ impl Ctx<'_> {
         if self
             .shared
             .store
-            .tx(|tx| self.permits(tx, action, check_scope))?
+            .read(|tx| self.permits(tx, action, check_scope))?
         {
             Ok(())
         } else {
@@ -68,7 +68,11 @@ impl Ctx<'_> {
 
     /// 403 unless the caller has some access in the subscription.
     pub fn authorize_visible(&self, sub: &str, action: &str) -> Result<(), ArmError> {
-        if self.shared.store.tx(|tx| self.sees_subscription(tx, sub))? {
+        if self
+            .shared
+            .store
+            .read(|tx| self.sees_subscription(tx, sub))?
+        {
             Ok(())
         } else {
             Err(authorization_failed(

@@ -4,9 +4,9 @@ use axum::http::HeaderMap;
 
 use crate::auth::{self, TokenProblem};
 use crate::catalog::errors::ArmError;
-use crate::http;
 use crate::state::shared::Shared;
 use crate::store::Principal;
+use crate::{http, util};
 
 fn auth_error(shared: &Shared, problem: TokenProblem) -> ArmError {
     let (code, message) = match &problem {
@@ -89,16 +89,26 @@ fn auth_error(shared: &Shared, problem: TokenProblem) -> ArmError {
 }
 
 /// Verifies the bearer token and returns the calling principal.
+/// A token verified before (and not expired since) is not verified again (state::token_cache).
 pub(super) fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<Principal, ArmError> {
-    let claims = auth::verify_bearer(
-        &shared.keys,
-        http::header_str(headers, "authorization"),
-        &shared.endpoint,
-        &shared.seed.tenant_id,
-    )
-    .map_err(|p| auth_error(shared, p))?;
+    let header = http::header_str(headers, "authorization");
+    let token = auth::bearer_token(header).map_err(|p| auth_error(shared, p))?;
+    let claims = match shared.tokens.verified(token, util::now_secs()) {
+        Some(claims) => claims,
+        None => {
+            let claims = auth::verify_bearer(
+                &shared.keys,
+                header,
+                &shared.endpoint,
+                &shared.seed.tenant_id,
+            )
+            .map_err(|p| auth_error(shared, p))?;
+            shared.tokens.remember_verified(token, &claims);
+            claims
+        }
+    };
     shared
         .store
-        .tx(|t| t.principal(&claims.object_id))?
+        .read(|t| t.principal(&claims.object_id))?
         .ok_or_else(|| auth_error(shared, TokenProblem::UnknownPrincipal(claims.object_id)))
 }

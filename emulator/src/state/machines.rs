@@ -227,17 +227,16 @@ pub fn find_by_unique_id(
     kind: ComputeKind,
     id: &str,
 ) -> Result<Option<Machine>, ArmError> {
-    for row in tx.all_of(kind.store_kind())? {
-        let doc: ComputeDoc = parse(&row)?;
-        if doc.unique_id.eq_ignore_ascii_case(id) {
-            return Ok(Some(Machine {
-                kind,
-                key: row.key,
-                doc,
-            }));
-        }
-    }
-    Ok(None)
+    let Some(row) = tx.by_unique_id(kind.store_kind(), id)? else {
+        return Ok(None);
+    };
+    let doc: ComputeDoc = parse(&row)?;
+    // The index compares with SQLite's ASCII `lower`, as ids are ASCII GUIDs; check once more.
+    Ok(doc.unique_id.eq_ignore_ascii_case(id).then(|| Machine {
+        kind,
+        key: row.key,
+        doc,
+    }))
 }
 
 /// The machine or scale set stored under `key`.

@@ -16,3 +16,4 @@ pub mod ports;
 pub mod principals;
 pub mod shared;
 pub mod throttling;
+pub mod token_cache;

@@ -5,6 +5,7 @@ use super::hooks::Hooks;
 use super::limits::Limits;
 use super::ports::ExtensionPorts;
 use super::throttling::Throttler;
+use super::token_cache::TokenCaches;
 use crate::auth::SigningKeys;
 use crate::catalog::seed::Seed;
 use crate::config::Config;
@@ -27,4 +28,6 @@ pub struct Shared {
     pub ports: ExtensionPorts,
     /// ARM's throttling buckets (`Config::throttle`).
     pub throttle: Throttler,
+    /// Verified bearer tokens and issued managed-identity tokens.
+    pub tokens: TokenCaches,
 }

@@ -6,6 +6,11 @@
 //! are serialised. With [`Durability::Synced`] (the default) a transaction that wrote something
 //! returns only once its write is on disk ([`group_commit`]).
 //!
+//! Read-only handlers (authentication, authorization, GETs, the token endpoints' lookups) use
+//! [`Store::read`] instead: on a persistent store it runs on one of [`READERS`] read-only
+//! connections of its own (WAL lets readers and the writer proceed at once), so readers never wait
+//! behind a write or its `fsync`; in memory it shares the one connection.
+//!
 //! Every document is checked before it is written ([`MAX_DOC_DEPTH`], [`MAX_DOC_BYTES`]) and read
 //! back with serde_json's own limit (128 levels, above [`MAX_DOC_DEPTH`]): nothing stored can be
 //! unreadable.
@@ -40,6 +45,11 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 CREATE INDEX IF NOT EXISTS resources_kind_rg ON resources(kind, rg);
 CREATE INDEX IF NOT EXISTS resources_parent ON resources(parent);
+-- The token endpoints find a machine by its vmId / uniqueId (`unique_id` in the machines' documents,
+-- state::machines). An expression index: databases made before it get it at their next start, with
+-- no migration; queried with exactly this expression (Tx::by_unique_id).
+CREATE INDEX IF NOT EXISTS resources_unique_id
+    ON resources(kind, lower(json_extract(doc, '$.unique_id')));
 CREATE TABLE IF NOT EXISTS operations (
     id          TEXT PRIMARY KEY,
     resource    TEXT NOT NULL,
@@ -65,9 +75,15 @@ CREATE TABLE IF NOT EXISTS role_assignments (
 CREATE INDEX IF NOT EXISTS role_assignments_principal ON role_assignments(principal);
 ";
 
+/// Read-only connections of a persistent store (one per core of the machines we measure on).
+pub const READERS: usize = 2;
+
 /// The database.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Read-only connections (persistent stores only).
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
     persistent: bool,
     /// Syncs acknowledged writes (a persistent store with [`Durability::Synced`]).
     group: Option<GroupCommit>,
@@ -128,8 +144,19 @@ impl Store {
         };
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        let mut readers = Vec::new();
+        if let Some(p) = path {
+            for _ in 0..READERS {
+                let r = Connection::open(p)?;
+                r.pragma_update(None, "query_only", "ON")?;
+                r.busy_timeout(std::time::Duration::from_secs(5))?;
+                readers.push(Mutex::new(r));
+            }
+        }
         Ok(Store {
             conn: Mutex::new(conn),
+            readers,
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
             persistent: path.is_some(),
             group: path
                 .filter(|_| durability == Durability::Synced)
@@ -169,6 +196,36 @@ impl Store {
                 )
             })?;
         }
+        Ok(out)
+    }
+
+    /// Runs the read-only `f` in one (deferred) transaction: on a read connection of its own when the
+    /// store is persistent (a free one if any), else on the one connection. `f` cannot write: the
+    /// read connections refuse it.
+    pub fn read<T, E>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let mut guard = if self.readers.is_empty() {
+            self.lock()
+        } else {
+            let start = self
+                .next_reader
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let n = self.readers.len();
+            (0..n)
+                .find_map(|i| self.readers[(start + i) % n].try_lock().ok())
+                .unwrap_or_else(|| {
+                    self.readers[start % n]
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                })
+        };
+        let tx = guard.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let wrapped = Tx { tx };
+        let out = f(&wrapped)?;
+        // Nothing to commit; ending the read transaction releases its snapshot.
+        wrapped.tx.rollback()?;
         Ok(out)
     }
 
@@ -359,6 +416,20 @@ impl Tx<'_> {
         }
     }
 
+    /// The resource of `kind` whose document's `unique_id` is `id` (case-insensitively), through the
+    /// `resources_unique_id` index: no scan of every machine.
+    pub fn by_unique_id(&self, kind: &str, id: &str) -> rusqlite::Result<Option<Row>> {
+        let mut rows = self.select(
+            &format!(
+                "SELECT {ROW_COLS} FROM resources
+                 WHERE kind = ?1 AND lower(json_extract(doc, '$.unique_id')) = lower(?2)
+                 ORDER BY seq LIMIT 1"
+            ),
+            &[&kind, &id],
+        )?;
+        Ok(rows.pop())
+    }
+
     /// Every resource of `kind`.
     pub fn all_of(&self, kind: &str) -> rusqlite::Result<Vec<Row>> {
         self.select(
@@ -534,6 +605,34 @@ mod tests {
     }
 
     #[test]
+    fn machines_are_found_by_unique_id_through_the_index() {
+        let s = Store::open(None, Durability::Synced).unwrap();
+        s.tx(|t| -> rusqlite::Result<()> {
+            for (n, id) in [("a", "AAAA-1"), ("b", "bbbb-2")] {
+                t.put(n, "vm", None, None, &json!({"unique_id": id}))?;
+            }
+            t.put("c", "other", None, None, &json!({"unique_id": "bbbb-2"}))?;
+            assert_eq!(t.by_unique_id("vm", "aaaa-1")?.unwrap().key, "a");
+            assert_eq!(t.by_unique_id("vm", "BBBB-2")?.unwrap().key, "b");
+            assert_eq!(t.by_unique_id("other", "bbbb-2")?.unwrap().key, "c");
+            assert!(t.by_unique_id("vm", "cccc")?.is_none());
+            let plan: Vec<String> =
+                t.tx.prepare(
+                    "EXPLAIN QUERY PLAN SELECT seq FROM resources WHERE kind = ?1 AND
+                     lower(json_extract(doc, '$.unique_id')) = lower(?2) ORDER BY seq LIMIT 1",
+                )?
+                .query_map(["vm", "x"], |r| r.get::<_, String>(3))?
+                .collect::<Result<_, _>>()?;
+            assert!(
+                plan.iter().any(|p| p.contains("resources_unique_id")),
+                "{plan:?}"
+            );
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
     fn synced_writes_are_counted_and_reads_do_not_sync() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(Some(&dir.path().join("d.db")), Durability::Synced).unwrap();
@@ -547,6 +646,26 @@ mod tests {
             .tx(|t| t.put("a", "k", None, None, &json!({})))
             .unwrap();
         assert_eq!(relaxed.syncs(), 0);
+    }
+
+    #[test]
+    fn persistent_reads_have_their_own_connections_and_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(Some(&dir.path().join("d.db")), Durability::Synced).unwrap();
+        s.tx(|t| t.put("a", "k", None, None, &json!({"v": 1})))
+            .unwrap();
+        // A read sees what was committed, while the writer's connection is held.
+        let writer = s.lock();
+        let doc = s.read(|t| t.get("a")).unwrap().unwrap().doc;
+        assert_eq!(doc, json!({"v": 1}));
+        drop(writer);
+        let refused = s.read(|t| t.put("b", "k", None, None, &json!({})));
+        assert!(refused.is_err());
+        assert!(s.read(|t| t.get("b")).unwrap().is_none());
+        // In memory, reads share the one connection.
+        let m = Store::open(None, Durability::Synced).unwrap();
+        m.tx(|t| t.put("a", "k", None, None, &json!({}))).unwrap();
+        assert!(m.read(|t| t.get("a")).unwrap().is_some());
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::state::machines::{
 fn get(ctx: &Ctx<'_>, kind: ComputeKind, rg: &str, name: &str) -> Result<ArmResponse, ArmError> {
     let sub = ctx.shared.seed.subscription_id.as_str();
     let k = key(sub, rg, kind, name);
-    ctx.shared.store.tx(|tx| {
+    ctx.shared.store.read(|tx| {
         groups::require_rg(tx, sub, rg)?;
         let doc: ComputeDoc = match tx.get(&k)? {
             Some(r) => parse(&r)?,

@@ -100,15 +100,21 @@ pub(super) fn select(
     })
 }
 
+/// The token for `principal` and `resource`: the one issued before while it has more than five
+/// minutes left, as IMDS caches them (state::token_cache), else a new one.
 pub(super) fn issue(shared: &Shared, principal: &Principal, resource: &str) -> auth::IssuedToken {
-    auth::issue(
-        &shared.keys,
-        &shared.seed.tenant_id,
-        principal,
-        resource,
-        ClientAuth::Certificate,
-        auth::MI_TOKEN_LIFETIME_SECS,
-    )
+    shared
+        .tokens
+        .issued_or(principal, resource, crate::util::now_secs(), || {
+            auth::issue(
+                &shared.keys,
+                &shared.seed.tenant_id,
+                principal,
+                resource,
+                ClientAuth::Certificate,
+                auth::MI_TOKEN_LIFETIME_SECS,
+            )
+        })
 }
 
 #[cfg(test)]

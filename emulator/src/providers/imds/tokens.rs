@@ -105,7 +105,7 @@ pub(super) fn imds(shared: &Shared, parts: &Parts, host: &Host, endpoint: Endpoi
         );
     }
     if endpoint == Endpoint::ImdsInfo {
-        return match shared.store.tx(|tx| machine_of(tx, host)) {
+        return match shared.store.read(|tx| machine_of(tx, host)) {
             Ok(Some(_)) => http::json(StatusCode::OK, &json!({"tenantId": shared.seed.tenant_id})),
             Ok(None) => unknown_machine(host),
             Err(e) => internal(e),
@@ -134,7 +134,7 @@ pub(super) fn imds(shared: &Shared, parts: &Parts, host: &Host, endpoint: Endpoi
             );
         }
     };
-    let outcome = shared.store.tx(|tx| -> Result<_, Error> {
+    let outcome = shared.store.read(|tx| -> Result<_, Error> {
         Ok(match machine_of(tx, host)? {
             None => None,
             Some(m) => Some(select(tx, &m, &sel, true)?),
@@ -205,7 +205,7 @@ pub(super) fn extension(
         NoExtension,
         Found(Selected),
     }
-    let outcome = shared.store.tx(|tx| -> Result<Outcome, Error> {
+    let outcome = shared.store.read(|tx| -> Result<Outcome, Error> {
         let Some(m) = find(tx)? else {
             return Ok(Outcome::Unknown);
         };
@@ -293,7 +293,7 @@ pub(super) fn app_service(shared: &Shared, parts: &Parts, host: &Host) -> Respon
         BadSecret,
         Found(Selected),
     }
-    let outcome = shared.store.tx(|tx| -> Result<Outcome, Error> {
+    let outcome = shared.store.read(|tx| -> Result<Outcome, Error> {
         let Some(m) = machine_of(tx, host)? else {
             return Ok(Outcome::Unknown);
         };
