@@ -20,7 +20,7 @@ async fn vms(env: &Env, n: usize) -> Vec<String> {
         let t = ComputeTarget::new(
             env.sub(),
             "fleet",
-            &format!("fleet-{i}"),
+            format!("fleet-{i}"),
             ComputeKind::VirtualMachine,
         )
         .unwrap();
