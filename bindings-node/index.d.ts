@@ -424,6 +424,11 @@ export interface EmulatorOptions {
   imdsPort?: number
   /** Authorize every ARM request against the caller's role assignments (403 otherwise); default true. */
   enforceRbac?: boolean
+  /**
+   * ARM request throttling: `"arm"` (default: Azure's published budgets), `"off"`, or numbers such as
+   * `"reads=250/25,writes=200/10,global=15,vm-updates=12/60"`.
+   */
+  throttle?: string
 }
 
 /**

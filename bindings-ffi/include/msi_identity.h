@@ -848,13 +848,16 @@ void msi_managed_identity_credential_free(struct MsiManagedIdentityCredential *c
 /**
  * Start an emulator on 127.0.0.1. `data_dir`: where its state persists (created if needed; NULL keeps
  * everything in memory). `port` (HTTPS: ARM and Entra ID) and `imds_port` (plain HTTP: every machine's token
- * endpoints): 0 picks a free port. `enforce_rbac`: access control on (as in Azure) or off.
- * Nullable: data_dir.
+ * endpoints): 0 picks a free port. `enforce_rbac`: access control on (as in Azure) or off. `throttle`: ARM
+ * request throttling, "arm" (Azure's published budgets; also when NULL), "off", or numbers such as
+ * "reads=250/25,writes=200/10,global=15,vm-updates=12/60".
+ * Nullable: data_dir, throttle.
  */
 MsiResult msi_emulator_start(const char *data_dir,
                              uint16_t port,
                              uint16_t imds_port,
                              bool enforce_rbac,
+                             const char *throttle,
                              struct MsiEmulator **emulator_out,
                              struct MsiError **error_out);
 

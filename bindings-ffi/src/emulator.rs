@@ -41,14 +41,17 @@ impl MsiEmulator {
 
 /// Start an emulator on 127.0.0.1. `data_dir`: where its state persists (created if needed; NULL keeps
 /// everything in memory). `port` (HTTPS: ARM and Entra ID) and `imds_port` (plain HTTP: every machine's token
-/// endpoints): 0 picks a free port. `enforce_rbac`: access control on (as in Azure) or off.
-/// Nullable: data_dir.
+/// endpoints): 0 picks a free port. `enforce_rbac`: access control on (as in Azure) or off. `throttle`: ARM
+/// request throttling, "arm" (Azure's published budgets; also when NULL), "off", or numbers such as
+/// "reads=250/25,writes=200/10,global=15,vm-updates=12/60".
+/// Nullable: data_dir, throttle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn msi_emulator_start(
     data_dir: *const c_char,
     port: u16,
     imds_port: u16,
     enforce_rbac: bool,
+    throttle: *const c_char,
     emulator_out: *mut *mut MsiEmulator,
     error_out: *mut *mut MsiError,
 ) -> MsiResult {
@@ -56,11 +59,19 @@ pub unsafe extern "C" fn msi_emulator_start(
         // SAFETY: header contract.
         let dir = unsafe { opt_str_arg(data_dir, "data_dir") }?.map(PathBuf::from);
         let out = Out::required(emulator_out, "emulator_out")?;
+        // SAFETY: header contract.
+        let throttle = match unsafe { opt_str_arg(throttle, "throttle") }? {
+            None => msi_emulator::Throttle::Arm,
+            Some(t) => t
+                .parse()
+                .map_err(|e| msi::Error::invalid_argument(format!("throttle: {e}")))?,
+        };
         let config = msi_emulator::Config {
             data_dir: dir.clone(),
             port,
             imds_port,
             enforce_rbac,
+            throttle,
             ..Default::default()
         };
         let emu = block_on(msi_emulator::Emulator::start(config))?;

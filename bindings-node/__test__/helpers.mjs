@@ -16,9 +16,12 @@ export function unique(prefix) {
   return `${prefix}${process.pid}x${n}`
 }
 
-/** Start an emulator for a test file; stop it after (pass `after` from node:test). */
+/**
+ * Start an emulator for a test file; stop it after (pass `after` from node:test). ARM's write budget (200, then
+ * 10 a second) is off unless `options.throttle` says otherwise: a file's tests share one emulator.
+ */
 export async function startEmulator(after, options) {
-  const emulator = await msi.Emulator.start(options)
+  const emulator = await msi.Emulator.start({ throttle: 'off', ...options })
   after(() => emulator.stop())
   return emulator
 }

@@ -27,6 +27,9 @@ pub struct EmulatorOptions {
     pub imds_port: Option<u32>,
     /// Authorize every ARM request against the caller's role assignments (403 otherwise); default true.
     pub enforce_rbac: Option<bool>,
+    /// ARM request throttling: `"arm"` (default: Azure's published budgets), `"off"`, or numbers such as
+    /// `"reads=250/25,writes=200/10,global=15,vm-updates=12/60"`.
+    pub throttle: Option<String>,
 }
 
 /// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` of a VM or scale set, as App Service sets them.
@@ -109,6 +112,11 @@ impl Emulator {
         }
         if let Some(r) = o.enforce_rbac {
             config.enforce_rbac = r;
+        }
+        if let Some(t) = &o.throttle {
+            config.throttle = t
+                .parse()
+                .map_err(|e| crate::error::invalid(format!("throttle: {e}")))?;
         }
         let e = msi_emulator::Emulator::start(config)
             .await

@@ -89,9 +89,12 @@ impl Emulator {
 impl Emulator {
     /// Start an emulator. `data_dir=None` keeps everything in memory; `port=0` (and `imds_port=0`, the plain-HTTP
     /// token endpoints of the machines) pick free ports; `lro_delay` (seconds) keeps compute operations in
-    /// progress that long; `page_size` pages lists; `enforce_rbac` checks every ARM call against role assignments.
+    /// progress that long; `page_size` pages lists; `enforce_rbac` checks every ARM call against role assignments;
+    /// `throttle` is ARM's request throttling: `"arm"` (Azure's published budgets), `"off"`, or numbers such as
+    /// `"reads=250/25,writes=200/10,global=15,vm-updates=12/60"`.
     #[new]
-    #[pyo3(signature = (*, data_dir=None, port=0, lro_delay=0.0, page_size=100, imds_port=0, enforce_rbac=true))]
+    #[pyo3(signature = (*, data_dir=None, port=0, lro_delay=0.0, page_size=100, imds_port=0, enforce_rbac=true, throttle="arm"))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         data_dir: Option<PathBuf>,
@@ -100,9 +103,13 @@ impl Emulator {
         page_size: usize,
         imds_port: u16,
         enforce_rbac: bool,
+        throttle: &str,
     ) -> PyResult<Emulator> {
         let lro_delay = Duration::try_from_secs_f64(lro_delay)
             .map_err(|_| PyValueError::new_err("lro_delay must be seconds >= 0"))?;
+        let throttle: msi_emulator::Throttle = throttle
+            .parse()
+            .map_err(|e| PyValueError::new_err(format!("throttle: {e}")))?;
         let config = msi_emulator::Config {
             data_dir,
             port,
@@ -110,6 +117,7 @@ impl Emulator {
             page_size,
             imds_port,
             enforce_rbac,
+            throttle,
             ..msi_emulator::Config::default()
         };
         let emu = block_on(py, msi_emulator::Emulator::start(config)).map_err(emulator_err)?;

@@ -23,7 +23,9 @@ T = TypeVar("T")
 
 @pytest.fixture(scope="session")
 def emu() -> Iterator[emulator.Emulator]:
-    with emulator.Emulator() as e:
+    # One emulator serves the whole session's writes: ARM's write budget (200, then 10 a second) would pace
+    # the suite, so it is off here; tests/test_emulator.py checks the throttling itself.
+    with emulator.Emulator(throttle="off") as e:
         yield e
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -106,3 +107,47 @@ def test_imds_base_urls(emu, client, group):
         emu.imds_base_url(vm["id"][: -len("/v")] + "/absent")
     env = emu.app_service_env(vm["id"])
     assert set(env) == {"IDENTITY_ENDPOINT", "IDENTITY_HEADER"}
+
+
+def _put_groups(e: emulator.Emulator, count: int) -> list[tuple[int, Any]]:
+    """PUT `count` resource groups over plain urllib (no client-side pacing): (status, headers) of each."""
+    import json
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    token = e.credential().get_token("https://management.azure.com/.default").token
+    tls = ssl.create_default_context(cadata=e.ca_cert_pem)
+    answers = []
+    for i in range(count):
+        url = (f"{e.endpoint}/subscriptions/{e.subscription_id}/resourcegroups/rg-throttle-{i}"
+               "?api-version=2021-04-01")
+        req = urllib.request.Request(url, method="PUT", data=json.dumps({"location": "westus"}).encode(),
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, context=tls) as r:
+                answers.append((r.status, r.headers))
+        except urllib.error.HTTPError as err:
+            answers.append((err.code, err.headers))
+    return answers
+
+
+def test_throttle_tight_numbers_answer_429_with_retry_after():
+    with emulator.start(throttle="writes=2/0.01") as e:
+        answers = _put_groups(e, 3)
+    assert [status for status, _ in answers[:2]] == [201, 201]
+    status, headers = answers[2]
+    assert status == 429
+    assert int(headers["Retry-After"]) >= 1
+
+
+def test_throttle_off_answers_every_write():
+    with emulator.start(throttle="off") as e:
+        answers = _put_groups(e, 5)
+    assert [status for status, _ in answers] == [201] * 5
+
+
+def test_throttle_value_is_checked():
+    with pytest.raises(ValueError, match="wirtes"):
+        emulator.start(throttle="writes=5/1,wirtes=1/1")

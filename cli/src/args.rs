@@ -305,7 +305,16 @@ pub enum EmulatorCmd {
         /// Turn off access control (every authenticated caller may do everything)
         #[arg(long)]
         no_rbac: bool,
+        /// ARM request throttling: arm (Azure's published budgets), off, or numbers such as
+        /// reads=250/25,writes=200/10,deletes=200/10,global=15,vm-updates=12/60
+        #[arg(long, default_value = "arm", value_parser = parse_throttle)]
+        throttle: msi_emulator::Throttle,
     },
+}
+
+fn parse_throttle(s: &str) -> Result<msi_emulator::Throttle, String> {
+    s.parse()
+        .map_err(|e: msi_emulator::ThrottleParseError| e.to_string())
 }
 
 #[derive(Args, Debug)]
@@ -323,6 +332,25 @@ mod tests {
     fn the_command_tree_is_consistent() {
         Cli::command().debug_assert();
         command().debug_assert();
+    }
+
+    #[test]
+    fn emulator_throttle_is_arm_by_default_and_checked() {
+        let start = |a: &[&str]| {
+            let args = ["msi", "emulator", "start", "--in-memory"];
+            match Cli::try_parse_from(args.iter().chain(a.iter())).map(|c| c.cmd) {
+                Ok(Cmd::Emulator(EmulatorCmd::Start { throttle, .. })) => Ok(throttle),
+                Ok(other) => panic!("parsed as {other:?}"),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        assert_eq!(start(&[]), Ok(msi_emulator::Throttle::Arm));
+        assert_eq!(
+            start(&["--throttle", "off"]),
+            Ok(msi_emulator::Throttle::Off)
+        );
+        let e = start(&["--throttle", "writes=5/1,wirtes=1/1"]).unwrap_err();
+        assert!(e.contains("wirtes"), "{e}");
     }
 
     #[test]

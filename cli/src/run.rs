@@ -46,12 +46,14 @@ pub async fn execute(cli: Cli, render: &Render) -> Result<Value, Error> {
             lro_delay_ms,
             imds_port,
             no_rbac,
+            throttle,
         }) => {
             let config = msi_emulator::Config {
                 port,
                 lro_delay: std::time::Duration::from_millis(lro_delay_ms),
                 imds_port,
                 enforce_rbac: !no_rbac,
+                throttle,
                 ..msi_emulator::Config::default()
             };
             crate::emulator_cmd::run_emulator(config, data_dir, in_memory).await?;

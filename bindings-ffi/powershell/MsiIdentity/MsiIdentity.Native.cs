@@ -579,7 +579,7 @@ namespace MsiIdentity.Native
         internal static extern void msi_managed_identity_credential_free(IntPtr credential);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
-        internal static extern MsiResult msi_emulator_start([MarshalAs(UnmanagedType.LPUTF8Str)] string data_dir, ushort port, ushort imds_port, [MarshalAs(UnmanagedType.U1)] bool enforce_rbac, out IntPtr emulator_out, out IntPtr error_out);
+        internal static extern MsiResult msi_emulator_start([MarshalAs(UnmanagedType.LPUTF8Str)] string data_dir, ushort port, ushort imds_port, [MarshalAs(UnmanagedType.U1)] bool enforce_rbac, [MarshalAs(UnmanagedType.LPUTF8Str)] string throttle, out IntPtr emulator_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern MsiResult msi_emulator_info(EmulatorHandle emulator, out IntPtr json_out, out IntPtr error_out);
@@ -991,11 +991,12 @@ namespace MsiIdentity.Native
             handle.Adopt(raw);
         }
 
-        /// <summary>Start on 127.0.0.1; dataDir null keeps it in memory; port 0 picks a free one.</summary>
-        public static MsiEmulator Start(string dataDir, ushort port, ushort imdsPort, bool enforceRbac)
+        /// <summary>Start on 127.0.0.1; dataDir null keeps it in memory; port 0 picks a free one; throttle null
+        /// means "arm" (Azure's budgets), or "off", or numbers.</summary>
+        public static MsiEmulator Start(string dataDir, ushort port, ushort imdsPort, bool enforceRbac, string throttle)
         {
             IntPtr raw, error;
-            Interop.Check(NativeMethods.msi_emulator_start(dataDir, port, imdsPort, enforceRbac, out raw, out error), error);
+            Interop.Check(NativeMethods.msi_emulator_start(dataDir, port, imdsPort, enforceRbac, throttle, out raw, out error), error);
             return new MsiEmulator(raw);
         }
 

@@ -1252,7 +1252,8 @@ function Start-MsiEmulator {
     Starts a local Azure (ARM, Entra ID tokens, every machine's token endpoints) in this process, for tests.
     .DESCRIPTION
     Listens on 127.0.0.1 (port 0 picks a free one). -DataDir keeps its state across restarts; without it everything
-    is in memory. -NoRbac turns access control off. The output has Endpoint, CaCertPath, TenantId, SubscriptionId,
+    is in memory. -NoRbac turns access control off. -Throttle sets ARM's request throttling: arm (the default,
+    Azure's published budgets), off, or numbers such as writes=200/10,vm-updates=12/60. The output has Endpoint, CaCertPath, TenantId, SubscriptionId,
     AdminClientId, AdminClientSecret (the seeded Owner), ImdsEndpoint and Env (variables that point msi, this module
     and the Azure SDKs at it). -Connect also signs in to it (Connect-MsiAccount -Emulator).
     .EXAMPLE
@@ -1267,11 +1268,12 @@ function Start-MsiEmulator {
         [ValidateRange(0, 65535)][int]$Port = 0,
         [ValidateRange(0, 65535)][int]$ImdsPort = 0,
         [switch]$NoRbac,
+        [string]$Throttle = 'arm',
         [switch]$Connect
     )
     if (-not $PSCmdlet.ShouldProcess('127.0.0.1', 'Start the msi-identity emulator')) { return }
     try {
-        $native = [MsiIdentity.Native.MsiEmulator]::Start((ConvertTo-MsiNullable $DataDir), [uint16]$Port, [uint16]$ImdsPort, (-not $NoRbac))
+        $native = [MsiIdentity.Native.MsiEmulator]::Start((ConvertTo-MsiNullable $DataDir), [uint16]$Port, [uint16]$ImdsPort, (-not $NoRbac), $Throttle)
     } catch {
         $PSCmdlet.ThrowTerminatingError((New-MsiErrorRecord $_.Exception $DataDir))
     }

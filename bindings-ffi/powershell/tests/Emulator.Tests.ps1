@@ -22,6 +22,9 @@ Describe 'Start-MsiEmulator' {
         $port = [int]($script:Emulator.Endpoint -replace '.*:', '')
         { Start-MsiEmulator -Port $port -ErrorAction Stop } | Should -Throw
     }
+    It 'refuses a bad -Throttle value, naming the part' {
+        { Start-MsiEmulator -Throttle 'writes=5/1,wirtes=1/1' -ErrorAction Stop } | Should -Throw '*wirtes*'
+    }
 }
 
 Describe 'Get-MsiEmulatorIdentityEndpoint' {

@@ -13,6 +13,6 @@ if (-not $env:MSI_IDENTITY_LIBRARY) {
     }
 }
 Import-Module (Join-Path $moduleRoot 'MsiIdentity.psd1') -Force
-$script:Emulator = Start-MsiEmulator -Connect
+$script:Emulator = Start-MsiEmulator -Throttle off -Connect
 $script:Rg = 'pester-rg'
 New-MsiResourceGroup -Name $script:Rg -Location westus | Out-Null

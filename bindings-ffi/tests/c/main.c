@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
   memset(&f, 0, sizeof f);
   const char *data_dir = argc > 1 ? argv[1] : NULL;
   MsiError *err = NULL;
-  MsiResult r = msi_emulator_start(data_dir, 0, 0, true, &f.emulator, &err);
+  MsiResult r = msi_emulator_start(data_dir, 0, 0, true, "off", &f.emulator, &err);
   if (r != MSI_RESULT_OK) {
     fprintf(stderr, "cannot start the emulator: %s\n", err ? msi_error_message(err) : "?");
     msi_error_free(err);

@@ -30,12 +30,15 @@ void test_emulator(Fixture *f) {
   const char *colon = strrchr(f->endpoint, ':');
   unsigned port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 0;
   MsiEmulator *second = NULL;
-  EXPECT(MSI_RESULT_EMULATOR, msi_emulator_start(NULL, (uint16_t)port, 0, true, &second, &err_));
+  EXPECT(MSI_RESULT_EMULATOR, msi_emulator_start(NULL, (uint16_t)port, 0, true, NULL, &second, &err_));
   CHECK(second == NULL);
-  EXPECT(MSI_RESULT_NULL_ARGUMENT, msi_emulator_start(NULL, 0, 0, true, NULL, &err_));
+  EXPECT(MSI_RESULT_NULL_ARGUMENT, msi_emulator_start(NULL, 0, 0, true, NULL, NULL, &err_));
+  /* A bad throttle value: invalid, naming the part, nothing started. */
+  EXPECT(MSI_RESULT_INVALID_ARGUMENT, msi_emulator_start(NULL, 0, 0, true, "writes=5/1,wirtes=1/1", &second, &err_));
+  CHECK(second == NULL);
 
   /* A second one, in memory, without access control. */
-  EXPECT_OK(msi_emulator_start(NULL, 0, 0, false, &second, &err_));
+  EXPECT_OK(msi_emulator_start(NULL, 0, 0, false, "off", &second, &err_));
   json = NULL;
   EXPECT_OK(msi_emulator_info(second, &json, &err_));
   CHECK(json_has(json, "\"dataDir\":null"));

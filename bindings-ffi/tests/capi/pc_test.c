@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
   MsiClient *client = NULL;
   MsiError *err = NULL;
   char *json = NULL;
-  check(msi_emulator_start(NULL, 0, 0, true, &emu, &err) == MSI_RESULT_OK, "emulator starts");
+  check(msi_emulator_start(NULL, 0, 0, true, NULL, &emu, &err) == MSI_RESULT_OK, "emulator starts");
   check(msi_emulator_client_new(emu, &client, &err) == MSI_RESULT_OK, "admin client");
   check(msi_group_create(client, "pc-rg", "westus", &json, &err) == MSI_RESULT_OK && strstr(json, "pc-rg") != NULL,
         "group created");

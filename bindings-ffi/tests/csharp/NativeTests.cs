@@ -93,7 +93,7 @@ internal static class NativeTests
     private static int Main(string[] args)
     {
         Loader.Load(args.Length > 0 ? args[0] : null);
-        MsiEmulator emulator = MsiEmulator.Start(null, 0, 0, true);
+        MsiEmulator emulator = MsiEmulator.Start(null, 0, 0, true, "off");
         string info = emulator.Info();
         MsiClient client = emulator.NewClient();
         string rg = "cs-rg";
@@ -403,7 +403,7 @@ internal static class NativeTests
 
         Test("stop the emulator", delegate
         {
-            MsiEmulator second = MsiEmulator.Start(null, 0, 0, false);
+            MsiEmulator second = MsiEmulator.Start(null, 0, 0, false, null);
             MsiClient c = MsiClient.Connect(Field(second.Info(), "endpoint"), Field(second.Info(), "subscriptionId"),
                                             Field(second.Info(), "tenantId"), Field(second.Info(), "adminClientId"),
                                             Field(second.Info(), "adminClientSecret"), null,

@@ -119,7 +119,7 @@ def call_json(name: str, *args):
 @pytest.fixture(scope="session")
 def emulator():
     emu = c_void_p()
-    call("msi_emulator_start", None, 0, 0, True, byref(emu))
+    call("msi_emulator_start", None, 0, 0, True, b"off", byref(emu))
     info = call_json("msi_emulator_info", emu)
     yield emu, info
     LIB.msi_emulator_free(emu)

@@ -98,7 +98,7 @@ def run(client, case: dict, name: str) -> dict:
 def outcomes():
     """Every case run once, in table order, against an emulator of this module's own: index -> (outcome, problem)."""
     emu, client = c_void_p(), c_void_p()
-    call("msi_emulator_start", None, 0, 0, True, byref(emu))
+    call("msi_emulator_start", None, 0, 0, True, None, byref(emu))
     try:
         call("msi_emulator_client_new", emu, byref(client))
         setup = TABLE["setup"]

@@ -1059,6 +1059,7 @@ class Emulator:
         page_size: int = 100,
         imds_port: int = 0,
         enforce_rbac: bool = True,
+        throttle: str = "arm",
     ) -> Self: ...
     @property
     def endpoint(self) -> str: ...

@@ -31,6 +31,7 @@ def start(
     page_size: int = 100,
     imds_port: int = 0,
     enforce_rbac: bool = True,
+    throttle: str = "arm",
 ) -> Emulator:
     """Start an emulator (in memory unless ``data_dir`` is given); stop it with ``stop()`` or a ``with`` block."""
     return Emulator(
@@ -40,6 +41,7 @@ def start(
         page_size=page_size,
         imds_port=imds_port,
         enforce_rbac=enforce_rbac,
+        throttle=throttle,
     )
 
 
