@@ -101,7 +101,7 @@ done_step "C tests (valgrind)" "$(last_line "$OUT/vg.log"), no leaks"
 
 step "Python ctypes tests (incl. the shared table tests/vectors/identity-cases.json)"
 (cd "$FFI/tests/python" && MSI_FFI_LIB="$T/libmsi_identity.so" "$PY" -m pytest -q -p no:cacheprovider \
-  test_marshalling.py test_bad_input.py test_vectors.py) | tee "$OUT/ctypes.log"
+  test_marshalling.py test_bad_input.py test_vectors.py test_bulk.py) | tee "$OUT/ctypes.log"
 count "$(last_line "$OUT/ctypes.log")"
 done_step "ctypes (pytest)" "$(last_line "$OUT/ctypes.log" | sed 's/ in .*//; s/=//g')"
 

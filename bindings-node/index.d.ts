@@ -29,6 +29,45 @@ export type ErrorKind =
   | 'credential_unavailable'
 
 /**
+ * What a bulk change does to every target (core's action JSON): the action's name and its request's fields.
+ * `assign` / `remove` / `set` are the single-target identity requests (`identities` by name or ARM ID,
+ * `[system]`), `grantRole` grants a role to each system-assigned identity, `msiExtension` / `removeExtension` add
+ * or remove the legacy MSI extension.
+ */
+export type BulkAction =
+  | { action: 'assign'; identities?: string[]; systemAssigned?: boolean; role?: string; scope?: string }
+  | { action: 'remove'; identities?: string[]; systemAssigned?: boolean; allUserAssigned?: boolean }
+  | { action: 'set'; type: string; identities?: string[] }
+  | { action: 'grantRole'; role: string; scope: string }
+  | {
+      action: 'msiExtension'
+      name?: string
+      type?: string
+      publisher?: string
+      version?: string
+      settings?: Record<string, any>
+      port?: number
+    }
+  | { action: 'removeExtension'; name: string }
+
+/** Where a bulk change stands (the `onProgress` argument). */
+export interface BulkProgress {
+  total: number
+  done: number
+  changed: number
+  unchanged: number
+  failed: number
+  inFlight: number
+  elapsedSeconds: number
+  ratePerSecond: number
+  /** `null` before the first target finishes. */
+  etaSeconds: number | null
+  /** Requests that waited for the throttling budget, and answers of 429, so far. */
+  waitedForBudget: number
+  throttled: number
+}
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
@@ -44,6 +83,19 @@ export declare class AbortHandle {
   constructor()
   /** Cancel the call(s) holding this handle. Idempotent. */
   abort(): void
+}
+
+/** @internal A bulk change, event by event: the native half of `BulkRun` (lib/bulk.js). */
+export declare class BulkHandle {
+  /** Targets the selection named; `null` until the run has started. */
+  get total(): number | null
+  /**
+   * The next event (`{ type: 'result' | 'progress', ... }`), starting the run on the first call; `null` at the
+   * end or once closed.
+   */
+  nextEvent(): Promise<Record<string, any> | null>
+  /** Stop the change (targets in flight may or may not finish; running it again completes the rest). */
+  close(): void
 }
 
 /**
@@ -125,6 +177,10 @@ export declare class ManagedIdentityCredential {
  * number of concurrent calls over one connection pool.
  */
 export declare class MsiClient {
+  /** @internal The native half of `bulkVm` (lib/bulk.js). */
+  startBulkVm(action: BulkAction, selection: BulkSelection, options?: BulkStartOptions | undefined | null): BulkHandle
+  /** @internal The native half of `bulkVmss` (lib/bulk.js). */
+  startBulkVmss(action: BulkAction, selection: BulkSelection, options?: BulkStartOptions | undefined | null): BulkHandle
   /**
    * A client with any `@azure/core-auth` `TokenCredential` (an `@azure/identity` credential, this package's
    * `ManagedIdentityCredential`, or any object whose `getToken(scopes)` resolves to
@@ -267,6 +323,27 @@ export interface AssignIdentityUpdate {
   resource: Record<string, any>
   /** The role granted to the system-assigned identity, when `role` and `scope` were given. */
   roleAssignment?: RoleAssignment
+}
+
+/**
+ * The targets of a bulk change: `ids`, or a resource group, subscriptions and/or a tag (core checks that exactly
+ * one way is used).
+ */
+export interface BulkSelection {
+  /** Full ARM IDs of the VMs or scale sets (az's `--ids`), in any subscriptions. */
+  ids?: Array<string>
+  /** Every VM or scale set of this resource group. */
+  resourceGroup?: string
+  /** The subscriptions to list in (default: the client's); alone, every VM or scale set of them. */
+  subscriptions?: Array<string>
+  /** Only resources with this tag: `name` (any value) or `name=value` (compared case-insensitively, as ARM does). */
+  tag?: string
+}
+
+/** @internal The options the native half takes (`lib/bulk.js` keeps `onProgress` and `abortSignal`). */
+export interface BulkStartOptions {
+  /** Targets worked on at once (default: core's, 32); the pacer decides how fast requests go out. */
+  concurrency?: number
 }
 
 /** Where to connect and as whom. Unset fields stay unset (see `MsiClient.fromEnv` for the environment). */

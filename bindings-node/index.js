@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.AbortHandle = nativeBinding.AbortHandle
+module.exports.BulkHandle = nativeBinding.BulkHandle
 module.exports.DefaultAzureCredential = nativeBinding.DefaultAzureCredential
 module.exports.Emulator = nativeBinding.Emulator
 module.exports.ManagedIdentityCredential = nativeBinding.ManagedIdentityCredential

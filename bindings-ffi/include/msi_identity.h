@@ -153,6 +153,17 @@ typedef struct MsiManagedIdentityCredential MsiManagedIdentityCredential;
  */
 typedef struct MsiSettings MsiSettings;
 
+/**
+ * Called for every event of a bulk change, on the thread that called `msi_vm_bulk` / `msi_vmss_bulk`, in
+ * order. `event_json` is borrowed for the duration of the call (copy it to keep it):
+ * `{"type":"result","id","status":"changed|unchanged|failed","identity"?,"detail"?,"error"?}` (`error` as
+ * ARM spells it: `code`, `message`, plus `kind`, `status`, `target`, `requestId`) or
+ * `{"type":"progress","total","done","changed","unchanged","failed","inFlight","elapsedSeconds",
+ * "ratePerSecond","etaSeconds","waitedForBudget","throttled"}`. Return 0 to go on; any other value stops the
+ * change (targets in flight may or may not finish; running it again completes the rest).
+ */
+typedef int32_t (*MsiBulkCallback)(void *user_data, const char *event_json);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -685,6 +696,39 @@ MsiResult msi_vmss_extension_delete(const struct MsiClient *client,
                                     const char *extension_name,
                                     bool *deleted_out,
                                     struct MsiError **error_out);
+
+/**
+ * Apply one change to many VMs (core's bulk engine: paced to the subscription's throttling budget, each target
+ * planned from its current state, so a second run writes nothing that is done). `selection_json`:
+ * `{"ids":[...]}` or `{"resourceGroup":"g","tag":"name[=value]","subscriptions":[...]}`. `action_json`:
+ * `{"action":"assign"|"remove"|"set"|"grantRole"|"msiExtension"|"removeExtension", ...the request's fields}`.
+ * `options_json`: `{"concurrency":n}`. Every event goes to `callback` (see MsiBulkCallback) as it happens; a
+ * target that fails is a `"failed"` result, not a failure of the call. Bad input (selection, action, role)
+ * fails the call before anything is written. `*summary_json_out` gets the last progress event (without "type")
+ * and `"stopped"`: whether the callback stopped the change.
+ * Nullable: options_json, callback, user_data, summary_json_out, error_out.
+ */
+MsiResult msi_vm_bulk(const struct MsiClient *client,
+                      const char *selection_json,
+                      const char *action_json,
+                      const char *options_json,
+                      MsiBulkCallback callback,
+                      void *user_data,
+                      char **summary_json_out,
+                      struct MsiError **error_out);
+
+/**
+ * msi_vm_bulk for scale sets.
+ * Nullable: options_json, callback, user_data, summary_json_out, error_out.
+ */
+MsiResult msi_vmss_bulk(const struct MsiClient *client,
+                        const char *selection_json,
+                        const char *action_json,
+                        const char *options_json,
+                        MsiBulkCallback callback,
+                        void *user_data,
+                        char **summary_json_out,
+                        struct MsiError **error_out);
 
 /**
  * Create a user-assigned identity, or update its tags (`New-AzUserAssignedIdentity`, `az identity create`).

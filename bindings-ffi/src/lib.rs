@@ -28,6 +28,8 @@ pub mod client;
 
 pub mod compute;
 
+pub mod bulk;
+
 pub mod user_identity;
 
 pub mod roles;

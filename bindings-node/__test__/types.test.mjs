@@ -6,7 +6,7 @@ import path from 'node:path'
 import { msi, pkgDir } from './helpers.mjs'
 
 /** Declared by the generated index.d.ts but not exported by the package's entry (lib/index.js). */
-const INTERNAL = ['AbortHandle', '__napiBindingTarget']
+const INTERNAL = ['AbortHandle', 'BulkHandle', '__napiBindingTarget']
 
 function declared(file) {
   const text = fs.readFileSync(path.join(pkgDir, file), 'utf8')

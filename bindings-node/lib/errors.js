@@ -163,6 +163,13 @@ function abortError() {
   return new AbortError('The operation was aborted.')
 }
 
+/** The typed error of a payload of src/error.rs (a rejection's, or a failed bulk target's `error`). */
+function fromPayload(p) {
+  const C = classFor(p.kind, p.statusCode) ?? MsiIdentityError
+  const code = p.errorCode ?? (p.kind === 'connection' ? RestError.REQUEST_SEND_ERROR : undefined)
+  return new C(p.message, { ...p, code, ...exchange(p) })
+}
+
 /** The typed error for anything the addon threw or rejected with; other values are returned unchanged. */
 function remap(e) {
   if (e instanceof MsiIdentityError || e instanceof AbortError || e === null || typeof e !== 'object') return e
@@ -177,9 +184,7 @@ function remap(e) {
     } catch {
       return e
     }
-    const C = classFor(p.kind, p.statusCode) ?? MsiIdentityError
-    const code = p.errorCode ?? (p.kind === 'connection' ? RestError.REQUEST_SEND_ERROR : undefined)
-    err = new C(p.message, { ...p, code, ...exchange(p) })
+    err = fromPayload(p)
   } else if (NAPI_ARGUMENT_STATUSES.has(e.code)) {
     return new InvalidArgumentError(message, { kind: 'invalid_argument', cause: e })
   } else {
@@ -196,6 +201,7 @@ function remap(e) {
 module.exports = {
   PAYLOAD_PREFIX,
   remap,
+  fromPayload,
   abortError,
   classFor,
   AbortError,

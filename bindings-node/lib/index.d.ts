@@ -3,7 +3,7 @@
 // keep it in step with lib/index.js. ./index.d.mts gives the same to `import`.
 
 export * from '../index'
-import type { ErrorKind } from '../index'
+import type { AbortSignalLike, BulkAction, BulkProgress, BulkSelection, ErrorKind } from '../index'
 import { RestError, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline'
 export { AbortError } from '@azure/abort-controller'
 
@@ -80,3 +80,53 @@ export declare function classFor(kind: ErrorKind, statusCode?: number): typeof M
 export declare const PAYLOAD_PREFIX: string
 /** Turn anything the native addon threw into its typed error (other values are returned unchanged). */
 export declare function remap(e: unknown): unknown
+
+/** One target's result of a bulk change. */
+export interface BulkResult {
+  /** The target's ARM ID. */
+  id: string
+  /** `changed`: a write was sent and completed; `unchanged`: it already was as asked; `failed`: see `error`. */
+  status: 'changed' | 'unchanged' | 'failed'
+  /** The identity after an identity change (ARM JSON). */
+  identity?: Record<string, any>
+  /** The role assignment or extension the action produced (ARM JSON). */
+  detail?: Record<string, any>
+  /** Why the target failed: the typed error a single call would have rejected with. */
+  error?: MsiIdentityError
+}
+
+export interface BulkRunOptions {
+  /** Targets worked on at once (default 32); the client paces requests to the subscription's budget. */
+  concurrency?: number
+  /** Called with each progress event (at least once a second, and after each result); may return a Promise. */
+  onProgress?: (progress: BulkProgress) => void | Promise<void>
+  /** Stops the change: the iteration then rejects with an `AbortError`. */
+  abortSignal?: AbortSignalLike
+}
+
+/**
+ * A running bulk change: `for await (const r of run)` gives one result per target as each completes. The run
+ * starts at the first `next()`; bad input (the selection, the action) rejects there, before anything is
+ * written. Leaving the loop early (`break`, `return()`) stops the change.
+ */
+export declare class BulkRun implements AsyncIterableIterator<BulkResult> {
+  private constructor()
+  /** How many targets the selection named; `undefined` until the run has started. */
+  readonly total: number | undefined
+  /** The last progress event; `undefined` before the first. */
+  readonly progress: BulkProgress | undefined
+  [Symbol.asyncIterator](): BulkRun
+  next(): Promise<IteratorResult<BulkResult, undefined>>
+  return(): Promise<IteratorResult<BulkResult, undefined>>
+  /** Stop the change without waiting (targets in flight may or may not finish). */
+  close(): void
+}
+
+declare module '../index' {
+  interface MsiClient {
+    /** One change applied to many VMs (core's bulk engine, paced to ARM's throttling budget). */
+    bulkVm(action: BulkAction, selection: BulkSelection, options?: BulkRunOptions): BulkRun
+    /** One change applied to many scale sets. */
+    bulkVmss(action: BulkAction, selection: BulkSelection, options?: BulkRunOptions): BulkRun
+  }
+}

@@ -5,11 +5,12 @@
 
 const native = require('../index.js')
 const errors = require('./errors.js')
+const bulk = require('./bulk.js')
 
 const { remap, abortError, InvalidArgumentError } = errors
 
 /** Native exports that are not part of the public API. */
-const INTERNAL = new Set(['AbortHandle'])
+const INTERNAL = new Set(['AbortHandle', 'BulkHandle'])
 
 function settle(r, done) {
   if (r && typeof r.then === 'function') {
@@ -108,8 +109,12 @@ for (const [name, value] of Object.entries(native)) {
   }
 }
 
+// After wrapClass, so that the native halves they call reject with typed errors.
+bulk.install(exported.MsiClient.prototype)
+
 module.exports = {
   ...exported,
+  BulkRun: bulk.BulkRun,
   PAYLOAD_PREFIX: errors.PAYLOAD_PREFIX,
   remap,
   classFor: errors.classFor,

@@ -6,6 +6,7 @@ import msi from './index.js'
 
 export const {
   MsiClient,
+  BulkRun,
   ManagedIdentityCredential,
   DefaultAzureCredential,
   Emulator,

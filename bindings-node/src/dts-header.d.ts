@@ -27,3 +27,42 @@ export type ErrorKind =
   | 'connection'
   | 'timeout'
   | 'credential_unavailable'
+
+/**
+ * What a bulk change does to every target (core's action JSON): the action's name and its request's fields.
+ * `assign` / `remove` / `set` are the single-target identity requests (`identities` by name or ARM ID,
+ * `[system]`), `grantRole` grants a role to each system-assigned identity, `msiExtension` / `removeExtension` add
+ * or remove the legacy MSI extension.
+ */
+export type BulkAction =
+  | { action: 'assign'; identities?: string[]; systemAssigned?: boolean; role?: string; scope?: string }
+  | { action: 'remove'; identities?: string[]; systemAssigned?: boolean; allUserAssigned?: boolean }
+  | { action: 'set'; type: string; identities?: string[] }
+  | { action: 'grantRole'; role: string; scope: string }
+  | {
+      action: 'msiExtension'
+      name?: string
+      type?: string
+      publisher?: string
+      version?: string
+      settings?: Record<string, any>
+      port?: number
+    }
+  | { action: 'removeExtension'; name: string }
+
+/** Where a bulk change stands (the `onProgress` argument). */
+export interface BulkProgress {
+  total: number
+  done: number
+  changed: number
+  unchanged: number
+  failed: number
+  inFlight: number
+  elapsedSeconds: number
+  ratePerSecond: number
+  /** `null` before the first target finishes. */
+  etaSeconds: number | null
+  /** Requests that waited for the throttling budget, and answers of 429, so far. */
+  waitedForBudget: number
+  throttled: number
+}

@@ -5,6 +5,7 @@
 //! re-exports them with typed errors (`lib/errors.js`).
 
 mod abort;
+mod bulk;
 mod client;
 mod compute;
 mod credential;

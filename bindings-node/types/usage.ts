@@ -26,6 +26,9 @@ import {
   type ErrorKind,
   type OperationOptions,
   type UserAssignedIdentitiesValue,
+  BulkRun,
+  type BulkResult,
+  type BulkProgress,
 } from 'msi-identity'
 import { isRestError, type RestError } from '@azure/core-rest-pipeline'
 import type { TokenCredential as CoreAuthTokenCredential } from '@azure/core-auth'
@@ -98,6 +101,18 @@ async function main(): Promise<void> {
     } else if (isRestError(e) || e instanceof MsiIdentityError) {
       throw e
     }
+  }
+  const run: BulkRun = c2.bulkVm({ action: 'assign', identities: ['id1'] }, { resourceGroup: 'rg', tag: 'env=prod' }, {
+    concurrency: 8,
+    onProgress: (p: BulkProgress) => console.log(p.done, p.total, p.etaSeconds),
+  })
+  for await (const r of run) {
+    const one: BulkResult = r
+    if (r.status === 'failed' && r.error instanceof ResourceNotFoundError) console.log(r.error.code, one.id)
+  }
+  const total: number | undefined = run.total
+  for await (const r of c2.bulkVmss({ action: 'set', type: 'SystemAssigned' }, { ids: ['/subscriptions/s/...'] })) {
+    console.log(r.identity, total)
   }
   console.log(env, t, changed, ras.length, inSubscription.length, tok.expiresOnTimestamp, c3.endpoint, c4.subscriptionId)
   await emulator.stop()

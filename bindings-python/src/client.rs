@@ -3,6 +3,7 @@
 //! an aio method returns an awaitable. The `vm_*` and `vmss_*` methods are generated from one template per
 //! operation, over one body in compute.rs that takes the kind. Resource groups (core's `client`) are here too.
 
+use crate::bulk::{self, BulkArgs};
 use crate::compute::{self, Named, Parent};
 use crate::credential::{
     AsyncClientSecretCredential, AsyncDefaultAzureCredential, ClientSecretCredential,
@@ -225,18 +226,19 @@ fn json_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<serde_json::Value
 /// Defines one client class. `$run` is [`run_sync`] or [`run_async`]; `$ctx` adds the context-manager methods.
 /// The VM and scale-set methods come from one template per operation, repeated over the kinds below.
 macro_rules! client_class {
-    ($ty:ident, $pyname:literal, $module:literal, $run:ident, $is_aio:literal, { $($ctx:tt)* }) => {
-        client_class!(@kinds $ty, $pyname, $module, $run, $is_aio, { $($ctx)* }, [
-            (ComputeKind::VirtualMachine, vm_identity_show, vm_identity_assign, vm_identity_remove,
+    ($ty:ident, $pyname:literal, $module:literal, $run:ident, $bulk_start:path, $is_aio:literal, { $($ctx:tt)* }) => {
+        client_class!(@kinds $ty, $pyname, $module, $run, $bulk_start, $is_aio, { $($ctx)* }, [
+            (ComputeKind::VirtualMachine, bulk_vm, vm_identity_show, vm_identity_assign, vm_identity_remove,
                 vm_identity_set, create_vm, get_vm, delete_vm, begin_vm_identity_assign,
                 begin_vm_identity_remove, begin_vm_identity_set, begin_create_vm, begin_delete_vm),
-            (ComputeKind::VirtualMachineScaleSet, vmss_identity_show, vmss_identity_assign, vmss_identity_remove,
+            (ComputeKind::VirtualMachineScaleSet, bulk_vmss, vmss_identity_show, vmss_identity_assign, vmss_identity_remove,
                 vmss_identity_set, create_vmss, get_vmss, delete_vmss, begin_vmss_identity_assign,
                 begin_vmss_identity_remove, begin_vmss_identity_set, begin_create_vmss, begin_delete_vmss)
         ]);
     };
-    (@kinds $ty:ident, $pyname:literal, $module:literal, $run:ident, $is_aio:literal, { $($ctx:tt)* },
-        [$(($kind:expr, $show:ident, $assign:ident, $remove:ident, $set:ident, $create:ident, $get:ident,
+    (@kinds $ty:ident, $pyname:literal, $module:literal, $run:ident, $bulk_start:path, $is_aio:literal,
+        { $($ctx:tt)* },
+        [$(($kind:expr, $bulk:ident, $show:ident, $assign:ident, $remove:ident, $set:ident, $create:ident, $get:ident,
             $delete:ident, $bassign:ident, $bremove:ident, $bset:ident, $bcreate:ident, $bdelete:ident)),*]) => {
         #[pyclass(frozen, module = $module, name = $pyname)]
         pub struct $ty {
@@ -331,6 +333,21 @@ macro_rules! client_class {
             // ---- VMs and scale sets (core `requests`, `create`, `compute`): one template per operation
 
             $(
+                /// One change applied to many VMs or scale sets (core's bulk engine): `action` is core's action
+                /// JSON (`{"action": "assign", "identities": [...]}`, `remove`, `set`, `grantRole`,
+                /// `msiExtension`, `removeExtension`), the keywords name the targets. Returns a run that yields
+                /// one result dict per target as each completes; `on_progress` gets each progress dict.
+                #[pyo3(signature = (action, *, ids=None, resource_group=None, subscriptions=None, tag=None,
+                    concurrency=None, on_progress=None))]
+                #[allow(clippy::too_many_arguments)]
+                fn $bulk(&self, py: Python<'_>, action: &Bound<'_, PyAny>, ids: Option<Vec<String>>,
+                    resource_group: Option<String>, subscriptions: Option<Vec<String>>, tag: Option<String>,
+                    concurrency: Option<usize>, on_progress: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+                    let c = self.core.arm().or_raise(py)?;
+                    let args = BulkArgs::new(py, $kind, action, ids, resource_group, subscriptions, tag, concurrency)?;
+                    $bulk_start(py, c, args, on_progress)
+                }
+
                 #[pyo3(signature = (resource_group=None, name=None, *, resource_id=None))]
                 fn $show(&self, py: Python<'_>, resource_group: Option<String>, name: Option<String>,
                     resource_id: Option<String>) -> PyResult<Py<PyAny>> {
@@ -634,6 +651,7 @@ client_class!(
     "ManagedIdentityClient",
     "msi_identity",
     run_sync,
+    bulk::start_sync,
     false,
     {
         /// Nothing to release; for `with` blocks and the Azure SDK client shape.
@@ -655,6 +673,7 @@ client_class!(
     "ManagedIdentityClient",
     "msi_identity.aio",
     run_async,
+    bulk::start_async,
     true,
     {
         fn close(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {

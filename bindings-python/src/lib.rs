@@ -5,6 +5,7 @@
 //! `credential`, `identity`, `error`, `operation`), plus `runtime` (the one tokio runtime), `logging` (core's
 //! logs in Python's `logging`) and `emulator`.
 
+mod bulk;
 mod client;
 mod compute;
 mod credential;
@@ -57,6 +58,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<user_identity::UserIdentity>()?;
     m.add_class::<roles::RoleAssignment>()?;
     m.add_class::<operation::Operation>()?;
+    m.add_class::<bulk::BulkRun>()?;
     m.add_class::<emulator::Emulator>()?;
     Ok(())
 }

@@ -49,6 +49,11 @@ namespace MsiIdentity.Native
         VirtualMachineScaleSet,
     }
 
+    /// <summary>The C MsiBulkCallback: called for every event of a bulk change, on the thread that made the call;
+    /// event_json is borrowed for the call. Nonzero stops the change.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    public delegate int BulkCallback(IntPtr user_data, IntPtr event_json);
+
     /// <summary>A failed call: the fields of the C error object (kind, HTTP status, service error code, message,
     /// request id, target) and its result code.</summary>
     public class MsiException : Exception
@@ -537,6 +542,12 @@ namespace MsiIdentity.Native
         internal static extern MsiResult msi_vmss_extension_delete(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string extension_name, [MarshalAs(UnmanagedType.U1)] out bool deleted_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vm_bulk(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string selection_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string action_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, BulkCallback callback, IntPtr user_data, out IntPtr summary_json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_vmss_bulk(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string selection_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string action_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, BulkCallback callback, IntPtr user_data, out IntPtr summary_json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern MsiResult msi_user_identity_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string location, [MarshalAs(UnmanagedType.LPUTF8Str)] string tags_json, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -848,6 +859,39 @@ namespace MsiIdentity.Native
                 : NativeMethods.msi_vmss_extension_delete(Handle, resourceGroup, name, extensionName, out deleted, out error);
             Interop.Check(r, error);
             return deleted;
+        }
+
+        /// <summary>A bulk change (msi_vm_bulk / msi_vmss_bulk): core's selection, action and options JSON (options
+        /// may be null). Every event's JSON goes to onEvent on this thread, in order; it returns false to stop the
+        /// change. An exception thrown by onEvent stops the change and is rethrown here. Returns the summary JSON
+        /// (the last progress, and "stopped").</summary>
+        public string Bulk(ComputeKind kind, string selectionJson, string actionJson, string optionsJson,
+                           Func<string, bool> onEvent)
+        {
+            Exception failure = null;
+            BulkCallback callback = delegate(IntPtr userData, IntPtr eventJson)
+            {
+                try
+                {
+                    return onEvent == null || onEvent(Interop.Utf8(eventJson)) ? 0 : 1;
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                    return 1;
+                }
+            };
+            IntPtr summary, error;
+            MsiResult r = kind == ComputeKind.VirtualMachine
+                ? NativeMethods.msi_vm_bulk(Handle, selectionJson, actionJson, optionsJson, callback, IntPtr.Zero, out summary, out error)
+                : NativeMethods.msi_vmss_bulk(Handle, selectionJson, actionJson, optionsJson, callback, IntPtr.Zero, out summary, out error);
+            GC.KeepAlive(callback);
+            string result = Interop.Json(r, summary, error);
+            if (failure != null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            }
+            return result;
         }
 
         // User-assigned identities: resourceGroup null means `name` is the identity's resource ID.

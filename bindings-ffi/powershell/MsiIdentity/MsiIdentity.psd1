@@ -12,7 +12,7 @@
     # What the module build (build-module.sh) lays out: the compiled native layer (the psm1 compiles the .cs when the
     # dll is absent, as in a source checkout) and libmsi_identity for each platform in lib/.
     FileList             = @(
-        'MsiIdentity.psd1', 'MsiIdentity.psm1', 'MsiIdentity.Format.ps1xml', 'MsiIdentity.Native.cs', 'MsiIdentity.Native.dll',
+        'MsiIdentity.psd1', 'MsiIdentity.psm1', 'MsiIdentity.Bulk.ps1', 'MsiIdentity.Format.ps1xml', 'MsiIdentity.Native.cs', 'MsiIdentity.Native.dll',
         'lib/msi_identity.dll', 'lib/libmsi_identity.so', 'lib/libmsi_identity.dylib'
     )
     FunctionsToExport    = @(
@@ -25,7 +25,8 @@
         'New-MsiUserAssignedIdentity', 'Get-MsiUserAssignedIdentity', 'Remove-MsiUserAssignedIdentity',
         'New-MsiRoleAssignment', 'Get-MsiRoleAssignment', 'Remove-MsiRoleAssignment',
         'Get-MsiAccessToken',
-        'Start-MsiEmulator', 'Stop-MsiEmulator', 'Get-MsiEmulatorIdentityEndpoint'
+        'Start-MsiEmulator', 'Stop-MsiEmulator', 'Get-MsiEmulatorIdentityEndpoint',
+        'Invoke-MsiBulkIdentityChange'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -1359,6 +1359,9 @@ function Get-MsiEmulatorIdentityEndpoint {
 
 Set-Alias -Name Login-MsiAccount -Value Connect-MsiAccount
 
+# Bulk changes (Invoke-MsiBulkIdentityChange) live in their own file, in this module's scope.
+. (Join-Path $PSScriptRoot 'MsiIdentity.Bulk.ps1')
+
 $MyInvocation.MyCommand.ScriptBlock.Module.OnRemove = {
     foreach ($e in @($script:Emulators.ToArray())) { $e.Native.Dispose() }
     if ($null -ne $script:Context) { $script:Context.Client.Dispose() }
@@ -1375,5 +1378,6 @@ Export-ModuleMember -Alias Login-MsiAccount -Function @(
     'New-MsiUserAssignedIdentity', 'Get-MsiUserAssignedIdentity', 'Remove-MsiUserAssignedIdentity',
     'New-MsiRoleAssignment', 'Get-MsiRoleAssignment', 'Remove-MsiRoleAssignment',
     'Get-MsiAccessToken',
-    'Start-MsiEmulator', 'Stop-MsiEmulator', 'Get-MsiEmulatorIdentityEndpoint'
+    'Start-MsiEmulator', 'Stop-MsiEmulator', 'Get-MsiEmulatorIdentityEndpoint',
+    'Invoke-MsiBulkIdentityChange'
 )

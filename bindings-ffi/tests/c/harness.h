@@ -56,5 +56,6 @@ void test_roles(Fixture *f);
 void test_managed_identity(Fixture *f);
 void test_emulator(Fixture *f);
 void test_tokens(Fixture *f);
+void test_bulk(Fixture *f);
 
 #endif

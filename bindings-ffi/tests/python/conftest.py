@@ -21,6 +21,12 @@ RESULTS = header.parse_results()
 OK = RESULTS["MSI_RESULT_OK"]
 
 
+# MsiBulkCallback: int32_t (*)(void *user_data, const char *event_json).
+BULK_CALLBACK = ctypes.CFUNCTYPE(c_int32, c_void_p, c_void_p)
+# A NULL MsiBulkCallback (ctypes refuses None for a function-pointer argument).
+NO_CALLBACK = BULK_CALLBACK()
+
+
 def ctype_of(t: str):
     # Strings and out-pointers are raw pointers (c_void_p), never c_char_p (which converts to bytes and loses the
     # pointer to free), as the toolchain notes say.
@@ -34,6 +40,8 @@ def ctype_of(t: str):
         return c_uint32
     if t == "void":
         return None
+    if t == "MsiBulkCallback":
+        return BULK_CALLBACK
     if t == "int64_t *":
         return POINTER(c_int64)
     if t == "bool *":

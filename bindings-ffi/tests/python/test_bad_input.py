@@ -6,7 +6,7 @@ import ctypes
 from ctypes import byref, c_bool, c_int64, c_void_p
 
 import pytest
-from conftest import FUNCTIONS, LIB, RESULTS, read_error
+from conftest import FUNCTIONS, LIB, NO_CALLBACK, RESULTS, read_error
 
 NULL_ARGUMENT = RESULTS["MSI_RESULT_NULL_ARGUMENT"]
 INVALID_UTF8 = RESULTS["MSI_RESULT_INVALID_UTF8"]
@@ -54,6 +54,10 @@ def arguments(f, handles):
             args.append(0)
         elif t == "int32_t":
             args.append(-1)
+        elif t == "MsiBulkCallback":
+            args.append(NO_CALLBACK)
+        elif t == "void *":
+            args.append(None)
         else:
             raise AssertionError(f"{f.name}: no test value for {t} {p.name}")
     return args, outs

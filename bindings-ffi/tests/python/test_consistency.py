@@ -13,6 +13,8 @@ import header
 FFI = Path(__file__).resolve().parents[2]
 NATIVE_CS = FFI / "powershell" / "MsiIdentity" / "MsiIdentity.Native.cs"
 PSM1 = FFI / "powershell" / "MsiIdentity" / "MsiIdentity.psm1"
+# The script files the module dot-sources (its functions live in them too).
+PS1 = sorted((FFI / "powershell" / "MsiIdentity").glob("*.ps1"))
 PSD1 = FFI / "powershell" / "MsiIdentity" / "MsiIdentity.psd1"
 PESTER = FFI / "powershell" / "tests"
 C_TESTS = FFI / "tests" / "c"
@@ -54,6 +56,10 @@ def allowed(ctype: str, fname: str) -> set[str]:
         return {"out IntPtr"}
     if ctype == "bool":
         return {"[MarshalAs(UnmanagedType.U1)] bool"}
+    if ctype == "MsiBulkCallback":
+        return {"BulkCallback"}
+    if ctype == "void *":
+        return {"IntPtr"}
     if ctype == "bool *":
         return {"[MarshalAs(UnmanagedType.U1)] out bool"}
     if ctype == "int64_t *":
@@ -138,8 +144,19 @@ def exported_functions():
     return re.findall(r"'([\w-]+)'", block)
 
 
-def function_bodies():
+def module_text():
+    """The module's script: MsiIdentity.psm1 and the files it dot-sources."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in [PSM1, *PS1])
+
+
+def test_the_module_dot_sources_each_of_its_script_files():
     text = PSM1.read_text(encoding="utf-8")
+    for p in PS1:
+        assert f". (Join-Path $PSScriptRoot '{p.name}')" in text, p.name
+
+
+def function_bodies():
+    text = module_text()
     parts = re.split(r"^function ([\w-]+) \{", text, flags=re.M)
     return dict(zip(parts[1::2], parts[2::2]))
 
@@ -179,7 +196,7 @@ BUILD_MODULE = FFI / "powershell" / "build-module.sh"
 
 def emitted_type_names():
     """The PSTypeNames the module gives its objects (PSTypeName = '...' and ConvertTo-MsiObject's names)."""
-    return set(re.findall(r"'(MsiIdentity\.[A-Za-z]+)'", PSM1.read_text(encoding="utf-8")))
+    return set(re.findall(r"'(MsiIdentity\.[A-Za-z]+)'", module_text()))
 
 
 def test_every_exported_function_declares_its_output_type():

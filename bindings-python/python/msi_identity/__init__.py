@@ -15,6 +15,7 @@ TYPE_CHECKING = False  # as typing's, without importing typing at start-up
 
 from ._native import (
     AccessToken,
+    BulkRun,
     ClientSecretCredential,
     DefaultAzureCredential,
     Identity,
@@ -30,6 +31,8 @@ from ._native import (
 if TYPE_CHECKING:
     from azure.core.credentials import AccessTokenInfo
 
+    from ._bulk import BulkProgress, BulkResult
+
     from .exceptions import InvalidArgumentError, MsiIdentityError
 else:
     # Imported on first use: they import azure-core.
@@ -37,6 +40,8 @@ else:
         "InvalidArgumentError": ("msi_identity.exceptions", "InvalidArgumentError"),
         "MsiIdentityError": ("msi_identity.exceptions", "MsiIdentityError"),
         "AccessTokenInfo": ("azure.core.credentials", "AccessTokenInfo"),
+        "BulkProgress": ("msi_identity._bulk", "BulkProgress"),
+        "BulkResult": ("msi_identity._bulk", "BulkResult"),
     }
 
     def __getattr__(name):  # type: ignore[no-untyped-def]
@@ -60,6 +65,9 @@ _atexit.register(_drain, 2.0)
 __all__ = [
     "AccessToken",
     "AccessTokenInfo",
+    "BulkProgress",
+    "BulkResult",
+    "BulkRun",
     "ClientSecretCredential",
     "DefaultAzureCredential",
     "Identity",

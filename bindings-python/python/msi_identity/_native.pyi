@@ -1,12 +1,14 @@
 # Stubs of the compiled module (bindings-python/src/*.rs). Checked against it by `python -m mypy.stubtest
 # msi_identity` (bindings-python/test.sh): edit both together.
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from os import PathLike
 from typing import Any, Awaitable, Optional, Protocol, Union, final
 
 from azure.core.credentials import AccessTokenInfo, TokenRequestOptions
 from azure.core.polling import AsyncLROPoller, LROPoller
 from typing_extensions import Self
+
+from ._bulk import AsyncBulkRun, BulkProgress, BulkResult, ProgressCallback
 
 __version__: str
 RUNTIME_THREAD_NAME: str
@@ -36,6 +38,7 @@ __all__ = [
     "UserIdentity",
     "RoleAssignment",
     "Operation",
+    "BulkRun",
     "Emulator",
 ]
 
@@ -355,6 +358,29 @@ class ManagedIdentityClient:
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *args: object) -> None: ...
+    # bulk changes (bulk.rs): `action` is core's action JSON, e.g. {"action": "assign", "identities": [...]}
+    def bulk_vm(
+        self,
+        action: dict[str, Any],
+        *,
+        ids: Optional[Sequence[str]] = None,
+        resource_group: Optional[str] = None,
+        subscriptions: Optional[Sequence[str]] = None,
+        tag: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        on_progress: Optional[Callable[[BulkProgress], object]] = None,
+    ) -> BulkRun: ...
+    def bulk_vmss(
+        self,
+        action: dict[str, Any],
+        *,
+        ids: Optional[Sequence[str]] = None,
+        resource_group: Optional[str] = None,
+        subscriptions: Optional[Sequence[str]] = None,
+        tag: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        on_progress: Optional[Callable[[BulkProgress], object]] = None,
+    ) -> BulkRun: ...
     # resource groups
     def create_resource_group(self, name: str, location: str) -> dict[str, Any]: ...
     def get_resource_group(self, name: str) -> dict[str, Any]: ...
@@ -709,6 +735,29 @@ class AsyncManagedIdentityClient:
     async def close(self) -> None: ...
     async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *args: object) -> None: ...
+    # bulk changes (bulk.rs): `action` is core's action JSON, e.g. {"action": "assign", "identities": [...]}
+    def bulk_vm(
+        self,
+        action: dict[str, Any],
+        *,
+        ids: Optional[Sequence[str]] = None,
+        resource_group: Optional[str] = None,
+        subscriptions: Optional[Sequence[str]] = None,
+        tag: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> AsyncBulkRun: ...
+    def bulk_vmss(
+        self,
+        action: dict[str, Any],
+        *,
+        ids: Optional[Sequence[str]] = None,
+        resource_group: Optional[str] = None,
+        subscriptions: Optional[Sequence[str]] = None,
+        tag: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> AsyncBulkRun: ...
     async def create_resource_group(self, name: str, location: str) -> dict[str, Any]: ...
     async def get_resource_group(self, name: str) -> dict[str, Any]: ...
     async def vm_identity_show(
@@ -1045,6 +1094,21 @@ class Operation:
     def wait(self) -> None: ...
     def wait_async(self) -> Awaitable[None]: ...
     def result(self) -> Any: ...
+
+# ---- bulk changes (bulk.rs)
+
+@final
+class BulkRun:
+    @property
+    def total(self) -> int: ...
+    @property
+    def progress(self) -> Optional[BulkProgress]: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> BulkResult: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *args: object) -> None: ...
+    def _next_event(self) -> Awaitable[Optional[tuple[str, Any]]]: ...
 
 # ---- the emulator (emulator.rs)
 

@@ -9,4 +9,19 @@ from .._native import AsyncDefaultAzureCredential as DefaultAzureCredential
 from .._native import AsyncManagedIdentityClient as ManagedIdentityClient
 from .._native import AsyncManagedIdentityCredential as ManagedIdentityCredential
 
-__all__ = ["ClientSecretCredential", "DefaultAzureCredential", "ManagedIdentityClient", "ManagedIdentityCredential"]
+TYPE_CHECKING = False  # as typing's, without importing typing at start-up
+if TYPE_CHECKING:
+    from .._bulk import AsyncBulkRun as BulkRun
+else:
+
+    def __getattr__(name):  # type: ignore[no-untyped-def]
+        # BulkRun (msi_identity._bulk, which imports typing) on first use, so that the import stays light.
+        if name == "BulkRun":
+            from .._bulk import AsyncBulkRun
+
+            globals()["BulkRun"] = AsyncBulkRun
+            return AsyncBulkRun
+        raise AttributeError(f"module 'msi_identity.aio' has no attribute '{name}'")
+
+
+__all__ = ["BulkRun", "ClientSecretCredential", "DefaultAzureCredential", "ManagedIdentityClient", "ManagedIdentityCredential"]
