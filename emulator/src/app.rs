@@ -197,6 +197,7 @@ impl App {
             ports: ExtensionPorts::default(),
             throttle: Throttler::new(throttle_limits),
             tokens: TokenCaches::default(),
+            handlers: tokio::sync::Semaphore::new(crate::state::shared::MAX_BLOCKING_HANDLERS),
         };
         Ok(App {
             shared: Arc::new(shared),

@@ -103,14 +103,7 @@ async fn writes_drain_to_429_and_refill() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttled_patch_changes_nothing() {
     let h = start_with(tight("writes=3/0.01")).await;
-    let rg = h.rg_path("g");
-    h.arm(
-        Method::PUT,
-        &rg,
-        "2022-09-01",
-        Some(&json!({"location": "westus"})),
-    )
-    .await;
+    h.create_rg("g").await;
     h.create_vm("g", "vm1", None).await;
     // Two writes spent (group, VM); the third empties the bucket.
     let vm = h.vm_path("g", "vm1");
@@ -131,13 +124,7 @@ async fn a_throttled_patch_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn principals_have_separate_buckets() {
     let h = start_with(tight("writes=2/0.01,global=3")).await;
-    h.arm(
-        Method::PUT,
-        &h.rg_path("g"),
-        "2022-09-01",
-        Some(&json!({"location": "westus"})),
-    )
-    .await;
+    h.create_rg("g").await;
     let uai = h
         .arm(
             Method::PUT,
@@ -186,13 +173,7 @@ async fn principals_have_separate_buckets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_per_vm_update_limit_answers_computes_body() {
     let h = start_with(tight("vm-updates=2/60")).await;
-    h.arm(
-        Method::PUT,
-        &h.rg_path("g"),
-        "2022-09-01",
-        Some(&json!({"location": "westus"})),
-    )
-    .await;
+    h.create_rg("g").await;
     let vm = h.vm_path("g", "vm1");
     // The PUT that creates the VM is its first update.
     let created = h
@@ -252,14 +233,7 @@ async fn off_never_answers_429_and_sends_no_counts() {
         ..Config::default()
     })
     .await;
-    let rg = h.rg_path("g");
-    h.arm(
-        Method::PUT,
-        &rg,
-        "2022-09-01",
-        Some(&json!({"location": "westus"})),
-    )
-    .await;
+    h.create_rg("g").await;
     h.create_vm("g", "vm1", None).await;
     let vm = h.vm_path("g", "vm1");
     // Past Azure's per-VM limit (12 a minute) and its read burst (250).

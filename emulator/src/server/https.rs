@@ -67,18 +67,20 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let write = dispatch::is_arm_write(&parts);
     let headers = parts.headers.clone();
     let routed = shared.clone();
-    let response =
-        match tokio::task::spawn_blocking(move || dispatch::handle(&routed, &parts, body)).await {
-            Ok(r) => r,
-            // A handler panicked: still an answer, in ARM's envelope (the fuzz tests keep this
-            // from ever happening).
-            Err(_) => envelope(
-                &headers,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalServerError",
-                "Encountered internal server error.",
-            ),
-        };
+    let response = match shared
+        .blocking(move || dispatch::handle(&routed, &parts, body))
+        .await
+    {
+        Ok(r) => r,
+        // A handler panicked: still an answer, in ARM's envelope (the fuzz tests keep this
+        // from ever happening).
+        Err(_) => envelope(
+            &headers,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "Encountered internal server error.",
+        ),
+    };
     // An MSI extension may have appeared or gone: open or close its port.
     if write {
         ports::reconcile_and_wait(&shared).await;

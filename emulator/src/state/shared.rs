@@ -11,6 +11,23 @@ use crate::catalog::seed::Seed;
 use crate::config::Config;
 use crate::store::Store;
 
+/// See [`Shared::handlers`]: enough to keep 2 cores busy and to let concurrent durable writes
+/// share one sync (group commit), few enough to bound the threads.
+pub const MAX_BLOCKING_HANDLERS: usize = 32;
+
+impl Shared {
+    /// Runs a blocking handler (database, RSA signing) on a blocking thread, at most
+    /// [`MAX_BLOCKING_HANDLERS`] at once; `Err` when it panicked.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.handlers.acquire().await.ok();
+        tokio::task::spawn_blocking(f).await
+    }
+}
+
 pub struct Shared {
     pub config: Config,
     /// `https://127.0.0.1:PORT` of ARM and Entra ID.
@@ -30,4 +47,8 @@ pub struct Shared {
     pub throttle: Throttler,
     /// Verified bearer tokens and issued managed-identity tokens.
     pub tokens: TokenCaches,
+    /// Handlers running at once on blocking threads ([`MAX_BLOCKING_HANDLERS`]): tokio's blocking
+    /// pool adds a thread per waiting call (up to 512), and each thread that allocates costs memory
+    /// of its own (malloc arenas, stacks): 100 threads under 64 connections held hundreds of MB.
+    pub handlers: tokio::sync::Semaphore,
 }

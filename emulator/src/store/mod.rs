@@ -73,7 +73,17 @@ CREATE TABLE IF NOT EXISTS role_assignments (
     doc       TEXT NOT NULL          -- JSON document owned by arm::roles
 );
 CREATE INDEX IF NOT EXISTS role_assignments_principal ON role_assignments(principal);
+-- Principals and operations are looked up case-insensitively (`= ?1 COLLATE NOCASE`), which the
+-- BINARY primary keys cannot serve: without these, every authenticated request scanned every
+-- principal (one per VM identity). Added at start to older databases, no migration.
+CREATE INDEX IF NOT EXISTS principals_object_id_nocase ON principals(object_id COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS principals_client_id_nocase ON principals(client_id COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS operations_id_nocase ON operations(id COLLATE NOCASE);
 ";
+
+/// Long-running operation records kept at most (besides the day of retention); a client polls
+/// its operation long before 50,000 newer ones have started.
+pub const MAX_OPERATIONS: i64 = 50_000;
 
 /// Read-only connections of a persistent store (one per core of the machines we measure on).
 pub const READERS: usize = 2;
@@ -318,11 +328,8 @@ impl Tx<'_> {
 
     pub fn get(&self, key: &str) -> rusqlite::Result<Option<Row>> {
         self.tx
-            .query_row(
-                &format!("SELECT {ROW_COLS} FROM resources WHERE key = ?1"),
-                [key],
-                row_from,
-            )
+            .prepare_cached(&format!("SELECT {ROW_COLS} FROM resources WHERE key = ?1"))?
+            .query_row([key], row_from)
             .optional()
     }
 
@@ -438,12 +445,22 @@ impl Tx<'_> {
         )
     }
 
-    /// Records an operation; operations finished more than a day ago are forgotten.
+    /// Records an operation; operations finished more than a day ago are forgotten, and so are
+    /// finished ones beyond the latest [`MAX_OPERATIONS`] (every PATCH starts one: without a bound
+    /// the table grew by ~150 bytes per write for a day, the emulator's growth under load).
     pub fn op_insert(&self, op: &Operation) -> rusqlite::Result<()> {
         const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
         self.tx.execute(
             "DELETE FROM operations WHERE complete_ms < ?1",
             [op.started_ms - RETENTION_MS],
+        )?;
+        // Row ids grow with every insert: those more than MAX_OPERATIONS below the newest are the
+        // oldest (max(rowid) is one index step, no count). `+complete_ms` keeps SQLite on the rowid
+        // range: through the complete_ms index it would visit every finished operation.
+        self.tx.execute(
+            "DELETE FROM operations WHERE rowid <= (SELECT max(rowid) FROM operations) - ?1
+             AND +complete_ms < ?2",
+            params![MAX_OPERATIONS, op.started_ms],
         )?;
         self.tx.execute(
             "INSERT INTO operations(id, resource, kind, started_ms, complete_ms)
@@ -486,13 +503,10 @@ impl Tx<'_> {
 
     pub fn principal(&self, object_id: &str) -> rusqlite::Result<Option<Principal>> {
         self.tx
-            .query_row(
-                &format!(
-                    "SELECT {PRINCIPAL_COLS} FROM principals WHERE object_id = ?1 COLLATE NOCASE"
-                ),
-                [object_id],
-                principal_from,
-            )
+            .prepare_cached(&format!(
+                "SELECT {PRINCIPAL_COLS} FROM principals WHERE object_id = ?1 COLLATE NOCASE"
+            ))?
+            .query_row([object_id], principal_from)
             .optional()
     }
 
@@ -666,6 +680,70 @@ mod tests {
         let m = Store::open(None, Durability::Synced).unwrap();
         m.tx(|t| t.put("a", "k", None, None, &json!({}))).unwrap();
         assert!(m.read(|t| t.get("a")).unwrap().is_some());
+    }
+
+    #[test]
+    fn case_insensitive_lookups_use_indexes() {
+        let s = Store::open(None, Durability::Synced).unwrap();
+        s.tx(|t| -> rusqlite::Result<()> {
+            for (sql, index) in [
+                (
+                    "SELECT 1 FROM principals WHERE object_id = ?1 COLLATE NOCASE",
+                    "principals_object_id_nocase",
+                ),
+                (
+                    "SELECT 1 FROM principals WHERE client_id = ?1 COLLATE NOCASE",
+                    "principals_client_id_nocase",
+                ),
+                (
+                    "SELECT 1 FROM operations WHERE id = ?1 COLLATE NOCASE",
+                    "operations_id_nocase",
+                ),
+            ] {
+                let plan: Vec<String> =
+                    t.tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
+                        .query_map(["x"], |r| r.get::<_, String>(3))?
+                        .collect::<Result<_, _>>()?;
+                assert!(plan.iter().any(|p| p.contains(index)), "{sql}: {plan:?}");
+            }
+            t.principal_put(&Principal {
+                object_id: "AbC".into(),
+                client_id: "c1".into(),
+                kind: "k".into(),
+                resource: None,
+                display_name: "d".into(),
+            })?;
+            assert!(t.principal("abc")?.is_some());
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn operations_are_bounded() {
+        let s = Store::open(None, Durability::Synced).unwrap();
+        let op = |i: i64, complete_ms: i64| Operation {
+            id: format!("op{i}"),
+            resource: "r".into(),
+            kind: "k".into(),
+            started_ms: 1_000,
+            complete_ms,
+        };
+        s.tx(|t| -> rusqlite::Result<()> {
+            // One still running, then more finished ones than the bound.
+            t.op_insert(&op(0, i64::MAX))?;
+            for i in 1..=MAX_OPERATIONS + 10 {
+                t.op_insert(&op(i, 999))?;
+            }
+            let count: i64 =
+                t.tx.query_row("SELECT count(*) FROM operations", [], |r| r.get(0))?;
+            assert!(count <= MAX_OPERATIONS + 2, "{count}");
+            assert!(t.op_get("op0")?.is_some(), "running operations stay");
+            assert!(t.op_get("op1")?.is_none(), "the oldest finished one went");
+            assert!(t.op_get(&format!("op{}", MAX_OPERATIONS + 10))?.is_some());
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]

@@ -31,10 +31,8 @@ use responses::{internal, not_configured, oauth_error, throttled, unknown_machin
 use tokens::{app_service, extension, imds};
 
 /// Runs a blocking handler (database, RSA signing) off the async workers.
-async fn blocking(f: impl FnOnce() -> Response + Send + 'static) -> Response {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(internal)
+async fn blocking(shared: &Shared, f: impl FnOnce() -> Response + Send + 'static) -> Response {
+    shared.blocking(f).await.unwrap_or_else(internal)
 }
 
 /// The listener of every machine's token endpoints.
@@ -53,12 +51,13 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
                 return throttled();
             };
             let a = shared.clone();
-            let r = blocking(move || imds(&a, &parts, &host, endpoint)).await;
+            let r = blocking(&shared, move || imds(&a, &parts, &host, endpoint)).await;
             drop(permit);
             r
         }
         Endpoint::Extension => {
-            blocking(move || {
+            let s = shared.clone();
+            blocking(&s, move || {
                 extension(
                     &shared,
                     &parts,
@@ -68,7 +67,10 @@ pub async fn dispatch(State(shared): State<Arc<Shared>>, req: Request) -> Respon
             })
             .await
         }
-        Endpoint::AppService => blocking(move || app_service(&shared, &parts, &host)).await,
+        Endpoint::AppService => {
+            let s = shared.clone();
+            blocking(&s, move || app_service(&shared, &parts, &host)).await
+        }
     }
 }
 
@@ -86,7 +88,8 @@ pub async fn extension_port(shared: Arc<Shared>, port: u16, req: Request<Body>) 
             &format!("Unknown Source {}", parts.uri),
         );
     }
-    blocking(move || {
+    let s = shared.clone();
+    blocking(&s, move || {
         let Some(owner) = shared.ports.owner(port) else {
             return not_configured();
         };
