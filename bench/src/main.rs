@@ -4,14 +4,12 @@
 //! - cached `get_token` per call, against one uncached token request to IMDS over loopback HTTP;
 //! - IMDS requests made by N concurrent first callers for one resource, against N (what a cache-less client sends).
 
+use msi_bench::median;
 use msi_emulator::{Config, Emulator};
 use msi_identity::managed_identity::{
     IdentitySelector, ManagedIdentityCredential, ManagedIdentitySource,
 };
-use msi_identity::{
-    ArmClient, ClientOptions, ClientSecretCredential, ComputeKind, ComputeTarget, HttpClient,
-    Secret, TokenCredential,
-};
+use msi_identity::{ComputeKind, ComputeTarget, HttpClient, TokenCredential};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,11 +17,6 @@ const ROUNDS: usize = 7;
 const CACHED_CALLS: u32 = 100_000;
 const FIRST_CALLERS: usize = 1_000;
 const SCOPE: &str = "https://management.azure.com/.default";
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
 
 fn credential(base_url: &str, http: &HttpClient) -> ManagedIdentityCredential {
     ManagedIdentityCredential::new(
@@ -40,20 +33,8 @@ fn credential(base_url: &str, http: &HttpClient) -> ManagedIdentityCredential {
 async fn main() {
     // Generous IMDS limits do not apply to the emulator's per-VM limiter between rounds: pace the rounds.
     let emu = Emulator::start(Config::default()).await.expect("emulator");
-    let http = HttpClient::new(Some(emu.ca_cert_pem())).expect("http");
-    let admin = Arc::new(
-        ClientSecretCredential::new(
-            emu.endpoint(),
-            emu.tenant_id(),
-            emu.admin_client_id(),
-            Secret::new(emu.admin_client_secret()),
-            http.clone(),
-        )
-        .expect("admin credential"),
-    );
-    let mut options = ClientOptions::new(emu.endpoint(), emu.subscription_id());
-    options.http = Some(http.clone());
-    let arm = ArmClient::new(admin, options).expect("client");
+    let http = msi_bench::http_for(&emu);
+    let arm = msi_bench::admin_client(&emu, &http);
     arm.create_resource_group("bench", "westus")
         .await
         .expect("group");

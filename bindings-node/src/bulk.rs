@@ -9,11 +9,11 @@
 use crate::client::MsiClient;
 use crate::error::{IntoNapi, payload};
 use msi_identity::{
-    ArmClient, BulkAction, BulkEvent, BulkOptions, BulkRun, ComputeKind, Error, Selection,
+    ArmClient, BulkAction, BulkEvent, BulkOptions, BulkRun, ComputeKind, Selection,
 };
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
@@ -33,23 +33,14 @@ pub struct BulkSelection {
 }
 
 impl BulkSelection {
-    /// Core's selection JSON, with only the fields given.
-    fn to_core(&self) -> msi_identity::Result<Selection> {
-        let mut m = Map::new();
-        if let Some(ids) = &self.ids {
-            m.insert("ids".into(), ids.clone().into());
+    /// Core's selection (core checks it).
+    fn to_core(&self) -> Selection {
+        Selection {
+            ids: self.ids.clone().unwrap_or_default(),
+            resource_group: self.resource_group.clone(),
+            subscriptions: self.subscriptions.clone().unwrap_or_default(),
+            tag: self.tag.clone(),
         }
-        if let Some(g) = &self.resource_group {
-            m.insert("resourceGroup".into(), g.clone().into());
-        }
-        if let Some(s) = &self.subscriptions {
-            m.insert("subscriptions".into(), s.clone().into());
-        }
-        if let Some(t) = &self.tag {
-            m.insert("tag".into(), t.clone().into());
-        }
-        serde_json::from_value(Value::Object(m))
-            .map_err(|e| Error::invalid_argument(format!("invalid selection: {e}")))
     }
 }
 
@@ -92,7 +83,7 @@ fn start(
     options: Option<BulkStartOptions>,
 ) -> BulkHandle {
     let converted = (|| {
-        let selection = selection.to_core()?;
+        let selection = selection.to_core();
         let action = BulkAction::from_json(&action)?;
         let mut o = BulkOptions::default();
         if let Some(n) = options.and_then(|o| o.concurrency) {

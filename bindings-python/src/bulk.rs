@@ -11,11 +11,11 @@ use crate::error::{ResultExt, to_py_err};
 use crate::json::{Json, from_py, to_py};
 use crate::runtime::{block_on, run_async};
 use msi_identity::{
-    ArmClient, BulkAction, BulkEvent, BulkOptions, BulkRun as CoreRun, ComputeKind, Error, Result,
+    ArmClient, BulkAction, BulkEvent, BulkOptions, BulkRun as CoreRun, ComputeKind, Result,
     Selection, bulk::TargetResult,
 };
 use pyo3::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 
 /// What a bulk call was given, converted to core's types.
@@ -27,7 +27,7 @@ pub struct BulkArgs {
 }
 
 impl BulkArgs {
-    /// The keywords as core's selection JSON (only those given), the action dict as core's action JSON.
+    /// The keywords as core's selection, the action dict as core's action JSON.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         py: Python<'_>,
@@ -39,22 +39,12 @@ impl BulkArgs {
         tag: Option<String>,
         concurrency: Option<usize>,
     ) -> PyResult<BulkArgs> {
-        let mut sel = Map::new();
-        if let Some(ids) = ids {
-            sel.insert("ids".into(), ids.into());
-        }
-        if let Some(g) = resource_group {
-            sel.insert("resourceGroup".into(), g.into());
-        }
-        if let Some(s) = subscriptions {
-            sel.insert("subscriptions".into(), s.into());
-        }
-        if let Some(t) = tag {
-            sel.insert("tag".into(), t.into());
-        }
-        let selection: Selection = serde_json::from_value(Value::Object(sel))
-            .map_err(|e| Error::invalid_argument(format!("invalid selection: {e}")))
-            .or_raise(py)?;
+        let selection = Selection {
+            ids: ids.unwrap_or_default(),
+            resource_group,
+            subscriptions: subscriptions.unwrap_or_default(),
+            tag,
+        };
         let action = BulkAction::from_json(&from_py(action)?).or_raise(py)?;
         let mut options = BulkOptions::default();
         if let Some(n) = concurrency {

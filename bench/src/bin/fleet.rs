@@ -9,10 +9,9 @@
 
 use msi_emulator::{Config, Durability, Emulator, Throttle};
 use msi_identity::{
-    ArmClient, AssignRequest, BulkAction, BulkEvent, BulkOptions, ClientOptions,
-    ClientSecretCredential, ComputeKind, ComputeTarget, HttpClient, Secret, Selection,
+    ArmClient, AssignRequest, BulkAction, BulkEvent, BulkOptions, ComputeKind, ComputeTarget,
+    Selection,
 };
-use std::sync::Arc;
 use std::time::Instant;
 
 const GROUP: &str = "fleet";
@@ -22,20 +21,7 @@ const READ_CAPACITY: f64 = 250.0;
 const READ_REFILL: f64 = 25.0;
 
 fn client(emu: &Emulator) -> ArmClient {
-    let http = HttpClient::new(Some(emu.ca_cert_pem())).expect("http");
-    let admin = Arc::new(
-        ClientSecretCredential::new(
-            emu.endpoint(),
-            emu.tenant_id(),
-            emu.admin_client_id(),
-            Secret::new(emu.admin_client_secret()),
-            http.clone(),
-        )
-        .expect("admin credential"),
-    );
-    let mut options = ClientOptions::new(emu.endpoint(), emu.subscription_id());
-    options.http = Some(http);
-    ArmClient::new(admin, options).expect("client")
+    msi_bench::admin_client(emu, &msi_bench::http_for(emu))
 }
 
 async fn seed(dir: &std::path::Path, vms: usize) {
