@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Python benchmark in one command: uses bindings-python/.venv (made if missing), installs azure-mgmt-compute
 # there, builds and installs an optimised msi_identity wheel, then runs bench.py (arguments go to it).
+#   bench/python/run.sh bulk [--vms N]         the fleet bench instead (bulk.py)
 #   MSI_PY_PROFILE=debug bench/python/run.sh   measures the debug wheel instead
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -22,4 +23,8 @@ release=()
 "$venv_py" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$dist"/*.whl
 echo "msi_identity wheel: $profile"
 cd "$here"
+if [ "${1:-}" = bulk ]; then
+  shift
+  exec "$venv_py" bulk.py "$@"
+fi
 exec "$venv_py" bench.py "$@"

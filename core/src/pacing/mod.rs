@@ -101,6 +101,9 @@ impl PacingOptions {
 pub(crate) struct Mirror {
     /// An answer has told what is left: until then one request at a time (the bucket may be nearly empty).
     known: bool,
+    /// The service reports this bucket (`false` once a successful answer came without its header, e.g. an
+    /// emulator with throttling off: then only `Retry-After` holds requests back).
+    metered: bool,
     tokens: f64,
     refilled: Instant,
     in_flight: u32,
@@ -116,6 +119,7 @@ impl Mirror {
     fn new(bucket: Bucket, now: Instant) -> Mirror {
         Mirror {
             known: false,
+            metered: true,
             tokens: bucket.capacity,
             refilled: now,
             in_flight: 0,
@@ -126,11 +130,17 @@ impl Mirror {
         }
     }
 
+    /// How long a 429's `Retry-After` still holds requests back.
+    fn paused_for(&self, now: Instant) -> Duration {
+        self.paused_until
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now))
+    }
+
     /// How long until a token is there (zero: now); `refill` first.
     fn wait_for_token(&self, now: Instant) -> Duration {
-        match self.paused_until {
-            Some(until) if until > now => until - now,
-            _ if self.tokens >= 1.0 => Duration::ZERO,
+        match self.paused_for(now) {
+            p if !p.is_zero() => p,
+            _ if !self.metered || self.tokens >= 1.0 => Duration::ZERO,
             _ => Duration::from_secs_f64(
                 ((1.0 - self.tokens) / self.bucket.refill_per_sec.max(0.001)).max(0.001),
             ),
@@ -296,13 +306,18 @@ impl Pacer {
         };
         m.in_flight = m.in_flight.saturating_sub(1);
         m.refill(now);
-        if let Some(left) = headers
+        let reported = headers
             .get(key.1.remaining_header())
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|_| seq > m.applied)
-        {
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        if reported.is_none() && (200..300).contains(&status) && seq > m.applied {
             m.applied = seq;
+            m.metered = false;
+            m.known = true;
+        }
+        if let Some(left) = reported.filter(|_| seq > m.applied) {
+            m.applied = seq;
+            m.metered = true;
             // What the service says is left, less what it may not have counted yet. A bucket larger than the
             // one assumed (a subscription with raised limits) grows the mirror too.
             if left + 1.0 > m.bucket.capacity {

@@ -206,3 +206,28 @@ async fn disabled_pacing_never_waits() {
     }
     assert_eq!(start.elapsed(), Duration::ZERO);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_service_that_does_not_report_its_budget_is_not_paced() {
+    let p = Pacer::new(tight());
+    p.acquire("/subscriptions/s/x", OperationType::Write)
+        .await
+        .answered(200, &HeaderMap::new());
+    // Far beyond the assumed bucket (3), at once and concurrently: nothing waits.
+    let start = Instant::now();
+    let mut held = Vec::new();
+    for _ in 0..50 {
+        held.push(p.acquire("/subscriptions/s/x", OperationType::Write).await);
+    }
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    // An answer that reports the budget meters the bucket again.
+    let mut h = HeaderMap::new();
+    h.insert(
+        "x-ms-ratelimit-remaining-subscription-writes",
+        HeaderValue::from_static("0"),
+    );
+    held.pop().unwrap().answered(200, &h);
+    drop(held);
+    p.acquire("/subscriptions/s/x", OperationType::Write).await;
+    assert!(start.elapsed() >= Duration::from_millis(45));
+}
