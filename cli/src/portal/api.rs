@@ -49,10 +49,10 @@ fn param<'p>(p: &'p HashMap<String, String>, name: &str) -> Result<&'p str, Erro
 
 /// A JSON body (`Content-Type: application/json`, so that no other site can send one without a preflight).
 fn body<T: DeserializeOwned>(headers: &HeaderMap, bytes: &Bytes) -> Result<T, Error> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().unwrap_or("").trim() == "application/json");
+    let types: Vec<_> = headers.get_all(header::CONTENT_TYPE).iter().collect();
+    let json = matches!(types.as_slice(), [one] if one
+        .to_str()
+        .is_ok_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json")));
     if !json {
         return Err(Error::invalid_argument(
             "the request body must be JSON (Content-Type: application/json)",
