@@ -42,7 +42,7 @@ export function el(tag, attrs, ...children) {
     else if (k === "dataset") Object.assign(e.dataset, v);
     else e.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -78,6 +78,8 @@ export function showError(err) {
  */
 export async function busy(label, done, op) {
   clearError();
+  // Disabling the focused button would drop focus to <body>: it is given back when the operation ends.
+  const had = document.activeElement;
   document.body.dataset.busy = "1";
   document.getElementById("main").setAttribute("aria-busy", "true");
   const disabled = [...document.querySelectorAll("main button:not([disabled]), main input:not([disabled]), main select:not([disabled])")];
@@ -93,6 +95,8 @@ export async function busy(label, done, op) {
     return undefined;
   } finally {
     disabled.forEach((b) => { if (b.isConnected) b.disabled = false; });
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (lost && had && had !== document.body && had.isConnected && !had.disabled) had.focus();
     document.getElementById("main").removeAttribute("aria-busy");
     delete document.body.dataset.busy;
   }
