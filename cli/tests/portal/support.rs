@@ -55,6 +55,7 @@ impl Portal {
                 }
                 Err(e) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("msi portal printed no URL ({e}); it printed:\n{banner}");
                 }
             }
