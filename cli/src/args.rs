@@ -132,6 +132,10 @@ pub enum Cmd {
     Emulator(EmulatorCmd),
     /// Walk through every step of the managed-identity guides on an embedded emulator
     Quickstart(QuickstartArgs),
+    /// The portal's Identity blade as a local web page (an embedded emulator unless an endpoint, subscription
+    /// or credential is configured)
+    #[command(after_long_help = ex::PORTAL)]
+    Portal(crate::args_portal::PortalArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_long_help = ex::COMPLETION)]
     Completion {

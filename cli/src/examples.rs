@@ -106,3 +106,12 @@ Examples:
     msi completion fish > ~/.config/fish/completions/msi.fish
   PowerShell.
     msi completion powershell | Out-String | Invoke-Expression";
+
+pub const PORTAL: &str = "\
+Examples:
+  The Identity blade of an embedded emulator (seeded with a group, a VM, a scale set and an identity).
+    msi portal
+  The same against the Azure (or emulator) msi is configured for, printing the URL only.
+    msi --subscription \"My Subscription\" portal --no-browser
+  A fixed port.
+    msi portal --port 8080";

@@ -3,12 +3,14 @@
 
 mod args;
 mod args_compute;
+mod args_portal;
 mod bulk;
 mod commands;
 mod emulator_cmd;
 mod examples;
 mod logs;
 mod output;
+mod portal;
 mod quickstart;
 mod run;
 

@@ -63,6 +63,10 @@ pub async fn execute(cli: Cli, render: &Render) -> Result<Value, Error> {
             crate::quickstart::run(args).await?;
             Ok(Value::Null)
         }
+        Cmd::Portal(args) => {
+            crate::portal::run(args, settings(&cli.global)?).await?;
+            Ok(Value::Null)
+        }
         Cmd::Completion { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut crate::args::command(), "msi", &mut script);

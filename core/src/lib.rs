@@ -18,6 +18,7 @@ pub mod extension;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod inventory;
 mod logging;
 pub mod managed_identity;
 pub mod operation;
