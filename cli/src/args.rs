@@ -72,6 +72,9 @@ pub struct Global {
     /// PEM file of an extra CA to trust, e.g. the emulator's [env: MSI_CA_CERT]
     #[arg(long, global = true, value_name = "FILE", help_heading = CONNECTION)]
     pub ca_cert: Option<PathBuf>,
+    /// Whether -o/--output was given (`msi plan` prints a readable diff unless it was).
+    #[arg(skip)]
+    pub output_given: bool,
 }
 
 /// The command tree with the long help of the scale-set commands saying `vmss` where the shared text says `vm`.
@@ -130,6 +133,13 @@ pub enum Cmd {
     /// The local Azure emulator
     #[command(subcommand)]
     Emulator(EmulatorCmd),
+    /// Show what `msi apply -f FILE` would change: per target, the identity, role assignments and MSI extension
+    /// (reads only; --detailed-exitcode: 0 no changes, 2 changes pending, 1 error)
+    #[command(after_long_help = ex::PLAN)]
+    Plan(PlanArgs),
+    /// Make every target of a desired-state file as the file says (nothing is written when the file is bad)
+    #[command(after_long_help = ex::APPLY)]
+    Apply(ApplyArgs),
     /// Walk through every step of the managed-identity guides on an embedded emulator
     Quickstart(QuickstartArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
@@ -306,6 +316,31 @@ pub enum EmulatorCmd {
         #[arg(long)]
         no_rbac: bool,
     },
+}
+
+/// `msi plan -f FILE`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The desired-state file (YAML or JSON; see docs/desired-state.md)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Exit 0 when nothing would change, 2 when something would, 1 on an error (as Terraform does)
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Targets read at once [default: 32]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+/// `msi apply -f FILE`.
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The desired-state file (YAML or JSON; see docs/desired-state.md)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Targets worked on at once [default: 32]; the subscription's throttling budget sets the pace
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Args, Debug)]

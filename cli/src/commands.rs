@@ -62,9 +62,14 @@ pub async fn dispatch(client: &ArmClient, cmd: Cmd, render: &Render) -> Result<V
         Cmd::Vmss(c) => compute(client, ComputeKind::VirtualMachineScaleSet, c, render).await,
         Cmd::Identity(c) => identity(client, c).await,
         Cmd::Role(RoleCmd::Assignment(c)) => role_assignment(client, c).await,
-        Cmd::Emulator(_) | Cmd::Quickstart(_) | Cmd::Account(_) | Cmd::Completion { .. } => Err(
-            Error::invalid_argument("this command does not talk to ARM through a client"),
-        ),
+        Cmd::Emulator(_)
+        | Cmd::Quickstart(_)
+        | Cmd::Account(_)
+        | Cmd::Completion { .. }
+        | Cmd::Plan(_)
+        | Cmd::Apply(_) => Err(Error::invalid_argument(
+            "this command does not talk to ARM through a client",
+        )),
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::args::{AccountCmd, Cli, Cmd, EmulatorCmd, Global};
 use crate::commands::{confirmation, dispatch, no_wait};
 use crate::output::{self, Render};
-use msi_identity::{ConnectOptions, Error, Secret, Settings, TokenCache};
+use msi_identity::{ArmClient, ConnectOptions, Error, Secret, Settings, TokenCache};
 use serde_json::{Value, json};
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -18,6 +18,13 @@ pub async fn run(cli: Cli) -> i32 {
             return output::exit_code(e.kind());
         }
     };
+    if let Cli {
+        global,
+        cmd: Cmd::Plan(args),
+    } = cli
+    {
+        return crate::desired::plan(&global, args, &render).await;
+    }
     let outcome = match execute(cli, &render).await {
         Ok(v) => render.text(&v),
         Err(e) => Err(e),
@@ -83,17 +90,18 @@ pub async fn execute(cli: Cli, render: &Render) -> Result<Value, Error> {
             )
             .await
         }
+        Cmd::Apply(args) => {
+            // The file is read (and a missing one refused) before anything is sent.
+            let text = crate::desired::read(&args.file)?;
+            let client = connect(&cli.global, false).await?;
+            crate::desired::apply(&client, &text, &args, render).await
+        }
         cmd => {
             if let Some(question) = confirmation(&cmd) {
                 confirm(&question)?;
             }
             let no_wait = no_wait(&cmd);
-            let options = ConnectOptions {
-                token_cache: TokenCache::default_location(),
-                no_wait,
-                chain: None,
-            };
-            let client = settings(&cli.global)?.connect(&options).await?;
+            let client = connect(&cli.global, no_wait).await?;
             let v = dispatch(&client, cmd, render).await?;
             // az prints nothing for --no-wait.
             Ok(if no_wait { Value::Null } else { v })
@@ -120,6 +128,16 @@ fn confirm(question: &str) -> Result<(), Error> {
         "y" | "yes" => Ok(()),
         _ => Err(Error::invalid_argument("operation cancelled")),
     }
+}
+
+/// A client for the ARM endpoint and credential the flags and environment name.
+pub async fn connect(g: &Global, no_wait: bool) -> Result<ArmClient, Error> {
+    let options = ConnectOptions {
+        token_cache: TokenCache::default_location(),
+        no_wait,
+        chain: None,
+    };
+    settings(g)?.connect(&options).await
 }
 
 pub fn settings(g: &Global) -> Result<Settings, Error> {

@@ -315,7 +315,10 @@ pub fn parse(text: &str, source: &str) -> Result<Document> {
 
 /// `source:line:column: path: message`, the position taken out of the parser's own wording.
 fn file_error(source: &str, e: &serde_yaml_ng::Error) -> Error {
-    let text = e.to_string();
+    // serde's wording for a YAML boolean, in the file's terms.
+    let text = e
+        .to_string()
+        .replace("expected a boolean", "expected true or false");
     let message = match e.location() {
         Some(l) => {
             let suffix = format!(" at line {} column {}", l.line(), l.column());

@@ -120,12 +120,12 @@ impl TargetDiff {
             format!("+ role {} at {} ({who})", r.role, r.scope)
         }));
         if let Some(e) = &self.extension_add {
-            out.push(format!(
-                "+ msiExtension {} ({}, port {})",
-                e.name,
-                e.os.extension_type(),
-                e.port
-            ));
+            let ty = e.os.extension_type();
+            out.push(if e.name.eq_ignore_ascii_case(ty) {
+                format!("+ msiExtension {} (port {})", e.name, e.port)
+            } else {
+                format!("+ msiExtension {} ({ty}, port {})", e.name, e.port)
+            });
         }
         out.extend(
             self.extension_remove

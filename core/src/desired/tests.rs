@@ -84,7 +84,7 @@ fn errors_name_the_file_line_column_and_field() {
         m.starts_with("identities.yaml:5:23: targets[0].identity.systemAssigned: "),
         "{m}"
     );
-    assert!(m.contains("expected a boolean"), "{m}");
+    assert!(m.contains("expected true or false"), "{m}");
 
     let unknown = format!("targets:\n  - kind: vm\n    ids: [{VM}]\n    identiti: {{}}\n");
     let m = err(&unknown);
