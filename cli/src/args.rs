@@ -133,11 +133,18 @@ pub enum Cmd {
     /// The local Azure emulator
     #[command(subcommand)]
     Emulator(EmulatorCmd),
-    /// Show what `msi apply -f FILE` would change: per target, the identity, role assignments and MSI extension
-    /// (reads only; --detailed-exitcode: 0 no changes, 2 changes pending, 1 error)
+    /// Show what `msi apply -f FILE` would change (reads only)
+    ///
+    /// Per target of a desired-state file: the identity, role assignments and MSI extension that would change, as
+    /// a readable diff (or, with -o, the plan as JSON, YAML or a table). --detailed-exitcode: 0 no changes, 2
+    /// changes pending, 1 error.
     #[command(after_long_help = ex::PLAN)]
     Plan(PlanArgs),
-    /// Make every target of a desired-state file as the file says (nothing is written when the file is bad)
+    /// Make every target of a desired-state file as the file says
+    ///
+    /// The whole file is checked first (its syntax, the targets, roles and identities it names): nothing is
+    /// written when it is bad. Then each target is planned from its current state and changed, several at a
+    /// time; a second apply changes nothing.
     #[command(after_long_help = ex::APPLY)]
     Apply(ApplyArgs),
     /// Walk through every step of the managed-identity guides on an embedded emulator

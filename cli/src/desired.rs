@@ -55,7 +55,7 @@ pub async fn plan(global: &Global, args: PlanArgs, render: &Render) -> i32 {
 async fn plan_of(global: &Global, args: &PlanArgs) -> Result<DesiredPlan, Error> {
     let text = read(&args.file)?;
     let options = crate::bulk::options(args.concurrency)?;
-    let client = crate::run::connect(global, false).await?;
+    let client = crate::connection::connect(global, false).await?;
     client
         .plan_desired(&text, &args.file.display().to_string(), options)
         .await

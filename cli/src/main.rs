@@ -5,6 +5,7 @@ mod args;
 mod args_compute;
 mod bulk;
 mod commands;
+mod connection;
 mod desired;
 mod emulator_cmd;
 mod examples;
