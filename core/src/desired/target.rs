@@ -35,7 +35,7 @@ fn client_for(client: &ArmClient, t: &ComputeTarget) -> Result<ArmClient> {
 }
 
 /// The OS of a VM or scale set as its model says it (the disk's `osType`, else its OS configuration).
-fn os_of(resource: &Value, kind: ComputeKind) -> Option<MsiExtensionOs> {
+pub(super) fn os_of(resource: &Value, kind: ComputeKind) -> Option<MsiExtensionOs> {
     let base = match kind {
         ComputeKind::VirtualMachine => resource.pointer("/properties"),
         ComputeKind::VirtualMachineScaleSet => {

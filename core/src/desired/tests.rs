@@ -234,3 +234,85 @@ fn desired_changes_plan_through_the_change_plan() {
         );
     }
 }
+
+#[test]
+fn the_os_comes_from_the_disk_or_the_os_configuration() {
+    use super::target::os_of;
+    use crate::extension::MsiExtensionOs::{Linux, Windows};
+    use serde_json::json;
+    let vm = crate::ComputeKind::VirtualMachine;
+    let vmss = crate::ComputeKind::VirtualMachineScaleSet;
+    let disk = json!({"properties": {"storageProfile": {"osDisk": {"osType": "Windows"}}}});
+    assert_eq!(os_of(&disk, vm), Some(Windows));
+    let config = json!({"properties": {"osProfile": {"linuxConfiguration": {}}}});
+    assert_eq!(os_of(&config, vm), Some(Linux));
+    let ss = json!({"properties": {"virtualMachineProfile": {"osProfile": {"windowsConfiguration": {}}}}});
+    assert_eq!(os_of(&ss, vmss), Some(Windows));
+    assert_eq!(os_of(&ss, vm), None);
+    assert_eq!(os_of(&json!({}), vm), None);
+}
+
+#[test]
+fn the_plan_reads_as_a_diff_and_as_json() {
+    use serde_json::json;
+    let diff = TargetDiff {
+        identity: IdentityDiff {
+            system_before: true,
+            system_after: false,
+            user_added: vec![A.into()],
+            user_removed: vec![B.into()],
+        },
+        roles_add: vec![RoleAdd {
+            role: "Reader".into(),
+            role_definition_id: "/r".into(),
+            scope: "/subscriptions/s".into(),
+            identity: Some(A.into()),
+        }],
+        extension_add: None,
+        extension_remove: vec!["ManagedIdentityExtensionForWindows".into()],
+    };
+    let plan = Plan {
+        source: "f.yaml".into(),
+        targets: vec![
+            TargetPlan {
+                id: VM.into(),
+                kind: crate::ComputeKind::VirtualMachine,
+                entry: 0,
+                status: PlanStatus::Update,
+                diff: diff.clone(),
+                error: None,
+            },
+            TargetPlan {
+                id: format!("{VM}2"),
+                kind: crate::ComputeKind::VirtualMachine,
+                entry: 1,
+                status: PlanStatus::NoChange,
+                diff: TargetDiff::default(),
+                error: None,
+            },
+        ],
+    };
+    assert_eq!(
+        plan.to_text(),
+        format!(
+            "~ {VM}\n    - systemAssigned\n    + userAssigned a\n    - userAssigned b\n    + role Reader at /subscriptions/s (a)\n    - msiExtension ManagedIdentityExtensionForWindows\nPlan (f.yaml): 0 to create, 1 to update, 1 unchanged, 0 error(s)."
+        )
+    );
+    let j = plan.to_json();
+    assert_eq!(j["changes"], true);
+    assert_eq!(
+        j["summary"],
+        json!({"create": 0, "update": 1, "noChange": 1, "error": 0})
+    );
+    assert_eq!(
+        j["targets"][0]["changes"]["userAssigned"],
+        json!({"add": [A], "remove": [B]})
+    );
+    assert_eq!(j["targets"][0]["changes"]["roles"]["add"][0]["identity"], A);
+    assert_eq!(
+        j["targets"][0]["changes"]["msiExtension"]["add"],
+        serde_json::Value::Null
+    );
+    assert_eq!(j["targets"][1]["status"], "noChange");
+    assert!(plan.has_changes() && plan.first_error().is_none());
+}
