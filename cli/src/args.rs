@@ -72,6 +72,9 @@ pub struct Global {
     /// PEM file of an extra CA to trust, e.g. the emulator's [env: MSI_CA_CERT]
     #[arg(long, global = true, value_name = "FILE", help_heading = CONNECTION)]
     pub ca_cert: Option<PathBuf>,
+    /// Whether -o/--output was given (`msi plan` prints a readable diff unless it was).
+    #[arg(skip)]
+    pub output_given: bool,
 }
 
 /// The command tree with the long help of the scale-set commands saying `vmss` where the shared text says `vm`.
@@ -130,6 +133,20 @@ pub enum Cmd {
     /// The local Azure emulator
     #[command(subcommand)]
     Emulator(EmulatorCmd),
+    /// Show what `msi apply -f FILE` would change (reads only)
+    ///
+    /// Per target of a desired-state file: the identity, role assignments and MSI extension that would change, as
+    /// a readable diff (or, with -o, the plan as JSON, YAML or a table). --detailed-exitcode: 0 no changes, 2
+    /// changes pending, 1 error.
+    #[command(after_long_help = ex::PLAN)]
+    Plan(PlanArgs),
+    /// Make every target of a desired-state file as the file says
+    ///
+    /// The whole file is checked first (its syntax, the targets, roles and identities it names): nothing is
+    /// written when it is bad. Then each target is planned from its current state and changed, several at a
+    /// time; a second apply changes nothing.
+    #[command(after_long_help = ex::APPLY)]
+    Apply(ApplyArgs),
     /// Walk through every step of the managed-identity guides on an embedded emulator
     Quickstart(QuickstartArgs),
     /// The portal's Identity blade as a local web page (an embedded emulator unless an endpoint, subscription
@@ -319,6 +336,31 @@ pub enum EmulatorCmd {
 fn parse_throttle(s: &str) -> Result<msi_emulator::Throttle, String> {
     s.parse()
         .map_err(|e: msi_emulator::ThrottleParseError| e.to_string())
+}
+
+/// `msi plan -f FILE`.
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The desired-state file (YAML or JSON; see docs/desired-state.md)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Exit 0 when nothing would change, 2 when something would, 1 on an error (as Terraform does)
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Targets read at once [default: 32]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+/// `msi apply -f FILE`.
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The desired-state file (YAML or JSON; see docs/desired-state.md)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
+    /// Targets worked on at once [default: 32]; the subscription's throttling budget sets the pace
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Args, Debug)]

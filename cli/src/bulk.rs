@@ -4,7 +4,9 @@
 use crate::args::{Fleet, Target};
 use crate::output::{self, Render};
 use msi_identity::bulk::{Status, TargetResult};
-use msi_identity::{ArmClient, BulkAction, BulkEvent, BulkOptions, ComputeKind, Error, Selection};
+use msi_identity::{
+    ArmClient, BulkAction, BulkEvent, BulkOptions, BulkRun, ComputeKind, Error, Selection,
+};
 use serde_json::Value;
 use std::io::IsTerminal;
 
@@ -41,16 +43,50 @@ pub async fn run(
     render: &Render,
     shape: fn(&TargetResult) -> Value,
 ) -> Result<Value, Error> {
+    let options = options(fleet.concurrency)?;
+    let run = client
+        .start_bulk(kind, &selection, &action, options)
+        .await?;
+    let mut results = drive(run, kind.short()).await;
+    // In the order the targets were named (IDs as given; listed ones by ID).
+    let order = |id: &str| {
+        selection
+            .ids
+            .iter()
+            .position(|i| i.eq_ignore_ascii_case(id))
+            .unwrap_or(usize::MAX)
+    };
+    results.sort_by(|a, b| {
+        order(&a.id)
+            .cmp(&order(&b.id))
+            .then_with(|| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()))
+    });
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match (r.status, r.error) {
+            (Status::Failed, Some(e)) => errors.push(e),
+            (_, err) => out.push(shape(&TargetResult { error: err, ..r })),
+        }
+    }
+    output::values_or_first_error(out, errors, render)
+}
+
+/// `--concurrency N` as core's options.
+pub fn options(concurrency: Option<usize>) -> Result<BulkOptions, Error> {
     let mut options = BulkOptions::default();
-    if let Some(n) = fleet.concurrency {
+    if let Some(n) = concurrency {
         if n == 0 {
             return Err(Error::invalid_argument("--concurrency must be at least 1"));
         }
         options.concurrency = n;
     }
-    let mut run = client
-        .start_bulk(kind, &selection, &action, options)
-        .await?;
+    Ok(options)
+}
+
+/// Runs a bulk change to the end: a progress bar on a terminal, the summary on stderr (`N what(s): ...`), and
+/// every result (in completion order).
+pub async fn drive(mut run: BulkRun, what: &str) -> Vec<TargetResult> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(run.total() as u64);
         b.set_style(
@@ -85,9 +121,8 @@ pub async fn run(
     }
     if let Some(p) = last {
         eprintln!(
-            "{} {}(s): {} changed, {} unchanged, {} failed in {:.1} s ({} answers of 429)",
+            "{} {what}(s): {} changed, {} unchanged, {} failed in {:.1} s ({} answers of 429)",
             p.total,
-            kind.short(),
             p.changed,
             p.unchanged,
             p.failed,
@@ -95,26 +130,5 @@ pub async fn run(
             p.throttled
         );
     }
-    // In the order the targets were named (IDs as given; listed ones by ID).
-    let order = |id: &str| {
-        selection
-            .ids
-            .iter()
-            .position(|i| i.eq_ignore_ascii_case(id))
-            .unwrap_or(usize::MAX)
-    };
-    results.sort_by(|a, b| {
-        order(&a.id)
-            .cmp(&order(&b.id))
-            .then_with(|| a.id.to_ascii_lowercase().cmp(&b.id.to_ascii_lowercase()))
-    });
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for r in results {
-        match (r.status, r.error) {
-            (Status::Failed, Some(e)) => errors.push(e),
-            (_, err) => out.push(shape(&TargetResult { error: err, ..r })),
-        }
-    }
-    output::values_or_first_error(out, errors, render)
+    results
 }

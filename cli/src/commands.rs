@@ -66,7 +66,9 @@ pub async fn dispatch(client: &ArmClient, cmd: Cmd, render: &Render) -> Result<V
         | Cmd::Quickstart(_)
         | Cmd::Portal(_)
         | Cmd::Account(_)
-        | Cmd::Completion { .. } => Err(Error::invalid_argument(
+        | Cmd::Completion { .. }
+        | Cmd::Plan(_)
+        | Cmd::Apply(_) => Err(Error::invalid_argument(
             "this command does not talk to ARM through a client",
         )),
     }

@@ -115,3 +115,31 @@ Examples:
     msi --subscription \"My Subscription\" portal --no-browser
   A fixed port.
     msi portal --port 8080";
+
+pub const PLAN: &str = "\
+Examples:
+  Show what would change, as a readable diff.
+    msi plan -f identities.yaml
+  The plan as JSON (per target: status create, update, noChange or error, and the field-level changes).
+    msi plan -f identities.yaml -o json
+  Alert on drift in CI: exit 2 when the targets are not as the file says.
+    msi plan -f identities.yaml --detailed-exitcode
+  A file (see docs/desired-state.md):
+    targets:
+      - kind: vm
+        resourceGroup: myResourceGroup
+        identity:
+          systemAssigned: true
+          userAssigned:
+            exactly: [myUserAssignedIdentity]
+        roles:
+          - role: Reader
+            scope: /subscriptions/SUB/resourceGroups/myResourceGroup
+        msiExtension: absent";
+
+pub const APPLY: &str = "\
+Examples:
+  Make the targets as the file says (a second run changes nothing).
+    msi apply -f identities.yaml
+  Work on 8 targets at a time.
+    msi apply -f identities.yaml --concurrency 8";

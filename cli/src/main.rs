@@ -6,6 +6,8 @@ mod args_compute;
 mod args_portal;
 mod bulk;
 mod commands;
+mod connection;
+mod desired;
 mod emulator_cmd;
 mod examples;
 mod logs;
@@ -20,9 +22,12 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = match args::command()
         .try_get_matches()
-        .and_then(|m| args::Cli::from_arg_matches(&m))
+        .and_then(|m| Ok((args::Cli::from_arg_matches(&m)?, output_given(&m))))
     {
-        Ok(c) => c,
+        Ok((mut c, given)) => {
+            c.global.output_given = given;
+            c
+        }
         Err(e) => e.exit(),
     };
     logs::init(&cli.global);
@@ -35,4 +40,16 @@ fn main() -> ExitCode {
     };
     let code = runtime.block_on(run::run(cli));
     ExitCode::from(code as u8)
+}
+
+/// Whether `-o/--output` was on the command line (at the top or after the subcommand).
+fn output_given(m: &clap::ArgMatches) -> bool {
+    let mut m = Some(m);
+    while let Some(here) = m {
+        if here.value_source("output") == Some(clap::parser::ValueSource::CommandLine) {
+            return true;
+        }
+        m = here.subcommand().map(|(_, sub)| sub);
+    }
+    false
 }

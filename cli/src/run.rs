@@ -3,8 +3,9 @@
 
 use crate::args::{AccountCmd, Cli, Cmd, EmulatorCmd, Global};
 use crate::commands::{confirmation, dispatch, no_wait};
+use crate::connection::{connect, settings};
 use crate::output::{self, Render};
-use msi_identity::{ConnectOptions, Error, Secret, Settings, TokenCache};
+use msi_identity::Error;
 use serde_json::{Value, json};
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -18,6 +19,13 @@ pub async fn run(cli: Cli) -> i32 {
             return output::exit_code(e.kind());
         }
     };
+    if let Cli {
+        global,
+        cmd: Cmd::Plan(args),
+    } = cli
+    {
+        return crate::desired::plan(&global, args, &render).await;
+    }
     let outcome = match execute(cli, &render).await {
         Ok(v) => render.text(&v),
         Err(e) => Err(e),
@@ -89,17 +97,18 @@ pub async fn execute(cli: Cli, render: &Render) -> Result<Value, Error> {
             )
             .await
         }
+        Cmd::Apply(args) => {
+            // The file is read (and a missing one refused) before anything is sent.
+            let text = crate::desired::read(&args.file)?;
+            let client = connect(&cli.global, false).await?;
+            crate::desired::apply(&client, &text, &args, render).await
+        }
         cmd => {
             if let Some(question) = confirmation(&cmd) {
                 confirm(&question)?;
             }
             let no_wait = no_wait(&cmd);
-            let options = ConnectOptions {
-                token_cache: TokenCache::default_location(),
-                no_wait,
-                chain: None,
-            };
-            let client = settings(&cli.global)?.connect(&options).await?;
+            let client = connect(&cli.global, no_wait).await?;
             let v = dispatch(&client, cmd, render).await?;
             // az prints nothing for --no-wait.
             Ok(if no_wait { Value::Null } else { v })
@@ -126,27 +135,6 @@ fn confirm(question: &str) -> Result<(), Error> {
         "y" | "yes" => Ok(()),
         _ => Err(Error::invalid_argument("operation cancelled")),
     }
-}
-
-pub fn settings(g: &Global) -> Result<Settings, Error> {
-    let ca_cert_pem = match &g.ca_cert {
-        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
-            Error::invalid_argument(format!("cannot read --ca-cert {}: {e}", p.display()))
-        })?),
-        None => None,
-    };
-    Settings {
-        endpoint: g.endpoint.clone(),
-        subscription_id: g.subscription.clone(),
-        tenant_id: g.tenant.clone(),
-        client_id: g.client_id.clone(),
-        client_secret: g.client_secret.clone().map(Secret::new),
-        authority: g.authority.clone(),
-        access_token: g.access_token.clone().map(Secret::new),
-        ca_cert_pem,
-        ..Settings::default()
-    }
-    .with_env()
 }
 
 async fn get_access_token(

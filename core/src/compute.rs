@@ -72,7 +72,7 @@ fn etag_of(resource: &Value, headers_etag: Option<String>) -> Option<String> {
 
 impl ArmClient {
     /// Read a VM or scale set, with its etag.
-    async fn read_compute(&self, t: &ComputeTarget) -> Result<(Value, Option<String>)> {
+    pub(crate) async fn read_compute(&self, t: &ComputeTarget) -> Result<(Value, Option<String>)> {
         let r = self
             .p
             .send(

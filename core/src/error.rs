@@ -193,6 +193,12 @@ impl Error {
         self
     }
 
+    /// The same error with where it happened put before its message (`identities.yaml: targets[0]: ...`).
+    pub fn in_context(mut self, context: impl std::fmt::Display) -> Error {
+        self.message = format!("{context}: {}", self.message);
+        self
+    }
+
     pub fn with_kind(mut self, kind: ErrorKind) -> Error {
         self.kind = kind;
         self

@@ -350,7 +350,7 @@ impl ArmClient {
 }
 
 /// Whether an extension read back is `ext` as it would be written, and provisioned.
-fn extension_is(current: &Value, ext: &MsiExtension) -> bool {
+pub(crate) fn extension_is(current: &Value, ext: &MsiExtension) -> bool {
     let p = |k: &str| current.pointer(&format!("/properties/{k}"));
     let s = |k: &str| p(k).and_then(Value::as_str).unwrap_or("");
     s("type").eq_ignore_ascii_case(ext.os.extension_type())

@@ -221,6 +221,23 @@ pub enum IdentityChange {
         identity_type: IdentityType,
         user: Option<Vec<String>>,
     },
+    /// Desired state from a file (`msi apply -f`): the system-assigned identity on, off, or (`None`) left as it
+    /// is, and the user-assigned identities as [`UserWant`] says. Nothing asked is nothing to do, not an error.
+    Desired {
+        system: Option<bool>,
+        user: UserWant,
+    },
+}
+
+/// The user-assigned identities a desired state asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserWant {
+    /// Left as they are.
+    Keep,
+    /// Exactly these (the missing ones added, the others removed).
+    Exactly(Vec<String>),
+    /// At least these (the missing ones added, none removed).
+    AtLeast(Vec<String>),
 }
 
 /// What to send for a change.
@@ -248,6 +265,37 @@ fn dedup_ci(ids: &[String]) -> Vec<String> {
 /// the service merges them with the existing ones; removing some sends `{"<id>": null}`; removing the last one
 /// switches `type` (to `SystemAssigned` or `None`) without a map.
 pub fn plan(current: &Identity, change: &IdentityChange) -> Result<Plan> {
+    let cur_sys = current.has_system();
+    let cur_user = current.user_assigned.len();
+    let (want_sys, add, remove) = intent(current, change)?;
+    let remaining_user = cur_user - remove.len() + add.len();
+    if want_sys == cur_sys && add.is_empty() && remove.is_empty() {
+        // Also covers a resource reported with a type that disagrees with its map: nothing we were asked to do.
+        return Ok(Plan::NoChange);
+    }
+    let new_type = IdentityType::from_parts(want_sys, remaining_user > 0);
+    let mut identity = Map::new();
+    identity.insert("type".into(), new_type.as_str().into());
+    if remaining_user > 0 && (!add.is_empty() || !remove.is_empty()) {
+        let mut ua = Map::new();
+        for id in &add {
+            ua.insert(id.clone(), json!({}));
+        }
+        for id in &remove {
+            ua.insert(id.clone(), Value::Null);
+        }
+        identity.insert("userAssignedIdentities".into(), Value::Object(ua));
+    }
+    Ok(Plan::Patch(json!({ "identity": identity })))
+}
+
+/// What a change means for `current`: whether the system-assigned identity is wanted, and the user-assigned
+/// identities to add and to remove (IDs as the change or the resource spell them). The plan's first half; a
+/// field-level diff (`msi plan`) is read from it too.
+pub(crate) fn intent(
+    current: &Identity,
+    change: &IdentityChange,
+) -> Result<(bool, Vec<String>, Vec<String>)> {
     let cur_sys = current.has_system();
     let cur_user: Vec<String> = current.user_assigned.iter().map(|u| u.id.clone()).collect();
     let (want_sys, add, remove): (bool, Vec<String>, Vec<String>) = match change {
@@ -337,27 +385,30 @@ pub fn plan(current: &Identity, change: &IdentityChange) -> Result<Plan> {
                 .collect();
             (identity_type.has_system(), add, remove)
         }
+        IdentityChange::Desired { system, user } => {
+            let (add, remove) = match user {
+                UserWant::Keep => (Vec::new(), Vec::new()),
+                UserWant::Exactly(ids) | UserWant::AtLeast(ids) => {
+                    let want = dedup_ci(ids);
+                    let remove = match user {
+                        UserWant::Exactly(_) => cur_user
+                            .iter()
+                            .filter(|id| !want.iter().any(|w| ids_equal(w, id)))
+                            .cloned()
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    let add = want
+                        .into_iter()
+                        .filter(|id| !current.has_user_identity(id))
+                        .collect();
+                    (add, remove)
+                }
+            };
+            (system.unwrap_or(cur_sys), add, remove)
+        }
     };
-
-    let remaining_user = cur_user.len() - remove.len() + add.len();
-    if want_sys == cur_sys && add.is_empty() && remove.is_empty() {
-        // Also covers a resource reported with a type that disagrees with its map: nothing we were asked to do.
-        return Ok(Plan::NoChange);
-    }
-    let new_type = IdentityType::from_parts(want_sys, remaining_user > 0);
-    let mut identity = Map::new();
-    identity.insert("type".into(), new_type.as_str().into());
-    if remaining_user > 0 && (!add.is_empty() || !remove.is_empty()) {
-        let mut ua = Map::new();
-        for id in &add {
-            ua.insert(id.clone(), json!({}));
-        }
-        for id in &remove {
-            ua.insert(id.clone(), Value::Null);
-        }
-        identity.insert("userAssignedIdentities".into(), Value::Object(ua));
-    }
-    Ok(Plan::Patch(json!({ "identity": identity })))
+    Ok((want_sys, add, remove))
 }
 
 /// The plan for a retry after another write got in first (412): that write may have been this change itself,

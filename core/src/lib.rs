@@ -12,6 +12,7 @@ pub mod connect;
 pub mod create;
 pub mod credential;
 pub mod default_credential;
+pub mod desired;
 mod entra;
 pub mod error;
 pub mod extension;
@@ -49,12 +50,13 @@ pub use credential::{
     AccessToken, ClientSecretCredential, Secret, SharedCredential, StaticTokenCredential,
     TokenCredential, TokenRequestOptions,
 };
+pub use desired::{Plan as DesiredPlan, PlanStatus};
 pub use error::{Error, ErrorKind, Result};
 pub use extension::{MsiExtension, MsiExtensionOs, MsiExtensionSpec};
 pub use http::{HttpClient, RetryOptions};
 pub use identity::{
-    Identity, IdentityChange, IdentityType, Plan, UserAssignedIdentity, creation_identity, plan,
-    replan,
+    Identity, IdentityChange, IdentityType, Plan, UserAssignedIdentity, UserWant,
+    creation_identity, plan, replan,
 };
 pub use ids::{ComputeKind, ComputeTarget, ResourceId, SYSTEM_IDENTITY_REF};
 pub use managed_identity::{IdentitySelector, ManagedIdentityCredential, ManagedIdentitySource};

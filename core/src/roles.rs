@@ -215,6 +215,41 @@ impl ArmClient {
         }
     }
 
+    /// Whether `principal_id` holds `role_id` (a full role definition ID) exactly at `scope`: the assignment of
+    /// the name [`ArmClient::ensure_role_assignment`] gives it, or any other one (made by az or the portal) found
+    /// in the principal's assignments there. Reads only.
+    pub async fn role_assignment_held(
+        &self,
+        scope: &str,
+        role_id: &str,
+        principal_id: &str,
+    ) -> Result<bool> {
+        let scope = validate_scope(scope)?;
+        let path = assignment_path(&scope, role_id, principal_id);
+        match self
+            .p
+            .send(
+                Method::GET,
+                &path,
+                &[("api-version", AUTHORIZATION_API_VERSION)],
+                None,
+                &[],
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(self
+                .list_role_assignments(Some(&scope), Some(principal_id))
+                .await?
+                .iter()
+                .any(|a| {
+                    a.role_definition_id.eq_ignore_ascii_case(role_id)
+                        && a.scope.eq_ignore_ascii_case(&scope)
+                })),
+            Err(e) => Err(e),
+        }
+    }
+
     /// [`ArmClient::create_role_assignment`] at `scope`, or with no scope at the client's subscription (the default
     /// of `New-AzRoleAssignment` without `-Scope`, as for list and delete): faces pass the caller's scope through.
     pub async fn create_role_assignment_at(

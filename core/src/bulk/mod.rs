@@ -96,11 +96,30 @@ impl ArmClient {
         action.validate(kind)?;
         let prepared = Arc::new(action.prepare(self, selection).await?);
         let selected = self.select(kind, selection).await?;
-        let total = selected.len();
+        Ok(self.spawn_run(selected, options, move |client, s| {
+            let prepared = prepared.clone();
+            async move { prepared.apply(&client, s).await }
+        }))
+    }
+
+    /// Runs `work` on every item, [`BulkOptions::concurrency`] at a time, on the current tokio runtime: the engine
+    /// of every bulk change (and of `msi apply -f`), whose items say what each target gets.
+    pub(crate) fn spawn_run<W, F, Fut>(
+        &self,
+        items: Vec<W>,
+        options: BulkOptions,
+        work: F,
+    ) -> BulkRun
+    where
+        W: Send + 'static,
+        F: Fn(ArmClient, W) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = TargetResult> + Send + 'static,
+    {
+        let total = items.len();
         let (tx, rx) = mpsc::channel(256);
         let client = self.clone();
-        let task = tokio::spawn(run(client, prepared, selected, options, tx));
-        Ok(BulkRun { total, rx, task })
+        let task = tokio::spawn(run(client, items, work, options, tx));
+        BulkRun { total, rx, task }
     }
 
     /// [`ArmClient::start_bulk`] run to the end, every event given to `on_event` as it happens.
@@ -129,23 +148,25 @@ impl ArmClient {
     }
 }
 
-async fn run(
+async fn run<W, F, Fut>(
     client: ArmClient,
-    action: Arc<action::Prepared>,
-    selected: Vec<Selected>,
+    items: Vec<W>,
+    work: F,
     options: BulkOptions,
     tx: mpsc::Sender<Event>,
-) {
-    let mut tally = Tally::new(selected.len());
+) where
+    F: Fn(ArmClient, W) -> Fut,
+    Fut: std::future::Future<Output = TargetResult>,
+{
+    let mut tally = Tally::new(items.len());
     let in_flight = Arc::new(AtomicUsize::new(0));
-    let mut results = futures::stream::iter(selected)
+    let mut results = futures::stream::iter(items)
         .map(|s| {
-            let client = client.clone();
-            let action = action.clone();
+            let job = work(client.clone(), s);
             let in_flight = in_flight.clone();
             async move {
                 in_flight.fetch_add(1, Ordering::Relaxed);
-                let r = action.apply(&client, s).await;
+                let r = job.await;
                 in_flight.fetch_sub(1, Ordering::Relaxed);
                 r
             }
