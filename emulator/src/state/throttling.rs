@@ -10,73 +10,8 @@ use std::time::{Duration, Instant};
 use crate::throttle::buckets::{TokenBucket, retry_after_secs};
 use crate::throttle::classify::ComputeRequest;
 use crate::throttle::compute::ComputePolicy;
+pub use crate::throttle::decision::{Decision, Op, PolicyCount, Refusal};
 use crate::throttle::{BucketLimit, ThrottleLimits};
-
-/// ARM's operation types, each with its own buckets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Op {
-    Read,
-    Write,
-    Delete,
-}
-
-impl Op {
-    /// GET and HEAD read, DELETE deletes, everything else writes.
-    pub fn of_method(method: &str) -> Op {
-        match method {
-            "GET" | "HEAD" => Op::Read,
-            "DELETE" => Op::Delete,
-            _ => Op::Write,
-        }
-    }
-
-    /// The suffix of `x-ms-ratelimit-remaining-subscription-{reads|writes|deletes}`.
-    pub fn plural(self) -> &'static str {
-        match self {
-            Op::Read => "reads",
-            Op::Write => "writes",
-            Op::Delete => "deletes",
-        }
-    }
-}
-
-/// A Compute bucket the request counted against, and what is left in it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyCount {
-    pub policy: &'static str,
-    pub remaining: u64,
-}
-
-/// Why a request was refused.
-#[derive(Clone, Debug)]
-pub enum Refusal {
-    /// An ARM bucket (the principal's or the subscription's global one) is empty.
-    Arm { retry_after: u64 },
-    /// A Compute bucket of the request's policy is empty.
-    Compute {
-        policy: &'static str,
-        retry_after: u64,
-        /// The bucket's capacity.
-        allowed: u32,
-        /// How long the bucket's capacity takes to refill (the span it measures), and how long
-        /// until its next token.
-        span: Duration,
-        ends_in: Duration,
-    },
-}
-
-/// What the throttle decided for one request.
-#[derive(Clone, Debug)]
-pub struct Decision {
-    pub op: Op,
-    /// Requests left in the principal's bucket.
-    pub remaining: u64,
-    /// Requests left in the subscription's global bucket.
-    pub global_remaining: u64,
-    /// Compute's buckets counted (subscription level first), empty for other requests.
-    pub compute: Vec<PolicyCount>,
-    pub refusal: Option<Refusal>,
-}
 
 /// Above this many buckets, full ones are forgotten (forgetting a full bucket changes nothing, so
 /// memory stays bounded by the buckets used within the time one takes to refill).

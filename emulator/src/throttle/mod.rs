@@ -12,6 +12,7 @@
 pub mod buckets;
 pub mod classify;
 pub mod compute;
+pub mod decision;
 
 use std::fmt;
 use std::str::FromStr;
