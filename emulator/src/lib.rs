@@ -52,7 +52,7 @@ use crate::state::ports::ServerHandle;
 
 pub use config::{Config, Durability};
 pub use error::{Error, ErrorKind};
-pub use throttle::{BucketLimit, Throttle, ThrottleLimits, ThrottleParseError, WindowLimit};
+pub use throttle::{BucketLimit, Throttle, ThrottleLimits, ThrottleParseError};
 
 /// The default data directory: `msi-emulator` under the user's data directory
 /// (`$XDG_DATA_HOME`, `~/.local/share`, `~/Library/Application Support` or `%LOCALAPPDATA%`).

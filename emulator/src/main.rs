@@ -25,12 +25,13 @@ usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [-
                       acknowledged write is on disk)
   --open-test-hooks   serve the /_emulator/ test hooks without a token (by default they need the
                       admin service principal's bearer token)
-  --throttle T        ARM request throttling: arm (default: Azure's token buckets, reads 250 / 25
-                      per s, writes and deletes 200 / 10 per s per subscription and principal, 15x
-                      per subscription, 12 updates per VM or scale set per minute), off, or numbers
-                      e.g. reads=250/25,writes=200/10,deletes=200/10,global=15,vm-updates=12/60
-                      (capacity/refill per second; factor; count/window seconds; parts left out
-                      keep Azure's numbers)
+  --throttle T        request throttling: arm (default: Azure's token buckets, ARM's reads 250 /
+                      25 per s, writes and deletes 200 / 10 per s per subscription and principal,
+                      15x per subscription; Compute's per policy, per resource and per
+                      subscription, e.g. 12 updates of one VM refilled at 4 a minute), off, or
+                      numbers e.g. reads=250/25,writes=200/10,deletes=200/10,global=15,compute=1
+                      (capacity/refill per second; factor; a factor scaling every Compute bucket;
+                      parts left out keep Azure's numbers)
 ";
 
 /// Default port of the token endpoints (next to the MSI extension's 50342).

@@ -1,6 +1,6 @@
-//! ARM's throttling model over real HTTPS: token buckets per subscription + principal + operation
-//! type drain and refill, 429 with `Retry-After` and Azure's bodies, Compute's per-VM update
-//! limit, the remaining counts in the headers, and `Throttle::Off`.
+//! The throttling model over real HTTPS: ARM's token buckets per subscription + principal + operation
+//! type drain and refill, 429 with `Retry-After` and Azure's bodies, Compute's per-resource and
+//! per-subscription buckets by policy, the remaining counts in the headers, and `Throttle::Off`.
 
 mod common;
 
@@ -170,60 +170,216 @@ async fn principals_have_separate_buckets() {
     );
 }
 
+/// The `x-ms-ratelimit-remaining-resource` policies, `name;left` split.
+fn policies(r: &Reply) -> Vec<(String, u64)> {
+    let v = r
+        .header("x-ms-ratelimit-remaining-resource")
+        .unwrap_or_else(|| panic!("no resource policies: {:?}", r.headers));
+    v.split(',')
+        .map(|p| {
+            let (name, left) = p.rsplit_once(';').unwrap();
+            let name = name.strip_prefix("Microsoft.Compute/").unwrap();
+            (name.to_string(), left.parse().unwrap())
+        })
+        .collect()
+}
+
+fn names(r: &Reply) -> Vec<String> {
+    policies(r).into_iter().map(|(n, _)| n).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_per_vm_update_limit_answers_computes_body() {
-    let h = start_with(tight("vm-updates=2/60")).await;
+async fn the_13th_update_of_one_vm_in_a_burst_is_refused_with_computes_body() {
+    let h = start_with(Config {
+        enforce_rbac: false,
+        ..Config::default()
+    })
+    .await;
     h.create_rg("g").await;
     let vm = h.vm_path("g", "vm1");
-    // The PUT that creates the VM is its first update.
     let created = h
         .arm(Method::PUT, &vm, API, Some(&json!({"location": "westus"})))
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
+    // Creating is Put VM, not an update.
     assert_eq!(
-        created.header("x-ms-ratelimit-remaining-resource"),
-        Some("Microsoft.Compute/VMUpdate1Min;1")
+        policies(&created),
+        vec![("PutVM3Min".into(), 1499), ("PutVMResource3Min".into(), 11)]
     );
-    let patch = json!({"tags": {"n": "2"}});
-    let second = h.arm(Method::PATCH, &vm, API, Some(&patch)).await;
-    assert_eq!(second.status, 200);
-    assert_eq!(
-        second.header("x-ms-ratelimit-remaining-resource"),
-        Some("Microsoft.Compute/VMUpdate1Min;0")
-    );
-    let third = h
-        .arm(Method::PATCH, &vm, API, Some(&json!({"tags": {"n": "3"}})))
+    h.create_vm("g", "vm2", None).await;
+    for left in (0..12).rev() {
+        let r = h
+            .arm(
+                Method::PATCH,
+                &vm,
+                API,
+                Some(&json!({"tags": {"left": left.to_string()}})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let p = policies(&r);
+        assert_eq!(p[0].0, "UpdateVM3Min");
+        assert!(p[0].1 >= 1500 - 12, "{p:?}");
+        assert_eq!(p[1], ("UpdateVMResource3Min".into(), left));
+    }
+    let refused = h
+        .arm(Method::PATCH, &vm, API, Some(&json!({"tags": {"n": "13"}})))
         .await;
-    assert_eq!(third.status, 429);
-    let retry: u64 = third.header("retry-after").unwrap().parse().unwrap();
-    assert!((59..=60).contains(&retry), "{retry}");
-    assert_eq!(third.code(), "OperationNotAllowed");
-    let detail = &third.body["error"]["details"][0];
+    assert_eq!(refused.status, 429);
+    // 4 tokens a minute: the next in 15 s.
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((14..=15).contains(&retry), "{retry}");
+    assert_eq!(refused.code(), "OperationNotAllowed");
+    let detail = &refused.body["error"]["details"][0];
     assert_eq!(detail["code"], "TooManyRequests");
-    assert_eq!(detail["target"], "VMUpdate1Min");
+    assert_eq!(detail["target"], "UpdateVMResource3Min");
     let counts: serde_json::Value =
         serde_json::from_str(detail["message"].as_str().unwrap()).unwrap();
-    assert_eq!(counts["allowedRequestCount"], 2);
-    assert_eq!(counts["measuredRequestCount"], 3);
-    assert_eq!(counts["operationGroup"], "VMUpdate1Min");
-    // Nothing changed, and reads of the VM still pass and show the policy.
+    assert_eq!(counts["operationGroup"], "UpdateVMResource3Min");
+    assert_eq!(counts["allowedRequestCount"], 12);
+    assert_eq!(counts["measuredRequestCount"], 13);
+    assert_eq!(policies(&refused)[1], ("UpdateVMResource3Min".into(), 0));
+    // A PUT of the existing VM is an update too.
+    let put = h
+        .arm(Method::PUT, &vm, API, Some(&json!({"location": "westus"})))
+        .await;
+    assert_eq!(put.status, 429);
+    assert_eq!(
+        put.body["error"]["details"][0]["target"],
+        "UpdateVMResource3Min"
+    );
+    // Nothing changed, and a read of the VM passes.
     let now = h.arm(Method::GET, &vm, API, None).await;
     assert_eq!(now.status, 200);
-    assert_eq!(now.body["tags"], json!({"n": "2"}));
-    assert_eq!(
-        now.header("x-ms-ratelimit-remaining-resource"),
-        Some("Microsoft.Compute/VMUpdate1Min;0")
-    );
-    // Another VM has its own limit.
+    assert_eq!(now.body["tags"], json!({"left": "0"}));
+    // Another VM has its own bucket.
     let other = h
         .arm(
-            Method::PUT,
+            Method::PATCH,
             &h.vm_path("g", "vm2"),
             API,
-            Some(&json!({"location": "westus"})),
+            Some(&json!({"tags": {"n": "1"}})),
         )
         .await;
-    assert_eq!(other.status, 201);
+    assert_eq!(other.status, 200, "{:?}", other.body);
+    assert_eq!(policies(&other)[1], ("UpdateVMResource3Min".into(), 11));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subscription_bucket_refuses_after_its_capacity_across_vms() {
+    // Put VM at 0.004: 6 per subscription refilled at 2 a minute, 1 per VM.
+    let h = start_with(tight("compute=0.004")).await;
+    h.create_rg("g").await;
+    let body = json!({"location": "westus"});
+    for i in 0..6 {
+        let r = h
+            .arm(
+                Method::PUT,
+                &h.vm_path("g", &format!("vm{i}")),
+                API,
+                Some(&body),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        assert_eq!(
+            policies(&r),
+            vec![("PutVM3Min".into(), 5 - i), ("PutVMResource3Min".into(), 0)]
+        );
+    }
+    let vm6 = h.vm_path("g", "vm6");
+    let refused = h.arm(Method::PUT, &vm6, API, Some(&body)).await;
+    assert_eq!(refused.status, 429, "{:?}", refused.body);
+    assert_eq!(refused.body["error"]["details"][0]["target"], "PutVM3Min");
+    let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((29..=30).contains(&retry), "{retry}");
+    // Not created; updates are another policy and still pass.
+    assert_eq!(h.arm(Method::GET, &vm6, API, None).await.status, 404);
+    let patch = h
+        .arm(
+            Method::PATCH,
+            &h.vm_path("g", "vm0"),
+            API,
+            Some(&json!({"tags": {"a": "1"}})),
+        )
+        .await;
+    assert_eq!(patch.status, 200, "{:?}", patch.body);
+    assert_eq!(names(&patch), ["UpdateVM3Min", "UpdateVMResource3Min"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gets_lists_scale_sets_and_operation_polls_count_against_their_policies() {
+    let h = start_with(Config {
+        enforce_rbac: false,
+        ..Config::default()
+    })
+    .await;
+    h.create_rg("g").await;
+    let vm = h.vm_path("g", "vm1");
+    let put = h
+        .arm(Method::PUT, &vm, API, Some(&json!({"location": "westus"})))
+        .await;
+    let get = h.arm(Method::GET, &vm, API, None).await;
+    assert_eq!(
+        policies(&get),
+        vec![
+            ("LowCostGet3Min".into(), 23999),
+            ("LowCostGetResource3Min".into(), 35)
+        ]
+    );
+    let view = h
+        .arm(Method::GET, &format!("{vm}/instanceView"), API, None)
+        .await;
+    assert_eq!(view.status, 200, "{:?}", view.body);
+    assert_eq!(policies(&view)[1], ("LowCostGetResource3Min".into(), 34));
+    // Lists: High Cost Get, subscription level only.
+    let list = format!(
+        "{}/providers/Microsoft.Compute/virtualMachines",
+        h.rg_path("g")
+    );
+    let listed = h.arm(Method::GET, &list, API, None).await;
+    assert_eq!(listed.status, 200, "{:?}", listed.body);
+    assert_eq!(policies(&listed), vec![("HighCostGet3Min".into(), 899)]);
+    // The operation of the create: Get Operation, the operation being the resource.
+    let poll = put.header("azure-asyncoperation").expect("an operation");
+    let polled = h.send(Method::GET, poll, &[], None).await;
+    assert_eq!(polled.status, 200, "{:?}", polled.body);
+    assert_eq!(
+        policies(&polled),
+        vec![
+            ("GetOperation3Min".into(), 14999),
+            ("GetOperationResource3Min".into(), 44)
+        ]
+    );
+    // Scale sets have their own names.
+    let ss = h.vmss_path("g", "ss1");
+    let created = h
+        .arm(Method::PUT, &ss, API, Some(&json!({"location": "westus"})))
+        .await;
+    assert!(created.status.is_success(), "{:?}", created.body);
+    assert_eq!(
+        policies(&created),
+        vec![
+            ("CreateVMScaleSet3Min".into(), 374),
+            ("CreateVMScaleSetResource3Min".into(), 11)
+        ]
+    );
+    let got = h.arm(Method::GET, &ss, API, None).await;
+    assert_eq!(
+        names(&got),
+        ["GetVMScaleSet3Min", "GetVMScaleSetResource3Min"]
+    );
+    let patched = h
+        .arm(Method::PATCH, &ss, API, Some(&json!({"tags": {"a": "1"}})))
+        .await;
+    assert_eq!(
+        names(&patched),
+        ["VMScaleSetActions3Min", "VMScaleSetActionsResource3Min"]
+    );
+    // Not Compute: a resource group answers no resource policies.
+    let rg = h
+        .arm(Method::GET, &h.rg_path("g"), "2022-09-01", None)
+        .await;
+    assert!(rg.header("x-ms-ratelimit-remaining-resource").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +392,7 @@ async fn off_never_answers_429_and_sends_no_counts() {
     h.create_rg("g").await;
     h.create_vm("g", "vm1", None).await;
     let vm = h.vm_path("g", "vm1");
-    // Past Azure's per-VM limit (12 a minute) and its read burst (250).
+    // Past Compute's per-VM update burst (12), its per-VM read burst (36) and ARM's (250).
     for i in 0..20 {
         let r = h
             .arm(

@@ -1,51 +1,32 @@
-//! ARM's throttle on the way in (after authentication, before routing: a throttled request changes
+//! The throttle on the way in (after authentication, before routing: a throttled request changes
 //! nothing) and its headers on the way out: `x-ms-ratelimit-remaining-subscription-{reads|writes|
 //! deletes}` (the caller's bucket), `...-subscription-global-{..}` (the subscription's) and, on
-//! virtual machines and scale sets, `x-ms-ratelimit-remaining-resource`. The model: crate::throttle.
+//! Compute's requests, `x-ms-ratelimit-remaining-resource` with each Compute bucket counted. The
+//! model: crate::throttle.
 
 use axum::http::HeaderMap;
 
 use crate::catalog::errors::ArmError;
 use crate::http;
 use crate::state::shared::Shared;
-use crate::state::throttling::{ComputeTarget, Decision, Op, Refusal};
-
-/// Compute's per-resource update policies. Azure publishes the limit (12 update requests per VM
-/// per minute, docs.azure.cn compute-throttling-limits) but not the policy's name in
-/// `x-ms-ratelimit-remaining-resource` (recordings show only the subscription-wide
-/// `PutVM3Min`/`PutVM30Min`, `LowCostGet3Min`, `GetOperation3Min`): these names are plainly ours.
-const VM_POLICY: &str = "VMUpdate1Min";
-const VMSS_POLICY: &str = "VMScaleSetUpdate1Min";
+use crate::state::throttling::{Decision, Op, Refusal};
+use crate::throttle::classify;
 
 /// The subscription (lower-case) a path is in; the emulator's own for paths above subscriptions.
-fn subscription_of(segs: &[&str], default: &str) -> String {
+fn subscription_of(segs: &[String], default: &str) -> String {
     match segs {
         [s, sub, ..] if s.eq_ignore_ascii_case("subscriptions") => sub.to_ascii_lowercase(),
         _ => default.to_ascii_lowercase(),
     }
 }
 
-/// A VM or scale set the path names itself (not a sub-resource): its id, lower-case, and policy.
-fn compute_resource(segs: &[&str]) -> Option<(String, &'static str)> {
-    let [s, _, rgs, _, p, ns, ty, _] = segs else {
-        return None;
-    };
-    let is = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    if !(is(s, "subscriptions")
-        && is(rgs, "resourceGroups")
-        && is(p, "providers")
-        && is(ns, "Microsoft.Compute"))
-    {
-        return None;
-    }
-    let policy = if is(ty, "virtualMachines") {
-        VM_POLICY
-    } else if is(ty, "virtualMachineScaleSets") {
-        VMSS_POLICY
-    } else {
-        return None;
-    };
-    Some((format!("/{}", segs.join("/")).to_ascii_lowercase(), policy))
+/// Whether the VM or scale set stored under `key` (its lower-case id) exists; a store error counts
+/// as "does not" (the handler will answer it).
+fn exists(shared: &Shared, key: &str) -> bool {
+    shared
+        .store
+        .read(|tx| tx.get(key))
+        .is_ok_and(|row| row.is_some())
 }
 
 /// Counts the request of `caller` against the buckets; `Err` (429) when one is empty.
@@ -55,45 +36,49 @@ pub(super) fn admit(
     raw_path: &str,
     caller: &str,
 ) -> (Option<Decision>, Result<(), ArmError>) {
-    let segs: Vec<&str> = raw_path
-        .trim_matches('/')
+    if shared.config.throttle.limits().is_none() {
+        return (None, Ok(()));
+    }
+    let segs: Vec<String> = raw_path
         .split('/')
         .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
         .collect();
+    let seg_refs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let op = Op::of_method(method);
     let sub = subscription_of(&segs, &shared.seed.subscription_id);
-    let compute = compute_resource(&segs);
-    let target = compute.as_ref().map(|(key, policy)| ComputeTarget {
-        key,
-        policy,
-        counts: matches!(method, "PUT" | "PATCH"),
-    });
-    let Some(decision) = shared.throttle.check(&sub, caller, op, target) else {
+    let compute = classify::classify(method, &seg_refs, |key| exists(shared, key));
+    let Some(decision) = shared.throttle.check(&sub, caller, op, compute.as_ref()) else {
         return (None, Ok(()));
     };
     let refused = match &decision.refusal {
         None => Ok(()),
         Some(Refusal::Arm { retry_after }) => Err(ArmError::too_many_requests(*retry_after)),
-        Some(Refusal::Resource {
+        Some(Refusal::Compute {
             policy,
             retry_after,
             allowed,
-            measured,
-            started_ago,
+            span,
             ends_in,
         }) => {
             let now = chrono::Utc::now();
             let at = |t: chrono::DateTime<chrono::Utc>| {
                 t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
             };
-            let ago = chrono::Duration::from_std(*started_ago).unwrap_or_default();
-            let ahead = chrono::Duration::from_std(*ends_in).unwrap_or_default();
+            let ago = chrono::Duration::from_std(*span).unwrap_or(chrono::Duration::MAX);
+            let ahead = chrono::Duration::from_std(*ends_in).unwrap_or(chrono::Duration::MAX);
+            let start = now.checked_sub_signed(ago).unwrap_or(now);
+            let end = now.checked_add_signed(ahead).unwrap_or(now);
             Err(ArmError::compute_throttled(
                 policy,
                 *retry_after,
-                (at(now - ago), at(now + ahead)),
+                (at(start), at(end)),
                 *allowed,
-                *measured,
+                allowed.saturating_add(1),
             ))
         }
     };
@@ -113,49 +98,61 @@ pub(super) fn add_headers(h: &mut HeaderMap, d: &Decision) {
         &format!("x-ms-ratelimit-remaining-subscription-global-{op}"),
         &d.global_remaining.to_string(),
     );
-    if let Some(r) = &d.resource {
-        http::set(
-            h,
-            "x-ms-ratelimit-remaining-resource",
-            &format!("Microsoft.Compute/{};{}", r.policy, r.remaining),
-        );
+    if !d.compute.is_empty() {
+        let list: Vec<String> = d
+            .compute
+            .iter()
+            .map(|c| format!("Microsoft.Compute/{};{}", c.policy, c.remaining))
+            .collect();
+        http::set(h, "x-ms-ratelimit-remaining-resource", &list.join(","));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::throttling::PolicyCount;
 
     #[test]
-    fn only_vms_and_scale_sets_themselves_have_a_resource_policy() {
-        let segs = |p: &str| -> Vec<String> { p.split('/').map(str::to_string).collect() };
-        let of = |p: &str| {
-            let s = segs(p);
-            let s: Vec<&str> = s.iter().map(String::as_str).collect();
-            compute_resource(&s)
+    fn the_subscription_is_the_paths_or_the_emulators() {
+        let s = |v: &[&str]| -> Vec<String> { v.iter().map(|s| s.to_string()).collect() };
+        assert_eq!(subscription_of(&s(&["subscriptions", "ABC"]), "d"), "abc");
+        assert_eq!(subscription_of(&s(&["providers"]), "D"), "d");
+    }
+
+    #[test]
+    fn compute_buckets_are_listed_in_one_header() {
+        let mut h = HeaderMap::new();
+        let d = Decision {
+            op: Op::Read,
+            remaining: 3,
+            global_remaining: 4,
+            compute: vec![
+                PolicyCount {
+                    policy: "LowCostGet3Min",
+                    remaining: 23999,
+                },
+                PolicyCount {
+                    policy: "LowCostGetResource3Min",
+                    remaining: 35,
+                },
+            ],
+            refusal: None,
         };
-        let (key, policy) =
-            of("subscriptions/S/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/VM1")
-                .unwrap();
+        add_headers(&mut h, &d);
         assert_eq!(
-            key,
-            "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1"
+            h["x-ms-ratelimit-remaining-resource"],
+            "Microsoft.Compute/LowCostGet3Min;23999,Microsoft.Compute/LowCostGetResource3Min;35"
         );
-        assert_eq!(policy, VM_POLICY);
-        assert_eq!(
-            of("subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/ss")
-                .unwrap()
-                .1,
-            VMSS_POLICY
+        assert_eq!(h["x-ms-ratelimit-remaining-subscription-reads"], "3");
+        let mut h = HeaderMap::new();
+        add_headers(
+            &mut h,
+            &Decision {
+                compute: vec![],
+                ..d
+            },
         );
-        assert!(
-            of("subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d").is_none()
-        );
-        assert!(
-            of("subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/v/extensions")
-                .is_none()
-        );
-        assert_eq!(subscription_of(&["subscriptions", "ABC"], "d"), "abc");
-        assert_eq!(subscription_of(&["providers"], "D"), "d");
+        assert!(h.get("x-ms-ratelimit-remaining-resource").is_none());
     }
 }

@@ -1,14 +1,15 @@
-//! The two counters of the throttling model, pure (the caller passes the time): ARM's token bucket
-//! and Compute's "at most N per window" policy.
+//! The token bucket of the throttling model (ARM's and Compute's alike), pure: the caller passes the
+//! time.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::{BucketLimit, WindowLimit};
+use super::BucketLimit;
 
 /// Whole seconds until `wait` has passed, rounded up, at least 1 (`Retry-After`).
 pub fn retry_after_secs(wait: Duration) -> u64 {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let secs = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0));
     secs.max(1)
 }
 
@@ -52,70 +53,21 @@ impl TokenBucket {
         self.tokens.floor() as u64
     }
 
-    /// How long until the next token.
+    /// How long until the next token (`Duration::MAX` when the refill is too slow to say).
     pub fn wait(&self) -> Duration {
         let missing = (1.0 - self.tokens).max(0.0);
-        Duration::from_secs_f64(missing / self.limit.refill_per_sec)
+        Duration::try_from_secs_f64(missing / self.limit.refill_per_sec).unwrap_or(Duration::MAX)
+    }
+
+    /// The bucket's numbers.
+    pub fn limit(&self) -> BucketLimit {
+        self.limit
     }
 
     /// Whether the bucket is full again (so that forgetting it changes nothing).
     pub fn is_full(&mut self, now: Instant) -> bool {
         self.refill(now);
         self.tokens >= f64::from(self.limit.capacity)
-    }
-}
-
-/// At most `count` requests in any `window`: the times of the requests still inside the window.
-#[derive(Clone, Debug, Default)]
-pub struct SlidingWindow {
-    times: VecDeque<Instant>,
-}
-
-impl SlidingWindow {
-    fn expire(&mut self, limit: &WindowLimit, now: Instant) {
-        while self
-            .times
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= limit.window)
-        {
-            self.times.pop_front();
-        }
-    }
-
-    /// Whether a request may pass now (takes nothing).
-    pub fn has_room(&mut self, limit: &WindowLimit, now: Instant) -> bool {
-        self.expire(limit, now);
-        self.times.len() < limit.count as usize
-    }
-
-    /// Counts a request (after [`SlidingWindow::has_room`] said yes).
-    pub fn take(&mut self, now: Instant) {
-        self.times.push_back(now);
-    }
-
-    /// Requests left in the current window.
-    pub fn remaining(&mut self, limit: &WindowLimit, now: Instant) -> u64 {
-        self.expire(limit, now);
-        (limit.count as usize).saturating_sub(self.times.len()) as u64
-    }
-
-    /// How long until a request may pass again.
-    pub fn wait(&self, limit: &WindowLimit, now: Instant) -> Duration {
-        self.times
-            .front()
-            .map(|t| (*t + limit.window).saturating_duration_since(now))
-            .unwrap_or_default()
-    }
-
-    /// The time of the oldest request counted (the window's start).
-    pub fn oldest(&self) -> Option<Instant> {
-        self.times.front().copied()
-    }
-
-    /// Whether nothing is counted any more.
-    pub fn is_idle(&mut self, limit: &WindowLimit, now: Instant) -> bool {
-        self.expire(limit, now);
-        self.times.is_empty()
     }
 }
 
@@ -147,30 +99,23 @@ mod tests {
     }
 
     #[test]
-    fn window_allows_count_per_window() {
-        let t0 = Instant::now();
-        let limit = WindowLimit {
-            count: 2,
-            window: Duration::from_secs(60),
-        };
-        let mut w = SlidingWindow::default();
-        for left in [1, 0] {
-            assert!(w.has_room(&limit, t0));
-            w.take(t0);
-            assert_eq!(w.remaining(&limit, t0), left);
-        }
-        let later = t0 + Duration::from_millis(59_500);
-        assert!(!w.has_room(&limit, later));
-        assert_eq!(retry_after_secs(w.wait(&limit, later)), 1);
-        assert_eq!(retry_after_secs(w.wait(&limit, t0)), 60);
-        assert!(w.has_room(&limit, t0 + Duration::from_secs(60)));
-        assert!(w.is_idle(&limit, t0 + Duration::from_secs(60)));
-    }
-
-    #[test]
     fn retry_after_rounds_up_to_whole_seconds() {
         assert_eq!(retry_after_secs(Duration::ZERO), 1);
         assert_eq!(retry_after_secs(Duration::from_millis(1001)), 2);
         assert_eq!(retry_after_secs(Duration::from_secs(5)), 5);
+        assert_eq!(retry_after_secs(Duration::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn a_refill_too_slow_to_measure_waits_forever_without_panicking() {
+        let t0 = Instant::now();
+        let limit = BucketLimit {
+            capacity: 1,
+            refill_per_sec: 1e-300,
+        };
+        let mut b = TokenBucket::new(limit, t0);
+        b.take();
+        assert!(!b.has_token(t0 + Duration::from_secs(3600)));
+        assert_eq!(b.wait(), Duration::MAX);
     }
 }

@@ -1,32 +1,27 @@
-//! ARM's request throttling model ([`Throttle`], re-exported at the crate root) and the parsing of
+//! The request throttling model ([`Throttle`], re-exported at the crate root) and the parsing of
 //! `msi-emulator --throttle off|arm|<numbers>`.
 //!
-//! The numbers are Azure's published ones (azure-facts §4.5, from
-//! `articles/azure-resource-manager/management/request-limits-and-throttling.md`, current version):
-//! token buckets per subscription + principal + operation type — reads 250 with a refill of 25 per
-//! second, writes 200 / 10 per second, deletes 200 / 10 per second — and a global bucket per
-//! subscription holding 15 times those; Compute's per-resource policy (docs.azure.cn
-//! `compute-throttling-limits`): at most 12 update requests per VM, and per scale set, per minute.
-//! The buckets themselves live in [`buckets`].
+//! ARM (azure-facts §4.5, from `articles/azure-resource-manager/management/
+//! request-limits-and-throttling.md`, current version): token buckets per subscription + principal +
+//! operation type — reads 250 with a refill of 25 per second, writes 200 / 10 per second, deletes
+//! 200 / 10 per second — and a global bucket per subscription holding 15 times those. Compute:
+//! token buckets per policy category, per resource and per subscription, with the numbers of
+//! Microsoft's "Compute throttling limits" page, all in one table ([`compute`]); which category a
+//! request is: [`classify`]. The buckets themselves live in [`buckets`].
 
 pub mod buckets;
+pub mod classify;
+pub mod compute;
+pub mod decision;
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
 
 /// A token bucket's size: it holds at most `capacity` requests and regains `refill_per_sec` a second.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BucketLimit {
     pub capacity: u32,
     pub refill_per_sec: f64,
-}
-
-/// At most `count` requests in any `window`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct WindowLimit {
-    pub count: u32,
-    pub window: Duration,
 }
 
 /// The numbers of the throttling model; [`ThrottleLimits::default`] is Azure's.
@@ -41,8 +36,9 @@ pub struct ThrottleLimits {
     /// The global per-subscription bucket of each operation type is this many times the
     /// per-principal one (capacity and refill).
     pub global_factor: u32,
-    /// Compute's per-resource update policy: PUT and PATCH of one VM or one scale set.
-    pub vm_updates: WindowLimit,
+    /// Scales every capacity and refill of Compute's policies ([`compute::TABLE`]); 1 is Azure's
+    /// numbers, below 1 tightens them (a capacity stays at least 1).
+    pub compute_factor: f64,
 }
 
 impl Default for ThrottleLimits {
@@ -61,10 +57,7 @@ impl Default for ThrottleLimits {
                 refill_per_sec: 10.0,
             },
             global_factor: 15,
-            vm_updates: WindowLimit {
-                count: 12,
-                window: Duration::from_secs(60),
-            },
+            compute_factor: 1.0,
         }
     }
 }
@@ -105,13 +98,16 @@ impl fmt::Display for ThrottleParseError {
 impl std::error::Error for ThrottleParseError {}
 
 const SYNTAX: &str = "expected off, arm, or comma-separated parts such as \
-    reads=250/25,writes=200/10,deletes=200/10,global=15,vm-updates=12/60";
+    reads=250/25,writes=200/10,deletes=200/10,global=15,compute=1";
+
+/// The largest `compute=` factor (keeps every bucket's numbers finite).
+const MAX_COMPUTE_FACTOR: f64 = 1e6;
 
 impl FromStr for Throttle {
     type Err = ThrottleParseError;
 
-    /// `off`, `arm`, or `reads=C/R,writes=C/R,deletes=C/R,global=F,vm-updates=N/S` (capacity /
-    /// refill per second; global factor; count / window in seconds); parts left out keep Azure's
+    /// `off`, `arm`, or `reads=C/R,writes=C/R,deletes=C/R,global=F,compute=F` (capacity / refill per
+    /// second; global factor; the factor scaling Compute's policies); parts left out keep Azure's
     /// numbers.
     fn from_str(s: &str) -> Result<Throttle, ThrottleParseError> {
         let s = s.trim();
@@ -169,12 +165,19 @@ impl FromStr for Throttle {
                         .filter(|f| *f > 0)
                         .ok_or_else(|| bad(part, "expected a whole factor above 0"))?;
                 }
-                "vm-updates" => {
-                    let (count, secs) = pair()?;
-                    limits.vm_updates = WindowLimit {
-                        count,
-                        window: Duration::from_secs_f64(secs),
-                    };
+                "compute" => {
+                    limits.compute_factor = value
+                        .parse()
+                        .ok()
+                        .filter(|f: &f64| f.is_finite() && *f > 0.0 && *f <= MAX_COMPUTE_FACTOR)
+                        .ok_or_else(|| {
+                            bad(
+                                part,
+                                &format!(
+                                    "expected a factor above 0 and at most {MAX_COMPUTE_FACTOR}"
+                                ),
+                            )
+                        })?;
                 }
                 _ => return Err(bad(part, &format!("unknown part '{name}'; {SYNTAX}"))),
             }
@@ -194,7 +197,7 @@ mod tests {
         assert_eq!(Throttle::default(), Throttle::Arm);
         assert_eq!(Throttle::Arm.limits(), Some(ThrottleLimits::default()));
         assert_eq!(Throttle::Off.limits(), None);
-        let Throttle::Custom(l) = "writes=5/1, vm-updates=3/2".parse().unwrap() else {
+        let Throttle::Custom(l) = "writes=5/1, compute=0.25".parse().unwrap() else {
             panic!("custom");
         };
         assert_eq!(
@@ -204,8 +207,7 @@ mod tests {
                 refill_per_sec: 1.0
             }
         );
-        assert_eq!(l.vm_updates.count, 3);
-        assert_eq!(l.vm_updates.window, Duration::from_secs(2));
+        assert_eq!(l.compute_factor, 0.25);
         // Parts left out keep Azure's numbers.
         assert_eq!(l.reads, ThrottleLimits::default().reads);
         assert_eq!(l.global_factor, 15);
@@ -213,6 +215,7 @@ mod tests {
             panic!("custom");
         };
         assert_eq!(l.global_factor, 2);
+        assert_eq!(l.compute_factor, 1.0);
         assert_eq!(l.reads.refill_per_sec, 0.5);
     }
 
@@ -228,7 +231,12 @@ mod tests {
             ("reads=5/inf", "'inf'"),
             ("reads=5/1,bogus=1/1", "unknown part 'bogus'"),
             ("global=0", "'global=0'"),
-            ("vm-updates=12/0", "'0'"),
+            ("compute=0", "'compute=0'"),
+            ("compute=-1", "'compute=-1'"),
+            ("compute=NaN", "'compute=NaN'"),
+            ("compute=1e7", "'compute=1e7'"),
+            ("compute=x", "'compute=x'"),
+            ("vm-updates=12/60", "unknown part 'vm-updates'"),
         ] {
             let e = input.parse::<Throttle>().unwrap_err().to_string();
             assert!(e.contains(named), "{input}: {e}");
