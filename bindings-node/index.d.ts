@@ -503,7 +503,7 @@ export interface EmulatorOptions {
   enforceRbac?: boolean
   /**
    * ARM request throttling: `"arm"` (default: Azure's published budgets), `"off"`, or numbers such as
-   * `"reads=250/25,writes=200/10,global=15,vm-updates=12/60"`.
+   * `"reads=250/25,writes=200/10,global=15,compute=1"`.
    */
   throttle?: string
 }

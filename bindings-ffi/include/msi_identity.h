@@ -894,7 +894,7 @@ void msi_managed_identity_credential_free(struct MsiManagedIdentityCredential *c
  * everything in memory). `port` (HTTPS: ARM and Entra ID) and `imds_port` (plain HTTP: every machine's token
  * endpoints): 0 picks a free port. `enforce_rbac`: access control on (as in Azure) or off. `throttle`: ARM
  * request throttling, "arm" (Azure's published budgets; also when NULL), "off", or numbers such as
- * "reads=250/25,writes=200/10,global=15,vm-updates=12/60".
+ * "reads=250/25,writes=200/10,global=15,compute=1".
  * Nullable: data_dir, throttle.
  */
 MsiResult msi_emulator_start(const char *data_dir,

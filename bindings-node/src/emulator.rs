@@ -28,7 +28,7 @@ pub struct EmulatorOptions {
     /// Authorize every ARM request against the caller's role assignments (403 otherwise); default true.
     pub enforce_rbac: Option<bool>,
     /// ARM request throttling: `"arm"` (default: Azure's published budgets), `"off"`, or numbers such as
-    /// `"reads=250/25,writes=200/10,global=15,vm-updates=12/60"`.
+    /// `"reads=250/25,writes=200/10,global=15,compute=1"`.
     pub throttle: Option<String>,
 }
 

@@ -91,7 +91,7 @@ impl Emulator {
     /// token endpoints of the machines) pick free ports; `lro_delay` (seconds) keeps compute operations in
     /// progress that long; `page_size` pages lists; `enforce_rbac` checks every ARM call against role assignments;
     /// `throttle` is ARM's request throttling: `"arm"` (Azure's published budgets), `"off"`, or numbers such as
-    /// `"reads=250/25,writes=200/10,global=15,vm-updates=12/60"`.
+    /// `"reads=250/25,writes=200/10,global=15,compute=1"`.
     #[new]
     #[pyo3(signature = (*, data_dir=None, port=0, lro_delay=0.0, page_size=100, imds_port=0, enforce_rbac=true, throttle="arm"))]
     #[allow(clippy::too_many_arguments)]

@@ -327,7 +327,7 @@ pub enum EmulatorCmd {
         #[arg(long)]
         no_rbac: bool,
         /// ARM request throttling: arm (Azure's published budgets), off, or numbers such as
-        /// reads=250/25,writes=200/10,deletes=200/10,global=15,vm-updates=12/60
+        /// reads=250/25,writes=200/10,deletes=200/10,global=15,compute=1
         #[arg(long, default_value = "arm", value_parser = parse_throttle)]
         throttle: msi_emulator::Throttle,
     },

@@ -1253,7 +1253,7 @@ function Start-MsiEmulator {
     .DESCRIPTION
     Listens on 127.0.0.1 (port 0 picks a free one). -DataDir keeps its state across restarts; without it everything
     is in memory. -NoRbac turns access control off. -Throttle sets ARM's request throttling: arm (the default,
-    Azure's published budgets), off, or numbers such as writes=200/10,vm-updates=12/60. The output has Endpoint, CaCertPath, TenantId, SubscriptionId,
+    Azure's published budgets), off, or numbers such as writes=200/10,compute=1. The output has Endpoint, CaCertPath, TenantId, SubscriptionId,
     AdminClientId, AdminClientSecret (the seeded Owner), ImdsEndpoint and Env (variables that point msi, this module
     and the Azure SDKs at it). -Connect also signs in to it (Connect-MsiAccount -Emulator).
     .EXAMPLE

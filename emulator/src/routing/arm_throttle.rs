@@ -98,12 +98,15 @@ pub(super) fn add_headers(h: &mut HeaderMap, d: &Decision) {
         &format!("x-ms-ratelimit-remaining-subscription-global-{op}"),
         &d.global_remaining.to_string(),
     );
-    if !d.compute.is_empty() {
-        let list: Vec<String> = d
-            .compute
-            .iter()
-            .map(|c| format!("Microsoft.Compute/{};{}", c.policy, c.remaining))
-            .collect();
+    // The subscription's policies only: answers recorded from live Azure report those (their counts shared
+    // by every VM of the subscription) and never a per-resource one, whose name Azure does not publish.
+    let list: Vec<String> = d
+        .compute
+        .iter()
+        .filter(|c| !c.per_resource)
+        .map(|c| format!("Microsoft.Compute/{};{}", c.policy, c.remaining))
+        .collect();
+    if !list.is_empty() {
         http::set(h, "x-ms-ratelimit-remaining-resource", &list.join(","));
     }
 }
@@ -121,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn compute_buckets_are_listed_in_one_header() {
+    fn the_subscriptions_compute_buckets_are_listed_in_one_header() {
         let mut h = HeaderMap::new();
         let d = Decision {
             op: Op::Read,
@@ -131,10 +134,12 @@ mod tests {
                 PolicyCount {
                     policy: "LowCostGet3Min",
                     remaining: 23999,
+                    per_resource: false,
                 },
                 PolicyCount {
                     policy: "LowCostGetResource3Min",
                     remaining: 35,
+                    per_resource: true,
                 },
             ],
             refusal: None,
@@ -142,7 +147,7 @@ mod tests {
         add_headers(&mut h, &d);
         assert_eq!(
             h["x-ms-ratelimit-remaining-resource"],
-            "Microsoft.Compute/LowCostGet3Min;23999,Microsoft.Compute/LowCostGetResource3Min;35"
+            "Microsoft.Compute/LowCostGet3Min;23999"
         );
         assert_eq!(h["x-ms-ratelimit-remaining-subscription-reads"], "3");
         let mut h = HeaderMap::new();

@@ -163,9 +163,10 @@ impl Throttler {
             global_remaining: global.remaining(),
             compute: counted
                 .iter()
-                .map(|(c, _)| PolicyCount {
+                .map(|(c, id)| PolicyCount {
                     policy: c.policy,
                     remaining: c.bucket.remaining(),
+                    per_resource: id.is_some(),
                 })
                 .collect(),
             refusal,
@@ -301,11 +302,13 @@ mod tests {
                 vec![
                     PolicyCount {
                         policy: "UpdateVM3Min",
-                        remaining: 1500 - 12 + left
+                        remaining: 1500 - 12 + left,
+                        per_resource: false,
                     },
                     PolicyCount {
                         policy: "UpdateVMResource3Min",
-                        remaining: left
+                        remaining: left,
+                        per_resource: true,
                     },
                 ]
             );
@@ -371,7 +374,8 @@ mod tests {
             d.compute,
             vec![PolicyCount {
                 policy: "HighCostGet3Min",
-                remaining: 3
+                remaining: 3,
+                per_resource: false,
             }]
         );
     }

@@ -24,7 +24,8 @@
 //!   that Microsoft's troubleshooting page shows for VM lists.
 //!
 //! Resource-level names are ours (Azure's are not published): the subscription name with `Resource`
-//! before `3Min`, e.g. `UpdateVMResource3Min`.
+//! before `3Min`, e.g. `UpdateVMResource3Min`. They name the bucket in a 429's body only: answers report the
+//! subscription-level counts alone, as every recorded answer does.
 
 use super::BucketLimit;
 

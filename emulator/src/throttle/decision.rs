@@ -36,6 +36,8 @@ impl Op {
 pub struct PolicyCount {
     pub policy: &'static str,
     pub remaining: u64,
+    /// The resource's own bucket (enforced, named in a 429's body, but not reported in the header).
+    pub per_resource: bool,
 }
 
 /// Why a request was refused.
