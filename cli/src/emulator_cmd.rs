@@ -11,6 +11,27 @@ pub(crate) fn emulator_error(e: impl std::fmt::Display) -> Error {
     )
 }
 
+/// An emulator with Azure's defaults on a free port, its state in a new temporary directory named
+/// `PREFIX...` (removed when the returned directory is dropped): what `msi quickstart` and `msi portal` run on.
+pub(crate) async fn start_embedded(prefix: &str) -> Result<(tempfile::TempDir, Emulator), Error> {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Service,
+                format!("cannot make a temporary directory: {e}"),
+            )
+        })?;
+    let config = Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        port: 0,
+        ..Config::default()
+    };
+    let emulator = Emulator::start(config).await.map_err(emulator_error)?;
+    Ok((dir, emulator))
+}
+
 /// `msi emulator start`: run in the foreground until Ctrl-C.
 pub async fn run_emulator(
     mut config: Config,

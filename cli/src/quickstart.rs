@@ -6,8 +6,8 @@ use crate::commands::dispatch;
 use crate::emulator_cmd::emulator_error;
 use crate::output::Render;
 use clap::Parser;
-use msi_emulator::{Config, Emulator};
-use msi_identity::{Error, ErrorKind, Secret, Settings};
+use msi_emulator::Emulator;
+use msi_identity::{Error, Secret, Settings};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -324,21 +324,7 @@ fn pick(v: &Value, show: Show) -> Value {
 /// The walkthrough.
 pub async fn run(args: QuickstartArgs) -> Result<(), Error> {
     let started = Instant::now();
-    let dir = tempfile::Builder::new()
-        .prefix("msi-quickstart-")
-        .tempdir()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Service,
-                format!("cannot make a temporary directory: {e}"),
-            )
-        })?;
-    let config = Config {
-        data_dir: Some(dir.path().to_path_buf()),
-        port: 0,
-        ..Config::default()
-    };
-    let emulator = Emulator::start(config).await.map_err(emulator_error)?;
+    let (_dir, emulator) = crate::emulator_cmd::start_embedded("msi-quickstart-").await?;
     println!(
         "msi quickstart: the managed-identity guides (VM and scale set; CLI, PowerShell and portal steps),"
     );

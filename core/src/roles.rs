@@ -193,7 +193,25 @@ impl ArmClient {
         principal_id: &str,
     ) -> Result<(RoleAssignment, bool)> {
         let scope = validate_scope(scope)?;
-        let path = assignment_path(&scope, role_id, principal_id);
+        match self.named_assignment(&scope, role_id, principal_id).await? {
+            Some(a) => Ok((a, false)),
+            None => Ok((
+                self.create_role_assignment(&scope, role_id, principal_id, None)
+                    .await?,
+                true,
+            )),
+        }
+    }
+
+    /// The assignment of the deterministic name ([`assignment_path`]) of `role_id` for `principal_id` at a
+    /// checked `scope`, if there is one.
+    async fn named_assignment(
+        &self,
+        scope: &str,
+        role_id: &str,
+        principal_id: &str,
+    ) -> Result<Option<RoleAssignment>> {
+        let path = assignment_path(scope, role_id, principal_id);
         match self
             .p
             .send(
@@ -205,12 +223,8 @@ impl ArmClient {
             )
             .await
         {
-            Ok(r) => Ok((RoleAssignment::from_json(r.body), false)),
-            Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok((
-                self.create_role_assignment(&scope, role_id, principal_id, None)
-                    .await?,
-                true,
-            )),
+            Ok(r) => Ok(Some(RoleAssignment::from_json(r.body))),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -225,29 +239,21 @@ impl ArmClient {
         principal_id: &str,
     ) -> Result<bool> {
         let scope = validate_scope(scope)?;
-        let path = assignment_path(&scope, role_id, principal_id);
-        match self
-            .p
-            .send(
-                Method::GET,
-                &path,
-                &[("api-version", AUTHORIZATION_API_VERSION)],
-                None,
-                &[],
-            )
-            .await
+        if self
+            .named_assignment(&scope, role_id, principal_id)
+            .await?
+            .is_some()
         {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(self
-                .list_role_assignments(Some(&scope), Some(principal_id))
-                .await?
-                .iter()
-                .any(|a| {
-                    a.role_definition_id.eq_ignore_ascii_case(role_id)
-                        && a.scope.eq_ignore_ascii_case(&scope)
-                })),
-            Err(e) => Err(e),
+            return Ok(true);
         }
+        Ok(self
+            .list_role_assignments(Some(&scope), Some(principal_id))
+            .await?
+            .iter()
+            .any(|a| {
+                a.role_definition_id.eq_ignore_ascii_case(role_id)
+                    && a.scope.eq_ignore_ascii_case(&scope)
+            }))
     }
 
     /// [`ArmClient::create_role_assignment`] at `scope`, or with no scope at the client's subscription (the default

@@ -2,11 +2,8 @@
 //! every other command connects), or, when nothing is configured, an embedded emulator in a temporary directory,
 //! seeded so that there is something to look at.
 
-use crate::emulator_cmd::emulator_error;
-use msi_emulator::{Config, Emulator};
-use msi_identity::{
-    ArmClient, ConnectOptions, CreateOptions, Error, ErrorKind, Secret, Settings, TokenCache,
-};
+use msi_emulator::Emulator;
+use msi_identity::{ArmClient, ConnectOptions, CreateOptions, Error, Secret, Settings, TokenCache};
 
 /// An embedded emulator and the directory its state lives in (removed when this is dropped).
 pub struct Embedded {
@@ -41,21 +38,7 @@ pub async fn configured(settings: &Settings) -> Result<ArmClient, Error> {
 /// Start an emulator in a temporary directory and seed it: a resource group, a VM and a scale set (both without
 /// an identity, as the guides start) and a user-assigned identity.
 pub async fn embedded() -> Result<(ArmClient, Embedded), Error> {
-    let dir = tempfile::Builder::new()
-        .prefix("msi-portal-")
-        .tempdir()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Service,
-                format!("cannot make a temporary directory: {e}"),
-            )
-        })?;
-    let config = Config {
-        data_dir: Some(dir.path().to_path_buf()),
-        port: 0,
-        ..Config::default()
-    };
-    let emulator = Emulator::start(config).await.map_err(emulator_error)?;
+    let (dir, emulator) = crate::emulator_cmd::start_embedded("msi-portal-").await?;
     let settings = Settings {
         endpoint: Some(emulator.endpoint().to_string()),
         subscription_id: Some(emulator.subscription_id().to_string()),

@@ -201,14 +201,7 @@ impl Prepared {
                 detail: d.detail,
                 error: None,
             },
-            Err(e) => TargetResult {
-                id,
-                status: Status::Failed,
-                identity: None,
-                resource: None,
-                detail: None,
-                error: Some(e),
-            },
+            Err(e) => TargetResult::failed(id, e),
         }
     }
 

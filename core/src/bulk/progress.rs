@@ -43,6 +43,18 @@ pub struct TargetResult {
 }
 
 impl TargetResult {
+    /// A target whose change failed with `error`.
+    pub fn failed(id: String, error: Error) -> TargetResult {
+        TargetResult {
+            id,
+            status: Status::Failed,
+            identity: None,
+            resource: None,
+            detail: None,
+            error: Some(error),
+        }
+    }
+
     /// `{"id", "status", "identity"?, "detail"?, "error"?}`: the same shape in every face.
     pub fn to_json(&self) -> Value {
         let mut o = json!({ "id": self.id, "status": self.status.as_str() });

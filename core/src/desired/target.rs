@@ -231,14 +231,7 @@ pub(crate) async fn apply_target(client: &ArmClient, w: Work) -> TargetResult {
             detail: Some(plan.to_json()),
             error: None,
         },
-        Err(e) => TargetResult {
-            id,
-            status: Status::Failed,
-            identity: None,
-            resource: None,
-            detail: None,
-            error: Some(e),
-        },
+        Err(e) => TargetResult::failed(id, e),
     }
 }
 
