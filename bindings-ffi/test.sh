@@ -123,7 +123,7 @@ count "$(last_line "$OUT/pscheck.log")"
 done_step "PowerShell syntax+PSSA" "$(last_line "$OUT/pscheck.log" | sed 's/ in .*//; s/=//g')"
 
 step "consistency (header <-> DllImports, results, cmdlets)"
-(cd "$FFI/tests/python" && "$PY" -m pytest -q -p no:cacheprovider test_consistency.py) | tee "$OUT/consistency.log"
+(cd "$FFI/tests/python" && MSI_FFI_LIB="$T/libmsi_identity.so" "$PY" -m pytest -q -p no:cacheprovider test_consistency.py) | tee "$OUT/consistency.log"
 count "$(last_line "$OUT/consistency.log")"
 done_step "consistency (pytest)" "$(last_line "$OUT/consistency.log" | sed 's/ in .*//; s/=//g')"
 

@@ -67,6 +67,31 @@ export interface BulkProgress {
   throttled: number
 }
 
+/** One target of a desired-state plan (docs/desired-state.md): what applying the file would change on it. */
+export interface DesiredTargetPlan {
+  /** The target's ARM ID. */
+  id: string
+  kind: 'vm' | 'vmss'
+  /** The file's entry (index in `targets`) that names it. */
+  entry: number
+  status: 'create' | 'update' | 'noChange' | 'error'
+  /** Field-level changes (`systemAssigned`, `userAssigned`, `roles`, `msiExtension`); absent on an error. */
+  changes?: Record<string, any>
+  /** Why the target could not be read or planned (`code`, `message`, `kind`, `status`, `requestId`). */
+  error?: Record<string, any>
+}
+
+/** `planDesired`'s result: core's plan JSON and `text`, the readable diff `msi plan` prints. */
+export interface DesiredPlan {
+  /** The file's name, as given. */
+  source: string
+  /** Whether applying would write anything. */
+  changes: boolean
+  summary: { create: number; update: number; noChange: number; error: number }
+  targets: DesiredTargetPlan[]
+  text: string
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -253,6 +278,14 @@ export declare class MsiClient {
   getVmssExtension(resourceGroup: string, vmssName: string, name: string, options?: OperationOptions | undefined | null): Promise<Record<string, any>>
   /** Remove an extension from a scale set; `false` when it was not there. */
   deleteVmssExtension(resourceGroup: string, vmssName: string, name: string, options?: OperationOptions | undefined | null): Promise<boolean>
+  /**
+   * What applying the desired-state file `text` would change (docs/desired-state.md), with reads only:
+   * `source`, `changes`, `summary`, `targets` (per target `status` and `changes` or `error`) and `text`, the
+   * readable diff. A bad file rejects with an `InvalidArgumentError` naming file, line and field.
+   */
+  planDesired(text: string, options?: PlanDesiredOptions | undefined | null): Promise<DesiredPlan>
+  /** @internal The native half of `applyDesired` (lib/bulk.js). */
+  startApplyDesired(text: string, options?: ApplyDesiredStartOptions | undefined | null): BulkHandle
   /** Grant `role` at `scope` to a principal. */
   createRoleAssignment(options: CreateRoleAssignmentOptions): Promise<RoleAssignment>
   /**
@@ -283,6 +316,15 @@ export interface AccessToken {
   token: string
   /** When the token expires, in milliseconds since the Unix epoch. */
   expiresOnTimestamp: number
+}
+
+/**
+ * @internal The options the native half of `applyDesired` takes (`lib/bulk.js` keeps `onProgress` and
+ * `abortSignal`).
+ */
+export interface ApplyDesiredStartOptions {
+  source?: string
+  concurrency?: number
 }
 
 /** `IDENTITY_ENDPOINT` and `IDENTITY_HEADER` of a VM or scale set, as App Service sets them. */
@@ -606,6 +648,16 @@ export interface MsiExtensionOptions {
 
 /** The options every operation without options of its own takes. */
 export interface OperationOptions {
+  /** Cancels the call: it rejects with an `AbortError` and sends nothing more. */
+  abortSignal?: AbortSignalLike
+}
+
+/** `planDesired` options. */
+export interface PlanDesiredOptions {
+  /** The file's name, in errors and in the plan (default `identities.yaml`). */
+  source?: string
+  /** Targets read at once (default: core's, 32). */
+  concurrency?: number
   /** Cancels the call: it rejects with an `AbortError` and sends nothing more. */
   abortSignal?: AbortSignalLike
 }

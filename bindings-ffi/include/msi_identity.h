@@ -731,6 +731,40 @@ MsiResult msi_vmss_bulk(const struct MsiClient *client,
                         struct MsiError **error_out);
 
 /**
+ * What applying the desired-state file `text` (YAML or JSON, docs/desired-state.md) would change, with reads
+ * only. `source` names the file in errors and in the plan (NULL: "identities.yaml"). `options_json`:
+ * `{"concurrency":n}` (targets read at once). `*plan_json_out` gets
+ * `{"source","changes","summary":{"create","update","noChange","error"},"targets":[{"id","kind","entry",
+ * "status":"create|update|noChange|error","changes"|"error"}],"text"}` (`text`: the readable diff `msi plan`
+ * prints). A bad file is MSI_RESULT_INVALID_ARGUMENT, its message naming file, line, column and field; a target
+ * that cannot be read is that target's `"error"` status, not a failure of the call.
+ * Nullable: source, options_json, error_out.
+ */
+MsiResult msi_plan_desired(const struct MsiClient *client,
+                           const char *text,
+                           const char *source,
+                           const char *options_json,
+                           char **plan_json_out,
+                           struct MsiError **error_out);
+
+/**
+ * Apply the desired-state file `text`: checked as msi_plan_desired checks it (a bad file fails the call before
+ * anything is written), then every target through the bulk engine, each planned from its current state, so a
+ * second apply writes nothing. Every event goes to `callback` as msi_vm_bulk's do (a result's `detail` is that
+ * target's plan: what was changed); a target that fails is a `"failed"` result, not a failure of the call.
+ * `*summary_json_out` gets the last progress event and `"stopped"`, as msi_vm_bulk's.
+ * Nullable: source, options_json, callback, user_data, summary_json_out, error_out.
+ */
+MsiResult msi_apply_desired(const struct MsiClient *client,
+                            const char *text,
+                            const char *source,
+                            const char *options_json,
+                            MsiBulkCallback callback,
+                            void *user_data,
+                            char **summary_json_out,
+                            struct MsiError **error_out);
+
+/**
  * Create a user-assigned identity, or update its tags (`New-AzUserAssignedIdentity`, `az identity create`).
  * `location` defaults to the resource group's; `tags_json` is a JSON object of strings. Out: its ARM JSON
  * (`properties.principalId` is the object id to grant roles to, `properties.clientId` selects it for tokens).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The module build: lays out the MsiIdentity module, ready to ship or import, in OUT/MsiIdentity:
-#   MsiIdentity.psd1, MsiIdentity.psm1, MsiIdentity.Bulk.ps1, MsiIdentity.Format.ps1xml, MsiIdentity.Native.cs (the fallback source),
+#   MsiIdentity.psd1, MsiIdentity.psm1, MsiIdentity.Bulk.ps1, MsiIdentity.Desired.ps1, MsiIdentity.Format.ps1xml, MsiIdentity.Native.cs (the fallback source),
 #   MsiIdentity.Native.dll (the native layer compiled by Mono's mcs), lib/<this platform's libmsi_identity>.
 # The dll targets the .NET Framework 4.x profile (mscorlib 4.0): Windows PowerShell 5.1 (.NET Framework 4.5+)
 # loads it as is, PowerShell 7 (.NET 6+) through .NET's mscorlib compatibility facade; it uses only APIs both have
@@ -17,7 +17,7 @@ LIBRARY="${2:-}"
 DEST="$OUT/MsiIdentity"
 rm -rf "$DEST"
 mkdir -p "$DEST"
-cp "$SRC/MsiIdentity.psd1" "$SRC/MsiIdentity.psm1" "$SRC/MsiIdentity.Bulk.ps1" "$SRC/MsiIdentity.Format.ps1xml" "$SRC/MsiIdentity.Native.cs" "$DEST/"
+cp "$SRC/MsiIdentity.psd1" "$SRC/MsiIdentity.psm1" "$SRC/MsiIdentity.Bulk.ps1" "$SRC/MsiIdentity.Desired.ps1" "$SRC/MsiIdentity.Format.ps1xml" "$SRC/MsiIdentity.Native.cs" "$DEST/"
 mcs -target:library -optimize+ -warnaserror -nologo -out:"$DEST/MsiIdentity.Native.dll" "$SRC/MsiIdentity.Native.cs"
 if [ -n "$LIBRARY" ]; then
   mkdir -p "$DEST/lib"

@@ -24,7 +24,7 @@ pub type MsiBulkCallback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char) -> i32>;
 
 /// `options_json` (`{"concurrency": n}`: targets worked on at once) as core's options; NULL: core's defaults.
-fn options(v: Option<serde_json::Value>) -> FfiResult<BulkOptions> {
+pub(crate) fn options(v: Option<serde_json::Value>) -> FfiResult<BulkOptions> {
     let invalid =
         |m: String| FfiError::Core(msi::Error::invalid_argument(format!("options_json: {m}")));
     let mut options = BulkOptions::default();
@@ -75,37 +75,49 @@ unsafe fn bulk(
                 opt_json_arg(options_json, "options_json")?,
             )
         };
-        let out = Out::optional(summary_json_out);
         let selection: Selection =
             serde_json::from_value(selection).map_err(shape_error("selection_json"))?;
         let action = BulkAction::from_json(&action)?;
         let options = options(options_json)?;
-        let arm = &client.inner;
-        let mut run = block_on(arm.start_bulk(kind, &selection, &action, options))?;
-        let mut last = None;
-        let mut stopped = false;
-        while let Some(event) = block_on(run.next()) {
-            let text = CString::new(event.to_json().to_string()).expect("JSON has no NUL");
-            if let msi::BulkEvent::Progress(p) = &event {
-                last = Some(p.to_json());
-            }
-            if let Some(cb) = callback {
-                // SAFETY: a C function pointer given by the caller, called as the header documents.
-                if unsafe { cb(user_data, text.as_ptr()) } != 0 {
-                    stopped = true;
-                    break;
-                }
-            }
-        }
-        drop(run);
-        let mut summary = last.unwrap_or_else(|| serde_json::json!({ "total": 0, "done": 0 }));
-        summary["stopped"] = stopped.into();
-        // Made only when asked for: a string written nowhere would leak.
-        if !summary_json_out.is_null() {
-            out.write(json_string(&summary));
-        }
+        let run = block_on(client.inner.start_bulk(kind, &selection, &action, options))?;
+        // SAFETY: header contract.
+        unsafe { drive(run, callback, user_data, summary_json_out) };
         Ok(())
     })
+}
+
+/// Runs `run` to the end on the calling thread, every event to `callback` (MsiBulkCallback), then writes the
+/// summary (the last progress event and `"stopped"`) to `summary_json_out` when it is not NULL. Shared with
+/// `msi_apply_desired` (desired.rs).
+pub(crate) unsafe fn drive(
+    mut run: msi::BulkRun,
+    callback: MsiBulkCallback,
+    user_data: *mut c_void,
+    summary_json_out: *mut *mut c_char,
+) {
+    let out = Out::optional(summary_json_out);
+    let mut last = None;
+    let mut stopped = false;
+    while let Some(event) = block_on(run.next()) {
+        let text = CString::new(event.to_json().to_string()).expect("JSON has no NUL");
+        if let msi::BulkEvent::Progress(p) = &event {
+            last = Some(p.to_json());
+        }
+        if let Some(cb) = callback {
+            // SAFETY: a C function pointer given by the caller, called as the header documents.
+            if unsafe { cb(user_data, text.as_ptr()) } != 0 {
+                stopped = true;
+                break;
+            }
+        }
+    }
+    drop(run);
+    let mut summary = last.unwrap_or_else(|| serde_json::json!({ "total": 0, "done": 0 }));
+    summary["stopped"] = stopped.into();
+    // Made only when asked for: a string written nowhere would leak.
+    if !summary_json_out.is_null() {
+        out.write(json_string(&summary));
+    }
 }
 
 /// Apply one change to many VMs (core's bulk engine: paced to the subscription's throttling budget, each target

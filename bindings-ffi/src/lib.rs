@@ -30,6 +30,8 @@ pub mod compute;
 
 pub mod bulk;
 
+pub mod desired;
+
 pub mod user_identity;
 
 pub mod roles;

@@ -1,5 +1,6 @@
 'use strict'
-// Bulk changes: `client.bulkVm(action, selection, options)` / `client.bulkVmss(...)` as an async iterable of
+// Bulk changes: `client.bulkVm(action, selection, options)` / `client.bulkVmss(...)` (and a desired-state file's
+// apply, `client.applyDesired(text, options)`) as an async iterable of
 // results (`for await (const r of client.bulkVm(...))`), progress through `options.onProgress`. The native half
 // (src/bulk.rs, `BulkHandle`) gives the events one at a time; this file only renders them: a result's `error`
 // becomes the typed error of ./errors.js, a progress event goes to the callback, here on the event loop, so a
@@ -89,7 +90,10 @@ class BulkRun {
   }
 }
 
-/** `bulkVm` / `bulkVmss` on the client's prototype, over the native `startBulkVm` / `startBulkVmss`. */
+/**
+ * `bulkVm` / `bulkVmss` / `applyDesired` on the client's prototype, over the native `startBulkVm` /
+ * `startBulkVmss` / `startApplyDesired`.
+ */
 function install(proto) {
   for (const [name, native] of [
     ['bulkVm', proto.startBulkVm],
@@ -103,6 +107,17 @@ function install(proto) {
     }[name]
     Object.defineProperty(proto, name, { value: method, writable: true, configurable: true, enumerable: false })
   }
+  const startApplyDesired = proto.startApplyDesired
+  function applyDesired(text, options) {
+    const { source, concurrency } = options ?? {}
+    return new BulkRun(startApplyDesired.call(this, text, { source, concurrency }), options)
+  }
+  Object.defineProperty(proto, 'applyDesired', {
+    value: applyDesired,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  })
 }
 
 module.exports = { BulkRun, install }

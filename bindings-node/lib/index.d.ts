@@ -104,6 +104,11 @@ export interface BulkRunOptions {
   abortSignal?: AbortSignalLike
 }
 
+export interface ApplyDesiredOptions extends BulkRunOptions {
+  /** The file's name, in errors and in the results (default `identities.yaml`). */
+  source?: string
+}
+
 /**
  * A running bulk change: `for await (const r of run)` gives one result per target as each completes. The run
  * starts at the first `next()`; bad input (the selection, the action) rejects there, before anything is
@@ -128,5 +133,11 @@ declare module '../index' {
     bulkVm(action: BulkAction, selection: BulkSelection, options?: BulkRunOptions): BulkRun
     /** One change applied to many scale sets. */
     bulkVmss(action: BulkAction, selection: BulkSelection, options?: BulkRunOptions): BulkRun
+    /**
+     * Apply the desired-state file `text` (docs/desired-state.md): checked as `planDesired` checks it (a bad file
+     * rejects the first `next()` with an `InvalidArgumentError`, before any write), then one result per target
+     * (`detail`: that target's plan, what was changed). A second apply writes nothing.
+     */
+    applyDesired(text: string, options?: ApplyDesiredOptions): BulkRun
   }
 }

@@ -1,4 +1,5 @@
-//! Bulk changes (core's `bulk`): the native half of `client.bulkVm` / `client.bulkVmss`.
+//! Bulk changes (core's `bulk`): the native half of `client.bulkVm` / `client.bulkVmss` (and the run of
+//! `client.applyDesired`, desired.rs).
 //!
 //! Argument conversion and runtime bridging only: the selection becomes core's `Selection` (its camelCase JSON),
 //! the action core's `BulkAction::from_json`; what they mean, every default and every check are core's
@@ -59,12 +60,55 @@ enum State {
     Done,
 }
 
-struct Start {
-    client: ArmClient,
-    kind: ComputeKind,
-    selection: Selection,
-    action: BulkAction,
-    options: BulkOptions,
+/// What a run starts with, converted.
+pub(crate) struct Start {
+    pub(crate) client: ArmClient,
+    pub(crate) work: Work,
+    pub(crate) options: BulkOptions,
+}
+
+/// A bulk change, or a desired-state apply (desired.rs): what core is asked to start.
+pub(crate) enum Work {
+    Bulk {
+        kind: ComputeKind,
+        selection: Selection,
+        action: Box<BulkAction>,
+    },
+    Desired {
+        text: String,
+        source: String,
+    },
+}
+
+impl Start {
+    /// Core's checks, then the run (on the runtime: core spawns its task there).
+    async fn run(self) -> msi_identity::Result<BulkRun> {
+        match &self.work {
+            Work::Bulk {
+                kind,
+                selection,
+                action,
+            } => {
+                self.client
+                    .start_bulk(*kind, selection, action, self.options)
+                    .await
+            }
+            Work::Desired { text, source } => {
+                self.client
+                    .start_apply_desired(text, source, self.options)
+                    .await
+            }
+        }
+    }
+}
+
+/// Core's options with the concurrency given (core checks it).
+pub(crate) fn bulk_options(concurrency: Option<u32>) -> BulkOptions {
+    let mut o = BulkOptions::default();
+    if let Some(n) = concurrency {
+        o.concurrency = n as usize;
+    }
+    o
 }
 
 /// @internal A bulk change, event by event: the native half of `BulkRun` (lib/bulk.js).
@@ -82,26 +126,16 @@ fn start(
     selection: BulkSelection,
     options: Option<BulkStartOptions>,
 ) -> BulkHandle {
-    let converted = (|| {
-        let selection = selection.to_core();
-        let action = BulkAction::from_json(&action)?;
-        let mut o = BulkOptions::default();
-        if let Some(n) = options.and_then(|o| o.concurrency) {
-            o.concurrency = n as usize;
-        }
-        Ok(Start {
-            client: client.inner.clone(),
+    let converted = BulkAction::from_json(&action).map(|action| Start {
+        client: client.inner.clone(),
+        work: Work::Bulk {
             kind,
-            selection,
-            action,
-            options: o,
-        })
-    })();
-    BulkHandle {
-        state: Arc::new(tokio::sync::Mutex::new(State::Pending(Box::new(converted)))),
-        total: Arc::new(Mutex::new(None)),
-        closed: watch::channel(false).0,
-    }
+            selection: selection.to_core(),
+            action: Box::new(action),
+        },
+        options: bulk_options(options.and_then(|o| o.concurrency)),
+    });
+    BulkHandle::pending(converted)
 }
 
 /// A result event with its error as the payload `lib/errors.js` makes typed errors from.
@@ -113,6 +147,17 @@ fn event_json(e: BulkEvent) -> Value {
         v["error"] = payload(err);
     }
     v
+}
+
+impl BulkHandle {
+    /// A run not started yet: what it was given, converted (or why it could not be).
+    pub(crate) fn pending(converted: msi_identity::Result<Start>) -> BulkHandle {
+        BulkHandle {
+            state: Arc::new(tokio::sync::Mutex::new(State::Pending(Box::new(converted)))),
+            total: Arc::new(Mutex::new(None)),
+            closed: watch::channel(false).0,
+        }
+    }
 }
 
 #[napi]
@@ -140,12 +185,7 @@ impl BulkHandle {
             let State::Pending(s) = std::mem::replace(&mut *state, State::Done) else {
                 unreachable!()
             };
-            let s = (*s).napi()?;
-            let run = s
-                .client
-                .start_bulk(s.kind, &s.selection, &s.action, s.options)
-                .await
-                .napi()?;
+            let run = (*s).napi()?.run().await.napi()?;
             *self.total.lock().unwrap_or_else(|e| e.into_inner()) = Some(run.total() as u32);
             *state = State::Running(run);
         }

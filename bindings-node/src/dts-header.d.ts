@@ -66,3 +66,28 @@ export interface BulkProgress {
   waitedForBudget: number
   throttled: number
 }
+
+/** One target of a desired-state plan (docs/desired-state.md): what applying the file would change on it. */
+export interface DesiredTargetPlan {
+  /** The target's ARM ID. */
+  id: string
+  kind: 'vm' | 'vmss'
+  /** The file's entry (index in `targets`) that names it. */
+  entry: number
+  status: 'create' | 'update' | 'noChange' | 'error'
+  /** Field-level changes (`systemAssigned`, `userAssigned`, `roles`, `msiExtension`); absent on an error. */
+  changes?: Record<string, any>
+  /** Why the target could not be read or planned (`code`, `message`, `kind`, `status`, `requestId`). */
+  error?: Record<string, any>
+}
+
+/** `planDesired`'s result: core's plan JSON and `text`, the readable diff `msi plan` prints. */
+export interface DesiredPlan {
+  /** The file's name, as given. */
+  source: string
+  /** Whether applying would write anything. */
+  changes: boolean
+  summary: { create: number; update: number; noChange: number; error: number }
+  targets: DesiredTargetPlan[]
+  text: string
+}

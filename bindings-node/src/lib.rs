@@ -10,6 +10,7 @@ mod client;
 mod compute;
 mod credential;
 mod default_credential;
+mod desired;
 mod emulator;
 mod error;
 mod identity;

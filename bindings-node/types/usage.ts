@@ -29,6 +29,8 @@ import {
   BulkRun,
   type BulkResult,
   type BulkProgress,
+  type DesiredPlan,
+  type ApplyDesiredOptions,
 } from 'msi-identity'
 import { isRestError, type RestError } from '@azure/core-rest-pipeline'
 import type { TokenCredential as CoreAuthTokenCredential } from '@azure/core-auth'
@@ -114,6 +116,10 @@ async function main(): Promise<void> {
   for await (const r of c2.bulkVmss({ action: 'set', type: 'SystemAssigned' }, { ids: ['/subscriptions/s/...'] })) {
     console.log(r.identity, total)
   }
+  const plan: DesiredPlan = await c2.planDesired('targets: []\n', { source: 'identities.yaml' })
+  if (plan.changes && plan.targets[0]?.status === 'update') console.log(plan.text, plan.summary.update)
+  const applyOptions: ApplyDesiredOptions = { source: 'identities.yaml', concurrency: 4 }
+  for await (const r of c2.applyDesired('targets: []\n', applyOptions)) console.log(r.status, r.detail)
   console.log(env, t, changed, ras.length, inSubscription.length, tok.expiresOnTimestamp, c3.endpoint, c4.subscriptionId)
   await emulator.stop()
 }

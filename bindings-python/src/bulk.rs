@@ -1,4 +1,5 @@
-//! Bulk changes (core's `bulk`): `bulk_vm` / `bulk_vmss` on both clients, and the run they return.
+//! Bulk changes (core's `bulk`): `bulk_vm` / `bulk_vmss` on both clients, and the run they return (which
+//! `apply_desired`, desired.rs, returns too).
 //!
 //! Argument conversion and runtime bridging only: the selection's keywords become core's `Selection` (its camelCase
 //! JSON), the action dict core's `BulkAction::from_json`; what they mean, every default and every check are core's
@@ -57,9 +58,16 @@ impl BulkArgs {
             options,
         })
     }
+}
 
-    /// Checks everything and starts the run (on the runtime: core spawns its task there).
-    pub async fn start(self, c: ArmClient) -> Result<CoreRun> {
+/// What starts a run (a bulk change, or a desired-state apply): checks everything, then starts it on the runtime
+/// (core spawns its task there).
+pub trait StartRun: Send + 'static {
+    fn start(self, c: ArmClient) -> impl std::future::Future<Output = Result<CoreRun>> + Send;
+}
+
+impl StartRun for BulkArgs {
+    async fn start(self, c: ArmClient) -> Result<CoreRun> {
         c.start_bulk(self.kind, &self.selection, &self.action, self.options)
             .await
     }
@@ -138,7 +146,7 @@ impl BulkRun {
 pub fn start_sync(
     py: Python<'_>,
     c: ArmClient,
-    args: BulkArgs,
+    args: impl StartRun,
     on_progress: Option<Py<PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let run = block_on(py, args.start(c)).or_raise(py)?;
@@ -150,7 +158,7 @@ pub fn start_sync(
 pub fn start_async(
     py: Python<'_>,
     c: ArmClient,
-    args: BulkArgs,
+    args: impl StartRun,
     on_progress: Option<Py<PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let start = run_async(py, async move {

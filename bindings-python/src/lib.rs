@@ -9,6 +9,7 @@ mod bulk;
 mod client;
 mod compute;
 mod credential;
+mod desired;
 mod emulator;
 mod error;
 mod identity;

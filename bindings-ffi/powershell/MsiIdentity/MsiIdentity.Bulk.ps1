@@ -29,6 +29,43 @@ function ConvertTo-MsiBulkErrorRecord {
     New-MsiErrorRecord $ex $TargetId
 }
 
+function Get-MsiBulkEventHandler {
+    # The callback of a run (MsiClient.Bulk, MsiClient.ApplyDesired): each result to the pipeline as an
+    # MsiIdentity.BulkResult (a failed one also as a non-terminating error), each progress event to Write-Progress.
+    # The native call invokes it synchronously, on this thread, while the calling cmdlet's scope is the current
+    # one: it uses that scope's $cmdlet ($PSCmdlet) and $activity, which the caller sets before the call. (No
+    # GetNewClosure: a closure's scope would not see this module's private functions.)
+    [Func[string, bool]] {
+        param([string]$EventJson)
+        $e = ConvertFrom-Json $EventJson
+        if ($e.type -eq 'progress') {
+            $status = '{0} of {1} done: {2} changed, {3} unchanged, {4} failed, {5} in flight' -f $e.done, $e.total,
+                $e.changed, $e.unchanged, $e.failed, $e.inFlight
+            $record = New-Object System.Management.Automation.ProgressRecord(1, $activity, $status)
+            if ($e.total -gt 0) { $record.PercentComplete = [int][Math]::Floor(100 * $e.done / $e.total) }
+            if ($null -ne $e.etaSeconds) { $record.SecondsRemaining = [int][Math]::Ceiling($e.etaSeconds) }
+            $cmdlet.WriteProgress($record)
+            return $true
+        }
+        $result = [pscustomobject]@{
+            PSTypeName = 'MsiIdentity.BulkResult'
+            Id         = $e.id
+            Status     = $e.status
+            Identity   = $null
+            Detail     = $null
+            Error      = $null
+        }
+        if ($e.PSObject.Properties['identity']) { $result.Identity = $e.identity }
+        if ($e.PSObject.Properties['detail']) { $result.Detail = $e.detail }
+        if ($e.PSObject.Properties['error']) {
+            $result.Error = $e.error
+            $cmdlet.WriteError((ConvertTo-MsiBulkErrorRecord $e.error $e.id))
+        }
+        $cmdlet.WriteObject($result)
+        return $true
+    }
+}
+
 function Invoke-MsiBulkIdentityChange {
     <#
     .SYNOPSIS
@@ -85,35 +122,7 @@ function Invoke-MsiBulkIdentityChange {
 
         $cmdlet = $PSCmdlet
         $activity = 'Bulk {0} on {1}s' -f $Action['action'], $Kind
-        $onEvent = [Func[string, bool]] {
-            param([string]$EventJson)
-            $e = ConvertFrom-Json $EventJson
-            if ($e.type -eq 'progress') {
-                $status = '{0} of {1} done: {2} changed, {3} unchanged, {4} failed, {5} in flight' -f $e.done, $e.total,
-                    $e.changed, $e.unchanged, $e.failed, $e.inFlight
-                $record = New-Object System.Management.Automation.ProgressRecord(1, $activity, $status)
-                if ($e.total -gt 0) { $record.PercentComplete = [int][Math]::Floor(100 * $e.done / $e.total) }
-                if ($null -ne $e.etaSeconds) { $record.SecondsRemaining = [int][Math]::Ceiling($e.etaSeconds) }
-                $cmdlet.WriteProgress($record)
-                return $true
-            }
-            $result = [pscustomobject]@{
-                PSTypeName = 'MsiIdentity.BulkResult'
-                Id         = $e.id
-                Status     = $e.status
-                Identity   = $null
-                Detail     = $null
-                Error      = $null
-            }
-            if ($e.PSObject.Properties['identity']) { $result.Identity = $e.identity }
-            if ($e.PSObject.Properties['detail']) { $result.Detail = $e.detail }
-            if ($e.PSObject.Properties['error']) {
-                $result.Error = $e.error
-                $cmdlet.WriteError((ConvertTo-MsiBulkErrorRecord $e.error $e.id))
-            }
-            $cmdlet.WriteObject($result)
-            return $true
-        }
+        $onEvent = Get-MsiBulkEventHandler
         $client = Get-MsiClient
         try {
             $summary = $client.Bulk((Get-MsiKind $Kind), (ConvertTo-MsiJson $selection), (ConvertTo-MsiJson $Action),

@@ -548,6 +548,12 @@ namespace MsiIdentity.Native
         internal static extern MsiResult msi_vmss_bulk(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string selection_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string action_json, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, BulkCallback callback, IntPtr user_data, out IntPtr summary_json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_plan_desired(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string text, [MarshalAs(UnmanagedType.LPUTF8Str)] string source, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, out IntPtr plan_json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern MsiResult msi_apply_desired(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string text, [MarshalAs(UnmanagedType.LPUTF8Str)] string source, [MarshalAs(UnmanagedType.LPUTF8Str)] string options_json, BulkCallback callback, IntPtr user_data, out IntPtr summary_json_out, out IntPtr error_out);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern MsiResult msi_user_identity_create(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string resource_group, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string location, [MarshalAs(UnmanagedType.LPUTF8Str)] string tags_json, out IntPtr json_out, out IntPtr error_out);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
@@ -868,6 +874,38 @@ namespace MsiIdentity.Native
         public string Bulk(ComputeKind kind, string selectionJson, string actionJson, string optionsJson,
                            Func<string, bool> onEvent)
         {
+            return WithEvents(onEvent, delegate(BulkCallback callback, out IntPtr summary, out IntPtr error)
+            {
+                return kind == ComputeKind.VirtualMachine
+                    ? NativeMethods.msi_vm_bulk(Handle, selectionJson, actionJson, optionsJson, callback, IntPtr.Zero, out summary, out error)
+                    : NativeMethods.msi_vmss_bulk(Handle, selectionJson, actionJson, optionsJson, callback, IntPtr.Zero, out summary, out error);
+            });
+        }
+
+        /// <summary>What applying the desired-state file text would change (msi_plan_desired): core's plan JSON
+        /// with "text", the readable diff. source names the file in errors and in the plan (null:
+        /// "identities.yaml"); optionsJson may be null.</summary>
+        public string PlanDesired(string text, string source, string optionsJson)
+        {
+            IntPtr json, error;
+            return Interop.Json(NativeMethods.msi_plan_desired(Handle, text, source, optionsJson, out json, out error), json, error);
+        }
+
+        /// <summary>Apply the desired-state file text (msi_apply_desired): events and summary as Bulk's.</summary>
+        public string ApplyDesired(string text, string source, string optionsJson, Func<string, bool> onEvent)
+        {
+            return WithEvents(onEvent, delegate(BulkCallback callback, out IntPtr summary, out IntPtr error)
+            {
+                return NativeMethods.msi_apply_desired(Handle, text, source, optionsJson, callback, IntPtr.Zero, out summary, out error);
+            });
+        }
+
+        private delegate MsiResult EventCall(BulkCallback callback, out IntPtr summary, out IntPtr error);
+
+        /// <summary>Makes a call that reports events through an MsiBulkCallback: onEvent gets each event's JSON
+        /// (false stops the run; an exception stops it and is rethrown after the call); the summary JSON is returned.</summary>
+        private static string WithEvents(Func<string, bool> onEvent, EventCall call)
+        {
             Exception failure = null;
             BulkCallback callback = delegate(IntPtr userData, IntPtr eventJson)
             {
@@ -882,9 +920,7 @@ namespace MsiIdentity.Native
                 }
             };
             IntPtr summary, error;
-            MsiResult r = kind == ComputeKind.VirtualMachine
-                ? NativeMethods.msi_vm_bulk(Handle, selectionJson, actionJson, optionsJson, callback, IntPtr.Zero, out summary, out error)
-                : NativeMethods.msi_vmss_bulk(Handle, selectionJson, actionJson, optionsJson, callback, IntPtr.Zero, out summary, out error);
+            MsiResult r = call(callback, out summary, out error);
             GC.KeepAlive(callback);
             string result = Interop.Json(r, summary, error);
             if (failure != null)

@@ -12,7 +12,7 @@
     # What the module build (build-module.sh) lays out: the compiled native layer (the psm1 compiles the .cs when the
     # dll is absent, as in a source checkout) and libmsi_identity for each platform in lib/.
     FileList             = @(
-        'MsiIdentity.psd1', 'MsiIdentity.psm1', 'MsiIdentity.Bulk.ps1', 'MsiIdentity.Format.ps1xml', 'MsiIdentity.Native.cs', 'MsiIdentity.Native.dll',
+        'MsiIdentity.psd1', 'MsiIdentity.psm1', 'MsiIdentity.Bulk.ps1', 'MsiIdentity.Desired.ps1', 'MsiIdentity.Format.ps1xml', 'MsiIdentity.Native.cs', 'MsiIdentity.Native.dll',
         'lib/msi_identity.dll', 'lib/libmsi_identity.so', 'lib/libmsi_identity.dylib'
     )
     FunctionsToExport    = @(
@@ -26,7 +26,8 @@
         'New-MsiRoleAssignment', 'Get-MsiRoleAssignment', 'Remove-MsiRoleAssignment',
         'Get-MsiAccessToken',
         'Start-MsiEmulator', 'Stop-MsiEmulator', 'Get-MsiEmulatorIdentityEndpoint',
-        'Invoke-MsiBulkIdentityChange'
+        'Invoke-MsiBulkIdentityChange',
+        'Get-MsiDesiredStatePlan', 'Invoke-MsiDesiredState'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
@@ -39,6 +40,7 @@
             ProjectUri   = 'https://github.com/msi-identity/msi-identity'
             ReleaseNotes = @'
 0.1.0
+- Get-MsiDesiredStatePlan / Invoke-MsiDesiredState: msi plan / msi apply from a desired-state file.
 - Get-MsiAccessToken follows Get-AzAccessToken (Az 14): the signed-in account's token, Token a SecureString,
   with ExpiresOn, TenantId, UserId and Type; -ResourceTypeName; -Identity for this machine's managed identity;
   -AsPlainText for scripts that need the old plain string.

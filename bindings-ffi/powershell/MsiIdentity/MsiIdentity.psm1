@@ -1361,6 +1361,8 @@ Set-Alias -Name Login-MsiAccount -Value Connect-MsiAccount
 
 # Bulk changes (Invoke-MsiBulkIdentityChange) live in their own file, in this module's scope.
 . (Join-Path $PSScriptRoot 'MsiIdentity.Bulk.ps1')
+# Desired state from a file (Get-MsiDesiredStatePlan, Invoke-MsiDesiredState), over the bulk event handler.
+. (Join-Path $PSScriptRoot 'MsiIdentity.Desired.ps1')
 
 $MyInvocation.MyCommand.ScriptBlock.Module.OnRemove = {
     foreach ($e in @($script:Emulators.ToArray())) { $e.Native.Dispose() }
@@ -1379,5 +1381,6 @@ Export-ModuleMember -Alias Login-MsiAccount -Function @(
     'New-MsiRoleAssignment', 'Get-MsiRoleAssignment', 'Remove-MsiRoleAssignment',
     'Get-MsiAccessToken',
     'Start-MsiEmulator', 'Stop-MsiEmulator', 'Get-MsiEmulatorIdentityEndpoint',
-    'Invoke-MsiBulkIdentityChange'
+    'Invoke-MsiBulkIdentityChange',
+    'Get-MsiDesiredStatePlan', 'Invoke-MsiDesiredState'
 )

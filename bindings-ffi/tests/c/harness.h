@@ -57,5 +57,6 @@ void test_managed_identity(Fixture *f);
 void test_emulator(Fixture *f);
 void test_tokens(Fixture *f);
 void test_bulk(Fixture *f);
+void test_desired(Fixture *f);
 
 #endif

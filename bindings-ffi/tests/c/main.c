@@ -100,7 +100,8 @@ int main(int argc, char **argv) {
       {"test_client", test_client},     {"test_compute", test_compute},
       {"test_user_identity", test_user_identity}, {"test_roles", test_roles},
       {"test_managed_identity", test_managed_identity}, {"test_tokens", test_tokens},
-      {"test_bulk", test_bulk},         {"test_emulator", test_emulator},
+      {"test_bulk", test_bulk},         {"test_desired", test_desired},
+      {"test_emulator", test_emulator},
   };
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     int before = g_failed;

@@ -215,6 +215,42 @@ internal static class NativeTests
             Check(!client.UserIdentityDelete(rg, "cs-uai"), "identity delete again");
         });
 
+        Test("desired state: plan, apply with events, a second apply unchanged, a bad file refused", delegate
+        {
+            string g = "cs-desired";
+            client.GroupCreate(g, "westus");
+            client.UserIdentityCreate(g, "id-web", null, null);
+            client.CreateBasic(ComputeKind.VirtualMachine, g, "vm1", "{\"image\":\"UbuntuLTS\"}");
+            string file = "targets:\n  - kind: vm\n    resourceGroup: " + g + "\n    identity:\n      systemAssigned: true\n" +
+                          "      userAssigned: {exactly: [id-web]}\n";
+            string plan = client.PlanDesired(file, "identities.yaml", null);
+            Check(plan.Contains("\"changes\":true") && plan.Contains("\"status\":\"create\"") && plan.Contains("1 to create"), "plan: " + plan);
+            Check(!client.IdentityShow(ComputeKind.VirtualMachine, g, "vm1").Contains("SystemAssigned"), "the plan writes nothing");
+            int results = 0, changed = 0, progress = 0;
+            string summary = client.ApplyDesired(file, null, "{\"concurrency\":2}", delegate(string ev)
+            {
+                if (ev.Contains("\"type\":\"progress\"")) { progress++; return true; }
+                results++;
+                if (ev.Contains("\"status\":\"changed\"")) changed++;
+                return true;
+            });
+            Check(results == 1 && changed == 1 && progress > 0 && summary.Contains("\"stopped\":false"), "apply: " + summary);
+            Check(client.IdentityShow(ComputeKind.VirtualMachine, g, "vm1").Contains("SystemAssigned, UserAssigned"), "applied");
+            int unchanged = 0;
+            client.ApplyDesired(file, null, null, delegate(string ev)
+            {
+                if (ev.Contains("\"status\":\"unchanged\"")) unchanged++;
+                return true;
+            });
+            Check(unchanged == 1 && client.PlanDesired(file, null, null).Contains("\"changes\":false"), "a second apply changes nothing");
+            MsiException e = Throws(delegate { client.PlanDesired(file.Replace("true", "yes!"), "fleet.yaml", null); });
+            Check(e != null && e.Result == MsiResult.InvalidArgument && e.Message.Contains("fleet.yaml:5:") &&
+                  e.Message.Contains("targets[0].identity.systemAssigned"), "bad file: " + (e == null ? "no error" : e.Message));
+            int events = 0;
+            e = Throws(delegate { client.ApplyDesired(file.Replace("exactly", "exactli"), null, null, delegate(string ev) { events++; return true; }); });
+            Check(e != null && e.Result == MsiResult.InvalidArgument && events == 0 && e.Message.Contains("exactli"), "bad file: no event");
+        });
+
         Test("managed-identity tokens", delegate
         {
             client.UserIdentityCreate(rg, "cs-uai-2", null, null);

@@ -31,7 +31,7 @@ from ._native import (
 if TYPE_CHECKING:
     from azure.core.credentials import AccessTokenInfo
 
-    from ._bulk import BulkProgress, BulkResult
+    from ._bulk import BulkProgress, BulkResult, DesiredPlan
 
     from .exceptions import InvalidArgumentError, MsiIdentityError
 else:
@@ -42,6 +42,7 @@ else:
         "AccessTokenInfo": ("azure.core.credentials", "AccessTokenInfo"),
         "BulkProgress": ("msi_identity._bulk", "BulkProgress"),
         "BulkResult": ("msi_identity._bulk", "BulkResult"),
+        "DesiredPlan": ("msi_identity._bulk", "DesiredPlan"),
     }
 
     def __getattr__(name):  # type: ignore[no-untyped-def]
@@ -70,6 +71,7 @@ __all__ = [
     "BulkRun",
     "ClientSecretCredential",
     "DefaultAzureCredential",
+    "DesiredPlan",
     "Identity",
     "IdentityUpdate",
     "InvalidArgumentError",

@@ -1,8 +1,9 @@
-"""Bulk changes: the shapes of their results and progress, and the asyncio run.
+"""Bulk changes and desired-state applies: the shapes of their results, progress and plans, and the asyncio run.
 
 ``ManagedIdentityClient.bulk_vm`` / ``bulk_vmss`` return a native ``BulkRun`` (a sync iterator); the same methods of
 ``msi_identity.aio.ManagedIdentityClient`` return ``AsyncBulkRun``, an async iterator over the same native run,
-written here so that ``on_progress`` runs on the event loop as each progress event arrives. Imported on first use.
+written here so that ``on_progress`` runs on the event loop as each progress event arrives. ``apply_desired``
+returns the same runs. Imported on first use.
 """
 
 from __future__ import annotations
@@ -46,6 +47,21 @@ BulkProgress = TypedDict(
     },
 )
 """Where a bulk change stands."""
+
+DesiredPlan = TypedDict(
+    "DesiredPlan",
+    {
+        "source": str,
+        "changes": bool,
+        "summary": dict[str, int],
+        "targets": list[dict[str, Any]],
+        "text": str,
+    },
+)
+"""``plan_desired``'s result: core's plan JSON (docs/desired-state.md: ``source``, ``changes`` — whether applying
+would write anything, ``summary`` — ``create``/``update``/``noChange``/``error`` counts, ``targets`` — per target
+``id``, ``kind``, ``entry``, ``status`` and ``changes`` or ``error``) and ``text``, the readable diff ``msi plan``
+prints."""
 
 ProgressCallback = Callable[[BulkProgress], Union[None, Awaitable[None]]]
 

@@ -8,7 +8,7 @@ from azure.core.credentials import AccessTokenInfo, TokenRequestOptions
 from azure.core.polling import AsyncLROPoller, LROPoller
 from typing_extensions import Self
 
-from ._bulk import AsyncBulkRun, BulkProgress, BulkResult, ProgressCallback
+from ._bulk import AsyncBulkRun, BulkProgress, BulkResult, DesiredPlan, ProgressCallback
 
 __version__: str
 RUNTIME_THREAD_NAME: str
@@ -378,6 +378,16 @@ class ManagedIdentityClient:
         resource_group: Optional[str] = None,
         subscriptions: Optional[Sequence[str]] = None,
         tag: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        on_progress: Optional[Callable[[BulkProgress], object]] = None,
+    ) -> BulkRun: ...
+    # desired state from a file (desired.rs): the file's text and its name, as given to core
+    def plan_desired(self, text: str, *, source: str = "identities.yaml", concurrency: Optional[int] = None) -> DesiredPlan: ...
+    def apply_desired(
+        self,
+        text: str,
+        *,
+        source: str = "identities.yaml",
         concurrency: Optional[int] = None,
         on_progress: Optional[Callable[[BulkProgress], object]] = None,
     ) -> BulkRun: ...
@@ -755,6 +765,18 @@ class AsyncManagedIdentityClient:
         resource_group: Optional[str] = None,
         subscriptions: Optional[Sequence[str]] = None,
         tag: Optional[str] = None,
+        concurrency: Optional[int] = None,
+        on_progress: Optional[ProgressCallback] = None,
+    ) -> AsyncBulkRun: ...
+    # desired state from a file (desired.rs): the file's text and its name, as given to core
+    async def plan_desired(
+        self, text: str, *, source: str = "identities.yaml", concurrency: Optional[int] = None
+    ) -> DesiredPlan: ...
+    def apply_desired(
+        self,
+        text: str,
+        *,
+        source: str = "identities.yaml",
         concurrency: Optional[int] = None,
         on_progress: Optional[ProgressCallback] = None,
     ) -> AsyncBulkRun: ...
