@@ -12,9 +12,6 @@ use crate::error::{MsiError, MsiResult, guard};
 use crate::runtime::block_on;
 use std::ffi::{c_char, c_void};
 
-/// The file's name in errors and in the plan when `source` is NULL.
-const SOURCE: &str = "identities.yaml";
-
 /// What applying the desired-state file `text` (YAML or JSON, docs/desired-state.md) would change, with reads
 /// only. `source` names the file in errors and in the plan (NULL: "identities.yaml"). `options_json`:
 /// `{"concurrency":n}` (targets read at once). `*plan_json_out` gets
@@ -44,7 +41,6 @@ pub unsafe extern "C" fn msi_plan_desired(
         };
         let out = Out::required(plan_json_out, "plan_json_out")?;
         let options = options(options_json)?;
-        let source = source.unwrap_or(SOURCE);
         let plan = block_on(client.inner.plan_desired(text, source, options))?;
         let mut json = plan.to_json();
         json["text"] = plan.to_text().into();
@@ -82,7 +78,6 @@ pub unsafe extern "C" fn msi_apply_desired(
             )
         };
         let options = options(options_json)?;
-        let source = source.unwrap_or(SOURCE);
         let run = block_on(client.inner.start_apply_desired(text, source, options))?;
         // SAFETY: header contract.
         unsafe { drive(run, callback, user_data, summary_json_out) };

@@ -76,7 +76,7 @@ pub(crate) enum Work {
     },
     Desired {
         text: String,
-        source: String,
+        source: Option<String>,
     },
 }
 
@@ -95,7 +95,7 @@ impl Start {
             }
             Work::Desired { text, source } => {
                 self.client
-                    .start_apply_desired(text, source, self.options)
+                    .start_apply_desired(text, source.as_deref(), self.options)
                     .await
             }
         }

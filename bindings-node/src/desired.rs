@@ -13,9 +13,6 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
-/// The file's name in errors and in the plan when none is given.
-const SOURCE: &str = "identities.yaml";
-
 /// `planDesired` options.
 #[napi(object, object_to_js = false)]
 #[derive(Default)]
@@ -52,10 +49,9 @@ impl MsiClient {
         let mut o = options.unwrap_or_default();
         let signal = o.abort_signal.take();
         abortable(signal, async move {
-            let source = o.source.unwrap_or_else(|| SOURCE.into());
             let plan = self
                 .inner
-                .plan_desired(&text, &source, bulk_options(o.concurrency))
+                .plan_desired(&text, o.source.as_deref(), bulk_options(o.concurrency))
                 .await
                 .napi()?;
             let mut json = plan.to_json();
@@ -77,7 +73,7 @@ impl MsiClient {
             client: self.inner.clone(),
             work: Work::Desired {
                 text,
-                source: o.source.unwrap_or_else(|| SOURCE.into()),
+                source: o.source,
             },
             options: bulk_options(o.concurrency),
         }))

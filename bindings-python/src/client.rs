@@ -335,21 +335,21 @@ macro_rules! client_class {
 
             /// What applying the desired-state file `text` would change, with reads only: core's plan JSON
             /// (`source`, `changes`, `summary`, `targets`) and `text`, the readable diff. `source` names the file
-            /// in errors and in the plan. A bad file raises `InvalidArgumentError` naming line and field.
-            #[pyo3(signature = (text, *, source="identities.yaml", concurrency=None))]
-            fn plan_desired(&self, py: Python<'_>, text: String, source: &str, concurrency: Option<usize>)
+            /// in errors and in the plan (default: core's, `identities.yaml`). A bad file raises `InvalidArgumentError` naming line and field.
+            #[pyo3(signature = (text, *, source=None, concurrency=None))]
+            fn plan_desired(&self, py: Python<'_>, text: String, source: Option<String>, concurrency: Option<usize>)
                 -> PyResult<Py<PyAny>> {
                 let c = self.core.arm().or_raise(py)?;
-                $run(py, DesiredArgs::new(text, source.into(), concurrency).plan(c))
+                $run(py, DesiredArgs::new(text, source, concurrency).plan(c))
             }
 
             /// Apply the desired-state file `text` (checked as `plan_desired` checks it, before any write): a run
             /// like `bulk_vm`'s, one result dict per target (`detail`: what was changed).
-            #[pyo3(signature = (text, *, source="identities.yaml", concurrency=None, on_progress=None))]
-            fn apply_desired(&self, py: Python<'_>, text: String, source: &str, concurrency: Option<usize>,
+            #[pyo3(signature = (text, *, source=None, concurrency=None, on_progress=None))]
+            fn apply_desired(&self, py: Python<'_>, text: String, source: Option<String>, concurrency: Option<usize>,
                 on_progress: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
                 let c = self.core.arm().or_raise(py)?;
-                $bulk_start(py, c, DesiredArgs::new(text, source.into(), concurrency), on_progress)
+                $bulk_start(py, c, DesiredArgs::new(text, source, concurrency), on_progress)
             }
 
             // ---- VMs and scale sets (core `requests`, `create`, `compute`): one template per operation

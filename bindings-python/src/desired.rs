@@ -13,12 +13,12 @@ use serde_json::Value;
 /// What `plan_desired` / `apply_desired` were given.
 pub struct DesiredArgs {
     text: String,
-    source: String,
+    source: Option<String>,
     options: BulkOptions,
 }
 
 impl DesiredArgs {
-    pub fn new(text: String, source: String, concurrency: Option<usize>) -> DesiredArgs {
+    pub fn new(text: String, source: Option<String>, concurrency: Option<usize>) -> DesiredArgs {
         let mut options = BulkOptions::default();
         if let Some(n) = concurrency {
             options.concurrency = n;
@@ -33,7 +33,7 @@ impl DesiredArgs {
     /// Core's plan as JSON, with `"text"` its readable diff.
     pub async fn plan(self, c: ArmClient) -> Result<Json> {
         let plan = c
-            .plan_desired(&self.text, &self.source, self.options)
+            .plan_desired(&self.text, self.source.as_deref(), self.options)
             .await?;
         let mut json = plan.to_json();
         if let Value::Object(m) = &mut json {
@@ -45,7 +45,7 @@ impl DesiredArgs {
 
 impl StartRun for DesiredArgs {
     async fn start(self, c: ArmClient) -> Result<CoreRun> {
-        c.start_apply_desired(&self.text, &self.source, self.options)
+        c.start_apply_desired(&self.text, self.source.as_deref(), self.options)
             .await
     }
 }

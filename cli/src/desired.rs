@@ -57,7 +57,7 @@ async fn plan_of(global: &Global, args: &PlanArgs) -> Result<DesiredPlan, Error>
     let options = crate::bulk::options(args.concurrency)?;
     let client = crate::connection::connect(global, false).await?;
     client
-        .plan_desired(&text, &args.file.display().to_string(), options)
+        .plan_desired(&text, Some(&args.file.display().to_string()), options)
         .await
 }
 
@@ -88,7 +88,7 @@ pub async fn apply(
 ) -> Result<Value, Error> {
     let options = crate::bulk::options(args.concurrency)?;
     let run = client
-        .start_apply_desired(text, &args.file.display().to_string(), options)
+        .start_apply_desired(text, Some(&args.file.display().to_string()), options)
         .await?;
     let mut results = crate::bulk::drive(run, "target").await;
     results.sort_by_key(|r| r.id.to_ascii_lowercase());

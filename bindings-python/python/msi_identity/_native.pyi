@@ -382,12 +382,12 @@ class ManagedIdentityClient:
         on_progress: Optional[Callable[[BulkProgress], object]] = None,
     ) -> BulkRun: ...
     # desired state from a file (desired.rs): the file's text and its name, as given to core
-    def plan_desired(self, text: str, *, source: str = "identities.yaml", concurrency: Optional[int] = None) -> DesiredPlan: ...
+    def plan_desired(self, text: str, *, source: Optional[str] = None, concurrency: Optional[int] = None) -> DesiredPlan: ...
     def apply_desired(
         self,
         text: str,
         *,
-        source: str = "identities.yaml",
+        source: Optional[str] = None,
         concurrency: Optional[int] = None,
         on_progress: Optional[Callable[[BulkProgress], object]] = None,
     ) -> BulkRun: ...
@@ -770,13 +770,13 @@ class AsyncManagedIdentityClient:
     ) -> AsyncBulkRun: ...
     # desired state from a file (desired.rs): the file's text and its name, as given to core
     async def plan_desired(
-        self, text: str, *, source: str = "identities.yaml", concurrency: Optional[int] = None
+        self, text: str, *, source: Optional[str] = None, concurrency: Optional[int] = None
     ) -> DesiredPlan: ...
     def apply_desired(
         self,
         text: str,
         *,
-        source: str = "identities.yaml",
+        source: Optional[str] = None,
         concurrency: Optional[int] = None,
         on_progress: Optional[ProgressCallback] = None,
     ) -> AsyncBulkRun: ...

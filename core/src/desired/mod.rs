@@ -20,6 +20,9 @@ use crate::client::ArmClient;
 use crate::error::Result;
 use futures::StreamExt;
 
+/// The file's name in errors and in the plan when the caller gives none.
+pub const DEFAULT_SOURCE: &str = "identities.yaml";
+
 impl ArmClient {
     /// What applying the desired-state file `text` would change (`source` names the file in errors and in the
     /// plan). A bad file, an unknown role or identity, or a target list that cannot be read is an error; a
@@ -27,9 +30,10 @@ impl ArmClient {
     pub async fn plan_desired(
         &self,
         text: &str,
-        source: &str,
+        source: Option<&str>,
         options: BulkOptions,
     ) -> Result<Plan> {
+        let source = source.unwrap_or(DEFAULT_SOURCE);
         let doc = parse(text, source)?;
         let work = self.prepare_desired(&doc, source).await?;
         let targets = futures::stream::iter(work)
@@ -53,9 +57,10 @@ impl ArmClient {
     pub async fn start_apply_desired(
         &self,
         text: &str,
-        source: &str,
+        source: Option<&str>,
         options: BulkOptions,
     ) -> Result<BulkRun> {
+        let source = source.unwrap_or(DEFAULT_SOURCE);
         let doc = parse(text, source)?;
         let work = self.prepare_desired(&doc, source).await?;
         Ok(self.spawn_run(work, options, |client, w| async move {
