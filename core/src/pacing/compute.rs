@@ -115,20 +115,21 @@ impl Policies {
                     now,
                 )
             });
-            if left + 1.0 > m.bucket.capacity {
+            let grew = left + 1.0 > m.bucket.capacity;
+            if grew {
                 m.bucket.capacity = left + 1.0;
                 m.bucket.refill_per_sec = m.bucket.capacity / window;
             }
             m.refill(now);
-            let counted = (left - f64::from(m.in_flight)).min(m.bucket.capacity);
+            let first = !m.known;
             match held.iter().find(|h| h.key == key) {
                 Some(h) if h.seq > m.applied => {
                     m.applied = h.seq;
-                    m.tokens = counted;
+                    m.observe(left, grew || first);
                 }
                 Some(_) => {}
-                // Not taken before sending (the shape was new): it can only lower the mirror.
-                None => m.tokens = m.tokens.min(counted),
+                // Not taken before sending (the shape was new).
+                None => m.observe(left, first),
             }
             m.known = true;
             if let Some(p) = pause {

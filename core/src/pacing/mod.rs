@@ -147,6 +147,19 @@ impl Mirror {
         }
     }
 
+    /// What an answer says is left, less what may not have been counted yet (requests in flight). It lowers the
+    /// mirror and never raises it (`trusted` aside: a first count, a bucket larger than assumed, a bucket metered
+    /// again): answers overtake each other and the service may count a later request first, so a count above
+    /// the mirror's is such a request's, not tokens to spend. The mirror regains tokens by its refill only.
+    fn observe(&mut self, left: f64, trusted: bool) {
+        let counted = (left - f64::from(self.in_flight)).min(self.bucket.capacity);
+        self.tokens = if trusted {
+            counted
+        } else {
+            self.tokens.min(counted)
+        };
+    }
+
     fn refill(&mut self, now: Instant) {
         let dt = now.saturating_duration_since(self.refilled).as_secs_f64();
         self.tokens = (self.tokens + dt * self.bucket.refill_per_sec).min(self.bucket.capacity);
@@ -317,13 +330,13 @@ impl Pacer {
         }
         if let Some(left) = reported.filter(|_| seq > m.applied) {
             m.applied = seq;
-            m.metered = true;
-            // What the service says is left, less what it may not have counted yet. A bucket larger than the
-            // one assumed (a subscription with raised limits) grows the mirror too.
-            if left + 1.0 > m.bucket.capacity {
+            // A bucket larger than the one assumed (a subscription with raised limits) grows the mirror.
+            let grew = left + 1.0 > m.bucket.capacity;
+            if grew {
                 m.bucket.capacity = left + 1.0;
             }
-            m.tokens = (left - f64::from(m.in_flight)).min(m.bucket.capacity);
+            m.observe(left, grew || !m.known || !m.metered);
+            m.metered = true;
             m.known = true;
         }
         if let Some(pause) = pause {

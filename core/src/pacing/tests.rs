@@ -231,3 +231,45 @@ async fn a_service_that_does_not_report_its_budget_is_not_paced() {
     p.acquire("/subscriptions/s/x", OperationType::Write).await;
     assert!(start.elapsed() >= Duration::from_millis(45));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_later_request_counted_first_does_not_raise_the_mirror() {
+    let slow = Bucket {
+        capacity: 10.0,
+        refill_per_sec: 0.001,
+    };
+    let p = Pacer::new(PacingOptions {
+        reads: slow,
+        writes: slow,
+        deletes: slow,
+        enabled: true,
+    });
+    let writes = |left: &'static str| {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-ms-ratelimit-remaining-subscription-writes",
+            HeaderValue::from_static(left),
+        );
+        h
+    };
+    p.acquire("/subscriptions/s/x", OperationType::Write)
+        .await
+        .answered(200, &writes("9"));
+    let a = p.acquire("/subscriptions/s/x", OperationType::Write).await;
+    let b = p.acquire("/subscriptions/s/x", OperationType::Write).await;
+    // The service counted b first (8 left), then a (7 left); a's answer comes first.
+    a.answered(200, &writes("7"));
+    b.answered(200, &writes("8"));
+    // 7 are left in truth: the mirror may hold fewer (a's answer could not tell b was counted), never 8.
+    let start = Instant::now();
+    for _ in 0..6 {
+        p.acquire("/subscriptions/s/x", OperationType::Write).await;
+    }
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    let more = tokio::time::timeout(Duration::from_secs(1), async {
+        p.acquire("/subscriptions/s/x", OperationType::Write).await;
+        p.acquire("/subscriptions/s/x", OperationType::Write).await;
+    })
+    .await;
+    assert!(more.is_err(), "8 requests went out where 7 were left");
+}
