@@ -26,6 +26,16 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 /// from the executable's initialisers on Linux; MIMALLOC_ARENA_EAGER_COMMIT and
 /// MIMALLOC_PURGE_DELAY still override these.
 extern "C" fn tune_allocator() {
+    // SQLite allocates with the C library's malloc, from whichever blocking thread runs the
+    // handler: glibc gave those threads heaps of their own (up to 8 per core), each keeping what
+    // it freed. One heap: SQLite's calls on a connection are serialised by its mutex anyway.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; no other thread exists yet.
+    unsafe {
+        if libc::getenv(c"MALLOC_ARENA_MAX".as_ptr()).is_null() {
+            libc::mallopt(libc::M_ARENA_MAX, 1);
+        }
+    }
     for (option, value, env) in [
         (
             MI_OPTION_ARENA_EAGER_COMMIT,
