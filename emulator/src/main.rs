@@ -165,7 +165,16 @@ fn main() -> ExitCode {
     if !cfg!(target_os = "linux") {
         tune_allocator();
     }
-    match tokio::runtime::Runtime::new() {
+    // Handlers run on blocking threads, at most MAX_BLOCKING_HANDLERS at once; without a cap on
+    // the pool, a call arriving just before a finished thread went idle made a new one (70
+    // threads under 8 connections), each leaving its stack and allocator pages behind when it
+    // ended 10 s later.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(msi_emulator::MAX_BLOCKING_HANDLERS + 2)
+        .thread_keep_alive(Duration::from_secs(60))
+        .build();
+    match runtime {
         Ok(rt) => rt.block_on(serve()),
         Err(e) => {
             eprintln!("msi-emulator: cannot start the runtime: {e}");
