@@ -52,6 +52,7 @@ use crate::state::ports::ServerHandle;
 
 pub use config::{Config, Durability};
 pub use error::{Error, ErrorKind};
+pub use state::shared::MAX_BLOCKING_HANDLERS;
 pub use throttle::{BucketLimit, Throttle, ThrottleLimits, ThrottleParseError};
 
 /// The default data directory: `msi-emulator` under the user's data directory

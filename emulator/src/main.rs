@@ -7,6 +7,58 @@ use std::time::Duration;
 
 use msi_emulator::{Config, Durability, Throttle};
 
+/// mimalloc instead of glibc's malloc: glibc kept a heap per blocking thread (up to 16 arenas on
+/// 2 cores) and returned little of what the handlers freed (140 MB RSS after 10^6 requests with
+/// 10,000 VMs, ~45 MB of it live).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+// mimalloc's own options (`mi_option_e` of mimalloc.h, v3), in the C library the crate links.
+unsafe extern "C" {
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+const MI_OPTION_ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// Memory is committed as it is used and handed back to the OS as soon as it is free: by default
+/// mimalloc commits its arenas eagerly and purges after a delay, which kept ~70 MB more resident
+/// after storing 10,000 VMs. Set before the first allocation (the first arena is made then), so
+/// from the executable's initialisers on Linux; MIMALLOC_ARENA_EAGER_COMMIT and
+/// MIMALLOC_PURGE_DELAY still override these.
+extern "C" fn tune_allocator() {
+    // SQLite allocates with the C library's malloc, from whichever blocking thread runs the
+    // handler: glibc gave those threads heaps of their own (up to 8 per core), each keeping what
+    // it freed. One heap: SQLite's calls on a connection are serialised by its mutex anyway.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; no other thread exists yet.
+    unsafe {
+        if libc::getenv(c"MALLOC_ARENA_MAX".as_ptr()).is_null() {
+            libc::mallopt(libc::M_ARENA_MAX, 1);
+        }
+    }
+    for (option, value, env) in [
+        (
+            MI_OPTION_ARENA_EAGER_COMMIT,
+            0,
+            c"MIMALLOC_ARENA_EAGER_COMMIT",
+        ),
+        (MI_OPTION_PURGE_DELAY, 0, c"MIMALLOC_PURGE_DELAY"),
+    ] {
+        // SAFETY: getenv reads the environment (nothing else runs yet: no thread, no setenv);
+        // mi_option_set sets one of mimalloc's integer options (a valid index of its table).
+        unsafe {
+            if libc::getenv(env.as_ptr()).is_null() {
+                mi_option_set(option, value);
+            }
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static TUNE_ALLOCATOR: extern "C" fn() = tune_allocator;
+
 const USAGE: &str = "\
 usage: msi-emulator [--data-dir DIR | --in-memory] [--port N] [--imds-port N] [--no-rbac]
                     [--lro-delay-ms N] [--page-size N] [--relaxed-durability] [--open-test-hooks]
@@ -109,8 +161,29 @@ fn parse(args: &[String]) -> Result<Config, String> {
     Ok(config)
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    if !cfg!(target_os = "linux") {
+        tune_allocator();
+    }
+    // Handlers run on blocking threads, at most MAX_BLOCKING_HANDLERS at once; without a cap on
+    // the pool, a call arriving just before a finished thread went idle made a new one (70
+    // threads under 8 connections), each leaving its stack and allocator pages behind when it
+    // ended 10 s later.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(msi_emulator::MAX_BLOCKING_HANDLERS + 2)
+        .thread_keep_alive(Duration::from_secs(60))
+        .build();
+    match runtime {
+        Ok(rt) => rt.block_on(serve()),
+        Err(e) => {
+            eprintln!("msi-emulator: cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match parse(&args) {
         Ok(c) => c,

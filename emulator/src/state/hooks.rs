@@ -100,7 +100,9 @@ impl Fault {
 #[derive(Default)]
 struct HookState {
     faults: Vec<Fault>,
-    log: VecDeque<(String, String)>,
+    /// `METHOD path`, one allocation each (a method is an HTTP token: no space in it); two
+    /// `String`s cost ~50 bytes more per request, ~1 MB at [`LOG_LIMIT`].
+    log: VecDeque<Box<str>>,
 }
 
 /// Faults and the request log.
@@ -119,10 +121,9 @@ impl Hooks {
         if s.log.len() >= LOG_LIMIT {
             s.log.pop_front();
         }
-        s.log.push_back((
-            util::truncate_utf8(method, 32).to_string(),
-            util::truncate_utf8(path, LOGGED_PATH_BYTES).to_string(),
-        ));
+        let method = util::truncate_utf8(method, 32);
+        let path = util::truncate_utf8(path, LOGGED_PATH_BYTES);
+        s.log.push_back(format!("{method} {path}").into_boxed_str());
     }
 
     /// Consumes one use of the first fault matching the request.
@@ -170,11 +171,12 @@ impl Hooks {
     ) -> (BTreeMap<String, u64>, u64) {
         let mut by_method: BTreeMap<String, u64> = BTreeMap::new();
         let mut total = 0u64;
-        for (m, p) in self.lock().log.iter() {
+        for entry in self.lock().log.iter() {
+            let (m, p) = entry.split_once(' ').unwrap_or((entry, ""));
             if p.to_ascii_lowercase().contains(needle)
                 && method.is_none_or(|x| x.eq_ignore_ascii_case(m))
             {
-                *by_method.entry(m.clone()).or_default() += 1;
+                *by_method.entry(m.to_string()).or_default() += 1;
                 total += 1;
             }
         }
@@ -235,7 +237,11 @@ mod tests {
         }
         let s = h.lock();
         assert_eq!(s.log.len(), LOG_LIMIT);
-        assert!(s.log.iter().all(|(_, p)| p.len() <= LOGGED_PATH_BYTES));
+        assert!(
+            s.log
+                .iter()
+                .all(|e| e.split_once(' ').unwrap().1.len() <= LOGGED_PATH_BYTES)
+        );
         drop(s);
         for i in 0..MAX_FAULTS {
             h.add(fault(&format!("/p{i}"))).unwrap();

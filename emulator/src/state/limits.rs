@@ -15,10 +15,45 @@ struct Window {
     in_flight: usize,
 }
 
+/// Windows kept before the first sweep of idle ones (see [`State::sweep_if_grown`]).
+const SWEEP_FLOOR: usize = 1024;
+
+impl Window {
+    /// Nothing in flight and nothing in the last second: forgetting it changes no decision.
+    fn idle(&self, now: Instant) -> bool {
+        self.in_flight == 0
+            && self
+                .recent
+                .back()
+                .is_none_or(|t| now.duration_since(*t) >= Duration::from_secs(1))
+    }
+}
+
+#[derive(Default)]
+struct State {
+    windows: HashMap<String, Window>,
+    /// Windows left by the last sweep.
+    kept: usize,
+}
+
+impl State {
+    /// Forgets idle windows once the map has doubled since the last sweep (amortised O(1) per
+    /// request): the key comes from the request path before the machine is looked up, so without
+    /// this every vmId ever asked about stayed in memory.
+    fn sweep_if_grown(&mut self, now: Instant) {
+        if self.windows.len() < SWEEP_FLOOR.max(2 * self.kept) {
+            return;
+        }
+        self.windows.retain(|_, w| !w.idle(now));
+        self.windows.shrink_to_fit();
+        self.kept = self.windows.len();
+    }
+}
+
 /// Per-VM IMDS limits: [`RATE_PER_SECOND`] requests in any second and [`MAX_CONCURRENT`] at once.
 #[derive(Default)]
 pub struct Limits {
-    state: Mutex<HashMap<String, Window>>,
+    state: Mutex<State>,
 }
 
 /// A request being served; releases its concurrency slot when dropped.
@@ -28,7 +63,7 @@ pub struct Permit<'a> {
 }
 
 impl Limits {
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Window>> {
+    fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -36,7 +71,8 @@ impl Limits {
     pub fn acquire(&self, key: &str) -> Option<Permit<'_>> {
         let now = Instant::now();
         let mut state = self.lock();
-        let w = state.entry(key.to_string()).or_default();
+        state.sweep_if_grown(now);
+        let w = state.windows.entry(key.to_string()).or_default();
         while w
             .recent
             .front()
@@ -58,7 +94,7 @@ impl Limits {
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        if let Some(w) = self.limits.lock().get_mut(&self.key) {
+        if let Some(w) = self.limits.lock().windows.get_mut(&self.key) {
             w.in_flight = w.in_flight.saturating_sub(1);
         }
     }
@@ -81,5 +117,27 @@ mod tests {
             assert!(l.acquire("a").is_some());
         }
         assert!(l.acquire("a").is_none());
+    }
+
+    #[test]
+    fn idle_windows_are_forgotten_busy_ones_kept() {
+        let l = Limits::default();
+        let held = l.acquire("held").unwrap();
+        // One short of a sweep: these are all recent, none could go yet.
+        for i in 0..SWEEP_FLOOR - 1 {
+            drop(l.acquire(&format!("vm/{i}")).unwrap());
+        }
+        assert_eq!(l.lock().windows.len(), SWEEP_FLOOR);
+        std::thread::sleep(Duration::from_millis(1100));
+        // The next request sweeps: only the window with a request in flight and the new one stay.
+        drop(l.acquire("fresh").unwrap());
+        assert_eq!(l.lock().windows.len(), 2);
+        // A forgotten key starts afresh; the kept one still counts its request in flight.
+        assert!(l.lock().windows.contains_key("held"));
+        let more: Vec<Permit<'_>> = (1..MAX_CONCURRENT)
+            .map(|_| l.acquire("held").unwrap())
+            .collect();
+        assert!(l.acquire("held").is_none());
+        drop((held, more));
     }
 }

@@ -13,6 +13,8 @@
 
 use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
 
@@ -21,7 +23,7 @@ use crate::store::Principal;
 
 /// Verified bearer tokens remembered (a few MB at most: 32-byte keys, an object id and `exp`).
 pub const VERIFIED_CAPACITY: usize = 16_384;
-/// Issued managed-identity tokens remembered (~1.5 KB each: at most ~25 MB; one per VM identity
+/// Issued managed-identity tokens remembered (~1.1 KB each: at most ~18 MB; one per VM identity
 /// and audience in use, so 10,000 VMs asking for ARM tokens all hit).
 pub const ISSUED_CAPACITY: usize = 16_384;
 /// A cached managed-identity token is handed out again until this long before its expiry.
@@ -29,14 +31,69 @@ pub const REISSUE_BEFORE_EXPIRY_SECS: i64 = 300;
 
 #[derive(Clone)]
 struct Issued {
-    access_token: Arc<str>,
+    access_token: StoredToken,
     expires_on: i64,
     not_before: i64,
 }
 
+/// A JWT kept as the bytes its three base64url parts encode, a quarter smaller than its text
+/// (~3.4 MB less at 10,000 cached tokens), encoded again when handed out (~1 µs); anything that
+/// would not come back identical is kept as text.
+#[derive(Clone)]
+enum StoredToken {
+    Jwt {
+        bytes: Arc<[u8]>,
+        header: usize,
+        payload: usize,
+    },
+    Text(Arc<str>),
+}
+
+impl StoredToken {
+    fn new(token: &str) -> StoredToken {
+        let mut parts = token.split('.').map(|p| URL_SAFE_NO_PAD.decode(p));
+        if let (Some(Ok(h)), Some(Ok(p)), Some(Ok(sig)), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        {
+            let stored = StoredToken::Jwt {
+                header: h.len(),
+                payload: p.len(),
+                bytes: [h, p, sig].concat().into(),
+            };
+            if stored.text() == token {
+                return stored;
+            }
+        }
+        StoredToken::Text(Arc::from(token))
+    }
+
+    fn text(&self) -> String {
+        match self {
+            StoredToken::Jwt {
+                bytes,
+                header,
+                payload,
+            } => {
+                let (h, rest) = bytes.split_at(*header);
+                let (p, sig) = rest.split_at(*payload);
+                let mut out = String::with_capacity(bytes.len() * 4 / 3 + 4);
+                URL_SAFE_NO_PAD.encode_string(h, &mut out);
+                out.push('.');
+                URL_SAFE_NO_PAD.encode_string(p, &mut out);
+                out.push('.');
+                URL_SAFE_NO_PAD.encode_string(sig, &mut out);
+                out
+            }
+            StoredToken::Text(t) => t.to_string(),
+        }
+    }
+}
+
 pub struct TokenCaches {
     verified: Cache<[u8; 32], Claims>,
-    issued: Cache<String, Issued>,
+    /// Keyed by the SHA-256 of principal, client id, owning resource and audience (32 bytes
+    /// instead of a ~250-byte string: ~2.5 MB less at 10,000 VMs).
+    issued: Cache<[u8; 32], Issued>,
 }
 
 impl Default for TokenCaches {
@@ -79,18 +136,18 @@ impl TokenCaches {
         now: i64,
         issue: impl FnOnce() -> IssuedToken,
     ) -> IssuedToken {
-        let key = format!(
+        let key = digest(&format!(
             "{}\n{}\n{}\n{}",
             principal.object_id,
             principal.client_id,
             principal.resource.as_deref().unwrap_or(""),
             audience
-        );
+        ));
         if let Some(hit) = self.issued.get(&key)
             && hit.expires_on - now > REISSUE_BEFORE_EXPIRY_SECS
         {
             return IssuedToken {
-                access_token: hit.access_token.to_string(),
+                access_token: hit.access_token.text(),
                 expires_in: hit.expires_on - now - 1,
                 expires_on: hit.expires_on,
                 not_before: hit.not_before,
@@ -100,7 +157,7 @@ impl TokenCaches {
         self.issued.insert(
             key,
             Issued {
-                access_token: Arc::from(fresh.access_token.as_str()),
+                access_token: StoredToken::new(&fresh.access_token),
                 expires_on: fresh.expires_on,
                 not_before: fresh.not_before,
             },
@@ -130,6 +187,26 @@ mod tests {
             expires_on: now + lifetime,
             not_before: now,
         }
+    }
+
+    #[test]
+    fn stored_tokens_come_back_identical() {
+        let jwt = [
+            b"{\"alg\":\"RS256\"}".as_slice(),
+            b"{\"oid\":\"o\"}",
+            &[0xff; 256],
+        ]
+        .map(|p| URL_SAFE_NO_PAD.encode(p))
+        .join(".");
+        let stored = StoredToken::new(&jwt);
+        assert!(matches!(stored, StoredToken::Jwt { .. }));
+        assert_eq!(stored.text(), jwt);
+        // Not three canonical base64url parts: kept as it is.
+        for other in ["one", "a.b", "a.b.c.d", "YQ=.YQ.YQ", "YR.YQ.YQ", "", ".."] {
+            let stored = StoredToken::new(other);
+            assert_eq!(stored.text(), other, "{other}");
+        }
+        assert!(matches!(StoredToken::new("YR.YQ.YQ"), StoredToken::Text(_)));
     }
 
     #[test]

@@ -73,12 +73,15 @@ CREATE TABLE IF NOT EXISTS role_assignments (
     doc       TEXT NOT NULL          -- JSON document owned by arm::roles
 );
 CREATE INDEX IF NOT EXISTS role_assignments_principal ON role_assignments(principal);
--- Principals and operations are looked up case-insensitively (`= ?1 COLLATE NOCASE`), which the
--- BINARY primary keys cannot serve: without these, every authenticated request scanned every
--- principal (one per VM identity). Added at start to older databases, no migration.
+-- Principals are looked up case-insensitively (`= ?1 COLLATE NOCASE`), which the BINARY primary
+-- keys cannot serve: without these, every authenticated request scanned every principal (one per
+-- VM identity). Added at start to older databases, no migration.
 CREATE INDEX IF NOT EXISTS principals_object_id_nocase ON principals(object_id COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS principals_client_id_nocase ON principals(client_id COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS operations_id_nocase ON operations(id COLLATE NOCASE);
+-- Operation ids are the emulator's own lower-case GUIDs, looked up as `id = lower(?1)` through the
+-- primary key; the NOCASE index older databases have was a second copy of every id (~2.5 MB of
+-- the in-memory database at MAX_OPERATIONS).
+DROP INDEX IF EXISTS operations_id_nocase;
 ";
 
 /// Long-running operation records kept at most (besides the day of retention); a client polls
@@ -474,7 +477,7 @@ impl Tx<'_> {
         self.tx
             .query_row(
                 "SELECT id, resource, kind, started_ms, complete_ms FROM operations
-                 WHERE id = ?1 COLLATE NOCASE",
+                 WHERE id = lower(?1)",
                 [id],
                 |r| {
                     Ok(Operation {
@@ -696,8 +699,8 @@ mod tests {
                     "principals_client_id_nocase",
                 ),
                 (
-                    "SELECT 1 FROM operations WHERE id = ?1 COLLATE NOCASE",
-                    "operations_id_nocase",
+                    "SELECT 1 FROM operations WHERE id = lower(?1)",
+                    "sqlite_autoindex_operations_1",
                 ),
             ] {
                 let plan: Vec<String> =
