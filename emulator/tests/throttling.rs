@@ -318,7 +318,10 @@ async fn gets_lists_scale_sets_and_operation_polls_count_against_their_policies(
         .arm(Method::GET, &format!("{vm}/instanceView"), API, None)
         .await;
     assert_eq!(view.status, 200, "{:?}", view.body);
-    assert_eq!(policies(&view), vec![("LowCostGet3Min".into(), 23998)]);
+    // Low Cost Get too; the bucket regains a token every 7.5 ms, so the GET's may be back already.
+    let p = policies(&view);
+    assert_eq!(names(&view), ["LowCostGet3Min"]);
+    assert!((23998..=23999).contains(&p[0].1), "{p:?}");
     // Lists: High Cost Get, subscription level only.
     let list = format!(
         "{}/providers/Microsoft.Compute/virtualMachines",
