@@ -1,7 +1,7 @@
 //! `msi emulator start`: the emulator in the foreground until Ctrl-C.
 
 use msi_emulator::{Config, Emulator};
-use msi_identity::{Error, ErrorKind};
+use msi_identity::{Error, ErrorKind, Secret, Settings};
 use std::path::PathBuf;
 
 pub(crate) fn emulator_error(e: impl std::fmt::Display) -> Error {
@@ -30,6 +30,19 @@ pub(crate) async fn start_embedded(prefix: &str) -> Result<(tempfile::TempDir, E
     };
     let emulator = Emulator::start(config).await.map_err(emulator_error)?;
     Ok((dir, emulator))
+}
+
+/// Settings that reach `emulator` as its seeded Owner (the admin service principal), trusting its CA.
+pub(crate) fn admin_settings(emulator: &Emulator) -> Settings {
+    Settings {
+        endpoint: Some(emulator.endpoint().to_string()),
+        subscription_id: Some(emulator.subscription_id().to_string()),
+        tenant_id: Some(emulator.tenant_id().to_string()),
+        client_id: Some(emulator.admin_client_id().to_string()),
+        client_secret: Some(Secret::new(emulator.admin_client_secret())),
+        ca_cert_pem: Some(emulator.ca_cert_pem().to_string()),
+        ..Settings::default()
+    }
 }
 
 /// `msi emulator start`: run in the foreground until Ctrl-C.

@@ -7,7 +7,7 @@ use crate::emulator_cmd::emulator_error;
 use crate::output::Render;
 use clap::Parser;
 use msi_emulator::Emulator;
-use msi_identity::{Error, Secret, Settings};
+use msi_identity::Error;
 use serde_json::Value;
 use std::time::Instant;
 
@@ -330,15 +330,7 @@ pub async fn run(args: QuickstartArgs) -> Result<(), Error> {
     );
     println!("run as msi commands against an embedded Azure emulator.\n");
     println!("{}\n", emulator.banner());
-    let settings = Settings {
-        endpoint: Some(emulator.endpoint().to_string()),
-        subscription_id: Some(emulator.subscription_id().to_string()),
-        tenant_id: Some(emulator.tenant_id().to_string()),
-        client_id: Some(emulator.admin_client_id().to_string()),
-        client_secret: Some(Secret::new(emulator.admin_client_secret())),
-        ca_cert_pem: Some(emulator.ca_cert_pem().to_string()),
-        ..Settings::default()
-    };
+    let settings = crate::emulator_cmd::admin_settings(&emulator);
     let client = settings.client()?;
     let all = steps(&args.resource_group, emulator.subscription_id());
     let total = all.len();

@@ -3,7 +3,7 @@
 //! seeded so that there is something to look at.
 
 use msi_emulator::Emulator;
-use msi_identity::{ArmClient, ConnectOptions, CreateOptions, Error, Secret, Settings, TokenCache};
+use msi_identity::{ArmClient, ConnectOptions, CreateOptions, Error, Settings, TokenCache};
 
 /// An embedded emulator and the directory its state lives in (removed when this is dropped).
 pub struct Embedded {
@@ -39,15 +39,7 @@ pub async fn configured(settings: &Settings) -> Result<ArmClient, Error> {
 /// an identity, as the guides start) and a user-assigned identity.
 pub async fn embedded() -> Result<(ArmClient, Embedded), Error> {
     let (dir, emulator) = crate::emulator_cmd::start_embedded("msi-portal-").await?;
-    let settings = Settings {
-        endpoint: Some(emulator.endpoint().to_string()),
-        subscription_id: Some(emulator.subscription_id().to_string()),
-        tenant_id: Some(emulator.tenant_id().to_string()),
-        client_id: Some(emulator.admin_client_id().to_string()),
-        client_secret: Some(Secret::new(emulator.admin_client_secret())),
-        ca_cert_pem: Some(emulator.ca_cert_pem().to_string()),
-        ..Settings::default()
-    };
+    let settings = crate::emulator_cmd::admin_settings(&emulator);
     let client = settings.client()?;
     seed(&client).await?;
     Ok((
@@ -77,6 +69,7 @@ async fn seed(client: &ArmClient) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use msi_identity::Secret;
 
     #[test]
     fn any_connection_setting_means_configured() {
