@@ -208,9 +208,28 @@ pub fn encode_component(s: &str) -> String {
     utf8_percent_encode(s, SET).to_string()
 }
 
+/// The segments of a request path, percent-decoded, empty ones dropped (`/a//b/` is `[a, b]`).
+pub fn path_segments(raw_path: &str) -> Vec<String> {
+    raw_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segments_are_decoded_without_empty_ones() {
+        assert_eq!(path_segments("/a//b%20c/"), ["a", "b c"]);
+        assert!(path_segments("/").is_empty());
+    }
     use serde_json::json;
 
     #[test]

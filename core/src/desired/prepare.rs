@@ -59,13 +59,22 @@ impl ArmClient {
         let mut work = Vec::new();
         let mut named_by: HashMap<String, usize> = HashMap::new();
         let mut identities: HashMap<String, Option<String>> = HashMap::new();
+        // Role definitions by (scope, name), read once per run however many entries name them.
+        let mut definitions: HashMap<(String, String), String> = HashMap::new();
         for (index, spec) in doc.targets.iter().enumerate() {
             let mut roles = Vec::new();
             for (j, r) in spec.roles.iter().enumerate() {
-                let role_id = self
-                    .resolve_role(&r.scope, &r.role)
-                    .await
-                    .map_err(|e| at(source, &format!("targets[{index}].roles[{j}].role"), e))?;
+                let key = (r.scope.to_ascii_lowercase(), r.role.clone());
+                let role_id = match definitions.get(&key) {
+                    Some(id) => id.clone(),
+                    None => {
+                        let id = self.resolve_role(&r.scope, &r.role).await.map_err(|e| {
+                            at(source, &format!("targets[{index}].roles[{j}].role"), e)
+                        })?;
+                        definitions.insert(key, id.clone());
+                        id
+                    }
+                };
                 roles.push(Role {
                     role: r.role.clone(),
                     role_id,

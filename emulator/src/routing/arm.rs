@@ -155,12 +155,10 @@ fn route(
         Ok(c) => c,
         Err(e) => return (None, Err(e)),
     };
-    let (decision, admitted) = arm_throttle::admit(
-        shared,
-        parts.method.as_str(),
-        parts.uri.path(),
-        &caller.object_id,
-    );
+    // Decoded once: the throttle classifies the request by them, then the router routes it.
+    let segs = util::path_segments(parts.uri.path());
+    let (decision, admitted) =
+        arm_throttle::admit(shared, parts.method.as_str(), &segs, &caller.object_id);
     if let Err(e) = admitted {
         return (decision, Err(e));
     }
@@ -168,7 +166,7 @@ fn route(
         shared,
         caller,
         &parts.method,
-        parts.uri.path(),
+        (parts.uri.path(), segs),
         parts.uri.query(),
         &parts.headers,
         body,
@@ -193,11 +191,13 @@ impl Dispatcher for Internal<'_> {
         let raw_path: Vec<String> = path.split('/').map(util::encode_component).collect();
         let query = format!("api-version={}", util::encode_component(api_version));
         let body = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        let raw_path = raw_path.join("/");
+        let segs = util::path_segments(&raw_path);
         route_as(
             self.shared,
             caller.clone(),
             &method,
-            &raw_path.join("/"),
+            (&raw_path, segs),
             Some(&query),
             &HeaderMap::new(),
             body,
@@ -205,12 +205,12 @@ impl Dispatcher for Internal<'_> {
     }
 }
 
-/// Routes an authenticated request.
+/// Routes an authenticated request: its raw path and that path's decoded segments.
 fn route_as(
     shared: &Shared,
     caller: Principal,
     method: &Method,
-    raw_path: &str,
+    (raw_path, segs): (&str, Vec<String>),
     raw_query: Option<&str>,
     headers: &HeaderMap,
     body: Bytes,
@@ -220,16 +220,6 @@ fn route_as(
         .filter(|v| !v.trim().is_empty())
         .map(|v| v.trim().to_string())
         .ok_or_else(ArmError::missing_api_version)?;
-    let segs: Vec<String> = raw_path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect();
     let target = parse_target(&segs);
     let method = if method == Method::HEAD {
         Method::GET

@@ -33,24 +33,15 @@ fn exists(shared: &Shared, key: &str) -> bool {
 pub(super) fn admit(
     shared: &Shared,
     method: &str,
-    raw_path: &str,
+    segs: &[String],
     caller: &str,
 ) -> (Option<Decision>, Result<(), ArmError>) {
     if shared.config.throttle.limits().is_none() {
         return (None, Ok(()));
     }
-    let segs: Vec<String> = raw_path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect();
     let seg_refs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let op = Op::of_method(method);
-    let sub = subscription_of(&segs, &shared.seed.subscription_id);
+    let sub = subscription_of(segs, &shared.seed.subscription_id);
     let compute = classify::classify(method, &seg_refs, |key| exists(shared, key));
     let Some(decision) = shared.throttle.check(&sub, caller, op, compute.as_ref()) else {
         return (None, Ok(()));
