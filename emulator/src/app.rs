@@ -13,6 +13,7 @@ use crate::catalog::seed::{ADMIN_NAME, SUBSCRIPTION_NAME, Seed};
 use crate::config::Config;
 use crate::error::Error;
 use crate::server::tls::TlsMaterial;
+use crate::state::access::AccessCache;
 use crate::state::assignments;
 use crate::state::hooks::Hooks;
 use crate::state::limits::Limits;
@@ -197,6 +198,7 @@ impl App {
             ports: ExtensionPorts::default(),
             throttle: Throttler::new(throttle_limits),
             tokens: TokenCaches::default(),
+            access: AccessCache::default(),
             handlers: tokio::sync::Semaphore::new(crate::state::shared::MAX_BLOCKING_HANDLERS),
         };
         Ok(App {

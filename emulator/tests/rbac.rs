@@ -814,3 +814,42 @@ async fn role_assignments_and_system_client_ids_survive_a_restart() {
     assert_eq!(r.status, 200);
     h.emu.shutdown().await;
 }
+
+/// Principals and role assignments are cached per caller (`state::access`): every grant, revocation
+/// and deleted identity still counts from the next request on, however often the caller asked before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_follows_each_change_from_the_next_request() {
+    let h = start().await;
+    h.create_rg("rg").await;
+    let (oid, token) = machine_caller(&h, "rg", "caller").await;
+    let vm = h.vm_path("rg", "caller");
+    let get = || h.arm_as(&token, Method::GET, &vm, API, None);
+    for _ in 0..3 {
+        assert_eq!(get().await.status, 403);
+    }
+    let granted = h.grant(&h.rg_path("rg"), READER, &oid).await;
+    for _ in 0..3 {
+        assert_eq!(get().await.status, 200);
+    }
+    let assignment = granted.body["id"].as_str().unwrap().to_string();
+    let r = h.arm(Method::DELETE, &assignment, AUTHZ, None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = get().await;
+    assert_eq!(r.status, 403, "a revoked role still counted: {:?}", r.body);
+
+    h.grant(&h.rg_path("rg"), READER, &oid).await;
+    assert_eq!(get().await.status, 200);
+    // Turning the system identity off deletes its principal: its token no longer names anyone.
+    let r = h
+        .arm(
+            Method::PATCH,
+            &vm,
+            API,
+            Some(&json!({"identity": {"type": "None"}})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = get().await;
+    assert_eq!(r.status, 401, "{:?}", r.body);
+    assert_eq!(r.code(), "InvalidAuthenticationToken");
+}

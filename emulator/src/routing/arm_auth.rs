@@ -107,8 +107,11 @@ pub(super) fn authenticate(shared: &Shared, headers: &HeaderMap) -> Result<Princ
             claims
         }
     };
-    shared
-        .store
-        .read(|t| t.principal(&claims.object_id))?
-        .ok_or_else(|| auth_error(shared, TokenProblem::UnknownPrincipal(claims.object_id)))
+    match shared.access.get(&shared.store, &claims.object_id)? {
+        Some(access) => Ok(access.principal.clone()),
+        None => Err(auth_error(
+            shared,
+            TokenProblem::UnknownPrincipal(claims.object_id),
+        )),
+    }
 }

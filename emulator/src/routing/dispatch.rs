@@ -47,6 +47,19 @@ pub fn handle(shared: &Shared, parts: &Parts, body: Bytes) -> Response {
     }
 }
 
+/// The request takes microseconds and never waits: ARM reads, cloud metadata, and ARM writes
+/// unless acknowledged writes wait for the disk. Token issuing (RSA signing, ~2 ms), Graph and the
+/// test hooks are not.
+pub fn is_short(shared: &Shared, parts: &Parts) -> bool {
+    match route_of(parts.uri.path()) {
+        Route::Metadata => true,
+        Route::Arm => {
+            matches!(parts.method, Method::GET | Method::HEAD) || !shared.store.waits_for_disk()
+        }
+        Route::Hooks | Route::Graph | Route::Entra => false,
+    }
+}
+
 /// The request is an ARM write: an MSI extension may have appeared or gone.
 pub fn is_arm_write(parts: &Parts) -> bool {
     route_of(parts.uri.path()) == Route::Arm && !matches!(parts.method, Method::GET | Method::HEAD)

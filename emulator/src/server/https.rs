@@ -49,8 +49,9 @@ fn envelope(parts_headers: &HeaderMap, status: StatusCode, code: &str, message: 
     r
 }
 
-/// Reads the body and routes the request (off the async workers: the store may wait for a disk
-/// sync); after an ARM write, opens or closes MSI extension ports.
+/// Reads the body and routes the request: a short one on this async worker, others on a blocking
+/// thread (the store may wait for a disk sync, Entra ID signs tokens); after an ARM write, opens
+/// or closes MSI extension ports.
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
@@ -65,16 +66,26 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         }
     };
     let write = dispatch::is_arm_write(&parts);
-    let headers = parts.headers.clone();
-    let routed = shared.clone();
-    let response = match shared
-        .blocking(move || dispatch::handle(&routed, &parts, body))
-        .await
-    {
+    let answered = if dispatch::is_short(&shared, &parts) {
+        // On this worker: handing the request to a blocking thread and back cost more than
+        // answering it (a third of a GET's CPU went to switching threads).
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            dispatch::handle(&shared, &parts, body)
+        }))
+        .map_err(|_| parts.headers)
+    } else {
+        let headers = parts.headers.clone();
+        let routed = shared.clone();
+        shared
+            .blocking(move || dispatch::handle(&routed, &parts, body))
+            .await
+            .map_err(|_| headers)
+    };
+    let response = match answered {
         Ok(r) => r,
         // A handler panicked: still an answer, in ARM's envelope (the fuzz tests keep this
         // from ever happening).
-        Err(_) => envelope(
+        Err(headers) => envelope(
             &headers,
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerError",

@@ -13,11 +13,23 @@ use crate::state::ports::ServerHandle;
 use crate::state::shared::Shared;
 
 /// [`reconcile`], then waits until the closed ports' listeners are gone, so that a port is refused
-/// as soon as the request that removed its extension has been answered.
+/// as soon as the request that removed its extension has been answered. Skipped when no write
+/// since the last one could have changed the claims ([`Store::layout_changes`]: an identity PATCH
+/// cannot): reading every extension after each write was a twentieth of a PATCH's CPU.
+///
+/// [`Store::layout_changes`]: crate::store::Store::layout_changes
 pub async fn reconcile_and_wait(shared: &Arc<Shared>) {
+    // Held across the wait: a write that finds its change already reconciled by another request
+    // still answers only once that request's closed ports are gone.
+    let mut reconciled = shared.ports.reconciled.lock().await;
+    let layout = shared.store.layout_changes();
+    if *reconciled == Some(layout) {
+        return;
+    }
     for handle in reconcile(shared) {
         handle.stop().await;
     }
+    *reconciled = Some(layout);
 }
 
 /// Opens and closes extension ports to match the extensions in the store; returns the listeners it

@@ -2,6 +2,7 @@
 //! a transaction; no HTTP), and the runtime state every handler shares ([`shared::Shared`]).
 //! Resource providers ask these modules, never each other.
 
+pub mod access;
 pub mod assignments;
 pub mod deployments;
 pub mod groups;

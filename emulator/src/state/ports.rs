@@ -51,6 +51,8 @@ struct State {
 #[derive(Default)]
 pub struct ExtensionPorts {
     state: Mutex<State>,
+    /// The store's `layout_changes` the open ports were last matched against (`server::ports`).
+    pub reconciled: tokio::sync::Mutex<Option<u64>>,
 }
 
 impl ExtensionPorts {

@@ -1,6 +1,7 @@
 //! What every handler shares: configuration, endpoints, the store, the token signing key, the seed
 //! and the runtime state (test hooks, IMDS limits, open MSI extension ports). `App` builds it.
 
+use super::access::AccessCache;
 use super::hooks::Hooks;
 use super::limits::Limits;
 use super::ports::ExtensionPorts;
@@ -47,6 +48,8 @@ pub struct Shared {
     pub throttle: Throttler,
     /// Verified bearer tokens and issued managed-identity tokens.
     pub tokens: TokenCaches,
+    /// Principals and their role assignments, as of the last write to either.
+    pub access: AccessCache,
     /// Handlers running at once on blocking threads ([`MAX_BLOCKING_HANDLERS`]): tokio's blocking
     /// pool adds a thread per waiting call (up to 512), and each thread that allocates costs memory
     /// of its own (malloc arenas, stacks): 100 threads under 64 connections held hundreds of MB.

@@ -18,7 +18,9 @@
 mod docs;
 mod group_commit;
 
+use std::cell::Cell;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -88,6 +90,10 @@ DROP INDEX IF EXISTS operations_id_nocase;
 /// its operation long before 50,000 newer ones have started.
 pub const MAX_OPERATIONS: i64 = 50_000;
 
+/// Statements each connection keeps parsed: more than the store has (rusqlite's default of 16 is
+/// fewer, and a statement pushed out is parsed again on its next use).
+const STATEMENT_CACHE: usize = 64;
+
 /// Read-only connections of a persistent store (one per core of the machines we measure on).
 pub const READERS: usize = 2;
 
@@ -100,6 +106,10 @@ pub struct Store {
     persistent: bool,
     /// Syncs acknowledged writes (a persistent store with [`Durability::Synced`]).
     group: Option<GroupCommit>,
+    /// Committed transactions that wrote a child resource or deleted one ([`Store::layout_changes`]).
+    layout_changes: AtomicU64,
+    /// Committed transactions that wrote principals or role assignments ([`Store::access_changes`]).
+    access_changes: AtomicU64,
 }
 
 /// A stored resource.
@@ -157,11 +167,13 @@ impl Store {
         };
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut readers = Vec::new();
         if let Some(p) = path {
             for _ in 0..READERS {
                 let r = Connection::open(p)?;
                 r.pragma_update(None, "query_only", "ON")?;
+                r.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 r.busy_timeout(std::time::Duration::from_secs(5))?;
                 readers.push(Mutex::new(r));
             }
@@ -174,6 +186,8 @@ impl Store {
             group: path
                 .filter(|_| durability == Durability::Synced)
                 .map(GroupCommit::new),
+            layout_changes: AtomicU64::new(0),
+            access_changes: AtomicU64::new(0),
         })
     }
 
@@ -191,9 +205,17 @@ impl Store {
         let before = guard.total_changes();
         let out = {
             let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let wrapped = Tx { tx };
+            let wrapped = Tx::new(tx);
             let out = f(&wrapped)?;
+            let (layout, access) = (wrapped.layout.get(), wrapped.access.get());
             wrapped.tx.commit()?;
+            // Counted once committed: a reader that saw the old count may have read the old rows.
+            if layout {
+                self.layout_changes.fetch_add(1, Ordering::Release);
+            }
+            if access {
+                self.access_changes.fetch_add(1, Ordering::Release);
+            }
             out
         };
         let ticket = match &self.group {
@@ -235,11 +257,29 @@ impl Store {
                 })
         };
         let tx = guard.transaction_with_behavior(TransactionBehavior::Deferred)?;
-        let wrapped = Tx { tx };
+        let wrapped = Tx::new(tx);
         let out = f(&wrapped)?;
         // Nothing to commit; ending the read transaction releases its snapshot.
         wrapped.tx.rollback()?;
         Ok(out)
+    }
+
+    /// How many committed transactions have written a child resource (an extension) or deleted a
+    /// resource: what the set of machines and their extensions can change by. A resource's own
+    /// update (an identity PATCH) leaves it as it is.
+    pub fn layout_changes(&self) -> u64 {
+        self.layout_changes.load(Ordering::Acquire)
+    }
+
+    /// How many committed transactions have written principals or role assignments: what who a
+    /// token belongs to and what it may do can change by (`state::access` caches both).
+    pub fn access_changes(&self) -> u64 {
+        self.access_changes.load(Ordering::Acquire)
+    }
+
+    /// Acknowledged writes wait for the disk (a persistent store with [`Durability::Synced`]).
+    pub fn waits_for_disk(&self) -> bool {
+        self.group.is_some()
     }
 
     /// How many times the write-ahead log was synced (group commit); 0 without syncing.
@@ -278,6 +318,20 @@ fn create_private_file(_p: &Path) -> Result<(), Error> {
 /// A transaction.
 pub struct Tx<'a> {
     tx: rusqlite::Transaction<'a>,
+    /// It wrote a child resource or deleted one ([`Store::layout_changes`]).
+    layout: Cell<bool>,
+    /// It wrote principals or role assignments ([`Store::access_changes`]).
+    access: Cell<bool>,
+}
+
+impl<'a> Tx<'a> {
+    fn new(tx: rusqlite::Transaction<'a>) -> Tx<'a> {
+        Tx {
+            tx,
+            layout: Cell::new(false),
+            access: Cell::new(false),
+        }
+    }
 }
 
 fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
@@ -314,14 +368,29 @@ const ROW_COLS: &str = "seq, key, kind, doc";
 const PRINCIPAL_COLS: &str = "object_id, client_id, kind, resource, display_name";
 
 impl Tx<'_> {
+    /// Runs one statement, parsed once per connection (its statement cache): parsing the same SQL
+    /// again was an eighth of an identity PATCH's CPU.
+    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.tx.prepare_cached(sql)?.execute(params)
+    }
+
+    /// The first row of a cached statement's answer, if any.
+    fn row<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.tx.prepare_cached(sql)?.query_row(params, f)
+    }
+
     pub fn meta_get(&self, key: &str) -> rusqlite::Result<Option<String>> {
-        self.tx
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        self.row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
     }
 
     pub fn meta_set(&self, key: &str, value: &str) -> rusqlite::Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO meta(key, value) VALUES (?1, ?2)
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![key, value],
@@ -345,19 +414,20 @@ impl Tx<'_> {
         rg: Option<&str>,
         doc: &Value,
     ) -> rusqlite::Result<()> {
-        self.tx.execute(
+        self.exec(
             "INSERT INTO resources(key, kind, parent, rg, doc) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(key) DO UPDATE SET doc = excluded.doc",
             params![key, kind, parent, rg, doc_text(doc)?],
         )?;
+        if parent.is_some() {
+            self.layout.set(true);
+        }
         Ok(())
     }
 
     pub fn delete(&self, key: &str) -> rusqlite::Result<bool> {
-        Ok(self
-            .tx
-            .execute("DELETE FROM resources WHERE key = ?1", [key])?
-            > 0)
+        self.layout.set(true);
+        Ok(self.exec("DELETE FROM resources WHERE key = ?1", [key])? > 0)
     }
 
     fn select(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> rusqlite::Result<Vec<Row>> {
@@ -377,8 +447,8 @@ impl Tx<'_> {
     /// Deletes the children of `parent` and returns them.
     pub fn delete_children(&self, parent: &str) -> rusqlite::Result<Vec<Row>> {
         let rows = self.children(parent)?;
-        self.tx
-            .execute("DELETE FROM resources WHERE parent = ?1", [parent])?;
+        self.layout.set(true);
+        self.exec("DELETE FROM resources WHERE parent = ?1", [parent])?;
         Ok(rows)
     }
 
@@ -393,8 +463,8 @@ impl Tx<'_> {
     /// Deletes everything in resource group `rg` and returns it.
     pub fn delete_group_contents(&self, rg: &str) -> rusqlite::Result<Vec<Row>> {
         let rows = self.in_group(rg)?;
-        self.tx
-            .execute("DELETE FROM resources WHERE rg = ?1", [rg])?;
+        self.layout.set(true);
+        self.exec("DELETE FROM resources WHERE rg = ?1", [rg])?;
         Ok(rows)
     }
 
@@ -453,19 +523,19 @@ impl Tx<'_> {
     /// the table grew by ~150 bytes per write for a day, the emulator's growth under load).
     pub fn op_insert(&self, op: &Operation) -> rusqlite::Result<()> {
         const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
-        self.tx.execute(
+        self.exec(
             "DELETE FROM operations WHERE complete_ms < ?1",
             [op.started_ms - RETENTION_MS],
         )?;
         // Row ids grow with every insert: those more than MAX_OPERATIONS below the newest are the
         // oldest (max(rowid) is one index step, no count). `+complete_ms` keeps SQLite on the rowid
         // range: through the complete_ms index it would visit every finished operation.
-        self.tx.execute(
+        self.exec(
             "DELETE FROM operations WHERE rowid <= (SELECT max(rowid) FROM operations) - ?1
              AND +complete_ms < ?2",
             params![MAX_OPERATIONS, op.started_ms],
         )?;
-        self.tx.execute(
+        self.exec(
             "INSERT INTO operations(id, resource, kind, started_ms, complete_ms)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![op.id, op.resource, op.kind, op.started_ms, op.complete_ms],
@@ -474,26 +544,26 @@ impl Tx<'_> {
     }
 
     pub fn op_get(&self, id: &str) -> rusqlite::Result<Option<Operation>> {
-        self.tx
-            .query_row(
-                "SELECT id, resource, kind, started_ms, complete_ms FROM operations
+        self.row(
+            "SELECT id, resource, kind, started_ms, complete_ms FROM operations
                  WHERE id = lower(?1)",
-                [id],
-                |r| {
-                    Ok(Operation {
-                        id: r.get(0)?,
-                        resource: r.get(1)?,
-                        kind: r.get(2)?,
-                        started_ms: r.get(3)?,
-                        complete_ms: r.get(4)?,
-                    })
-                },
-            )
-            .optional()
+            [id],
+            |r| {
+                Ok(Operation {
+                    id: r.get(0)?,
+                    resource: r.get(1)?,
+                    kind: r.get(2)?,
+                    started_ms: r.get(3)?,
+                    complete_ms: r.get(4)?,
+                })
+            },
+        )
+        .optional()
     }
 
     pub fn principal_put(&self, p: &Principal) -> rusqlite::Result<()> {
-        self.tx.execute(
+        self.access.set(true);
+        self.exec(
             "INSERT INTO principals(object_id, client_id, kind, resource, display_name)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(object_id) DO UPDATE SET client_id = excluded.client_id,
@@ -514,28 +584,25 @@ impl Tx<'_> {
     }
 
     pub fn principal_by_client_id(&self, client_id: &str) -> rusqlite::Result<Option<Principal>> {
-        self.tx
-            .query_row(
-                &format!(
-                    "SELECT {PRINCIPAL_COLS} FROM principals WHERE client_id = ?1 COLLATE NOCASE"
-                ),
-                [client_id],
-                principal_from,
-            )
-            .optional()
+        self.row(
+            &format!("SELECT {PRINCIPAL_COLS} FROM principals WHERE client_id = ?1 COLLATE NOCASE"),
+            [client_id],
+            principal_from,
+        )
+        .optional()
     }
 
     /// Every principal, in object-id order.
     pub fn principals(&self) -> rusqlite::Result<Vec<Principal>> {
-        let mut st = self.tx.prepare(&format!(
+        let mut st = self.tx.prepare_cached(&format!(
             "SELECT {PRINCIPAL_COLS} FROM principals ORDER BY object_id"
         ))?;
         st.query_map([], principal_from)?.collect()
     }
 
     pub fn principal_delete(&self, object_id: &str) -> rusqlite::Result<()> {
-        self.tx
-            .execute("DELETE FROM principals WHERE object_id = ?1", [object_id])?;
+        self.access.set(true);
+        self.exec("DELETE FROM principals WHERE object_id = ?1", [object_id])?;
         Ok(())
     }
 
@@ -547,7 +614,8 @@ impl Tx<'_> {
         principal: &str,
         doc: &Value,
     ) -> rusqlite::Result<()> {
-        self.tx.execute(
+        self.access.set(true);
+        self.exec(
             "INSERT INTO role_assignments(name, scope_key, principal, doc) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(name) DO UPDATE SET scope_key = excluded.scope_key,
                principal = excluded.principal, doc = excluded.doc",
@@ -562,17 +630,17 @@ impl Tx<'_> {
     }
 
     pub fn assignment(&self, name: &str) -> rusqlite::Result<Option<AssignmentRow>> {
-        self.tx
-            .query_row(
-                &format!("SELECT {ASSIGNMENT_COLS} FROM role_assignments WHERE name = ?1"),
-                [name.to_ascii_lowercase()],
-                assignment_from,
-            )
-            .optional()
+        self.row(
+            &format!("SELECT {ASSIGNMENT_COLS} FROM role_assignments WHERE name = ?1"),
+            [name.to_ascii_lowercase()],
+            assignment_from,
+        )
+        .optional()
     }
 
     pub fn assignment_delete(&self, name: &str) -> rusqlite::Result<bool> {
-        Ok(self.tx.execute(
+        self.access.set(true);
+        Ok(self.exec(
             "DELETE FROM role_assignments WHERE name = ?1",
             [name.to_ascii_lowercase()],
         )? > 0)
