@@ -97,8 +97,12 @@ impl Ctx<'_> {
         if !self.enforced() {
             return Ok(());
         }
-        match self.shared.store.tx(|t| t.op_get(op_id))? {
-            Some(op) => self.authorize_at(action, &op.resource, &self.scope),
+        match self.shared.store.read(|t| t.op_get(op_id))? {
+            Some(op) => match op.resource {
+                Some(resource) => self.authorize_at(action, &resource, &self.scope),
+                // The resource has gone since: the operation's own path decides.
+                None => self.authorize(action),
+            },
             None => Ok(()),
         }
     }

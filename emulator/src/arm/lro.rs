@@ -8,7 +8,7 @@ use super::ctx::Ctx;
 use super::response::ArmResponse;
 use crate::catalog::errors::ArmError;
 use crate::state::operations::OpRef;
-use crate::store::{Operation, Tx};
+use crate::store::Tx;
 use crate::util;
 
 /// Records a new operation on `resource_key`.
@@ -16,22 +16,15 @@ pub fn start(
     ctx: &Ctx<'_>,
     tx: &Tx<'_>,
     resource_key: &str,
-    kind: &str,
     state: &str,
 ) -> Result<OpRef, ArmError> {
     let now = util::now_ms();
     let delay = i64::try_from(ctx.shared.config.lro_delay.as_millis()).unwrap_or(i64::MAX);
-    let op = Operation {
-        id: util::new_guid(),
-        resource: resource_key.to_string(),
-        kind: kind.to_string(),
-        started_ms: now,
-        complete_ms: now.saturating_add(delay),
-    };
-    tx.op_insert(&op)?;
+    let complete_ms = now.saturating_add(delay);
+    let id = tx.op_insert(resource_key, now, complete_ms)?;
     Ok(OpRef {
-        id: op.id,
-        complete_ms: op.complete_ms,
+        id,
+        complete_ms,
         state: state.to_string(),
     })
 }

@@ -23,7 +23,7 @@ pub fn compute_status(ctx: &Ctx<'_>, op_id: &str) -> Result<ArmResponse, ArmErro
     let op = ctx
         .shared
         .store
-        .tx(|t| t.op_get(op_id))?
+        .read(|t| t.op_get(op_id))?
         .ok_or_else(|| not_found(op_id))?;
     let now = util::now_ms();
     let done = now >= op.complete_ms;
@@ -55,7 +55,7 @@ pub fn operation_result(ctx: &Ctx<'_>, op_id: &str) -> Result<ArmResponse, ArmEr
     let op = ctx
         .shared
         .store
-        .tx(|t| t.op_get(op_id))?
+        .read(|t| t.op_get(op_id))?
         .ok_or_else(|| not_found(op_id))?;
     Ok(if util::now_ms() >= op.complete_ms {
         ArmResponse::empty(StatusCode::OK)

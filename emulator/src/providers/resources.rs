@@ -577,7 +577,7 @@ pub fn group(ctx: &Ctx<'_>, rg: &str) -> Result<ArmResponse, ArmError> {
             let removed = tx.delete_group_contents(&key)?;
             forget_principals(tx, &removed)?;
             tx.delete(&key)?;
-            let op = lro::start(ctx, tx, &key, "delete", "Deleting")?;
+            let op = lro::start(ctx, tx, &key, "Deleting")?;
             Ok(ArmResponse::empty(StatusCode::ACCEPTED)
                 .header("Location", lro::operation_result_url(ctx, &op.id)))
         }),

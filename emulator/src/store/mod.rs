@@ -17,6 +17,7 @@
 
 mod docs;
 mod group_commit;
+mod operations;
 
 use std::cell::Cell;
 use std::path::Path;
@@ -52,14 +53,6 @@ CREATE INDEX IF NOT EXISTS resources_parent ON resources(parent);
 -- no migration; queried with exactly this expression (Tx::by_unique_id).
 CREATE INDEX IF NOT EXISTS resources_unique_id
     ON resources(kind, lower(json_extract(doc, '$.unique_id')));
-CREATE TABLE IF NOT EXISTS operations (
-    id          TEXT PRIMARY KEY,
-    resource    TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    started_ms  INTEGER NOT NULL,
-    complete_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS operations_complete ON operations(complete_ms);
 CREATE TABLE IF NOT EXISTS principals (
     object_id    TEXT PRIMARY KEY,
     client_id    TEXT NOT NULL UNIQUE,
@@ -80,15 +73,7 @@ CREATE INDEX IF NOT EXISTS role_assignments_principal ON role_assignments(princi
 -- VM identity). Added at start to older databases, no migration.
 CREATE INDEX IF NOT EXISTS principals_object_id_nocase ON principals(object_id COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS principals_client_id_nocase ON principals(client_id COLLATE NOCASE);
--- Operation ids are the emulator's own lower-case GUIDs, looked up as `id = lower(?1)` through the
--- primary key; the NOCASE index older databases have was a second copy of every id (~2.5 MB of
--- the in-memory database at MAX_OPERATIONS).
-DROP INDEX IF EXISTS operations_id_nocase;
 ";
-
-/// Long-running operation records kept at most (besides the day of retention); a client polls
-/// its operation long before 50,000 newer ones have started.
-pub const MAX_OPERATIONS: i64 = 50_000;
 
 /// Statements each connection keeps parsed: more than the store has (rusqlite's default of 16 is
 /// fewer, and a statement pushed out is parsed again on its next use).
@@ -119,16 +104,6 @@ pub struct Row {
     pub key: String,
     pub kind: String,
     pub doc: Value,
-}
-
-/// A long-running operation record; its state is derived from the clock when read.
-#[derive(Clone, Debug)]
-pub struct Operation {
-    pub id: String,
-    pub resource: String,
-    pub kind: String,
-    pub started_ms: i64,
-    pub complete_ms: i64,
 }
 
 /// A stored role assignment.
@@ -167,6 +142,7 @@ impl Store {
         };
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(operations::SCHEMA)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let mut readers = Vec::new();
         if let Some(p) = path {
@@ -518,49 +494,6 @@ impl Tx<'_> {
         )
     }
 
-    /// Records an operation; operations finished more than a day ago are forgotten, and so are
-    /// finished ones beyond the latest [`MAX_OPERATIONS`] (every PATCH starts one: without a bound
-    /// the table grew by ~150 bytes per write for a day, the emulator's growth under load).
-    pub fn op_insert(&self, op: &Operation) -> rusqlite::Result<()> {
-        const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
-        self.exec(
-            "DELETE FROM operations WHERE complete_ms < ?1",
-            [op.started_ms - RETENTION_MS],
-        )?;
-        // Row ids grow with every insert: those more than MAX_OPERATIONS below the newest are the
-        // oldest (max(rowid) is one index step, no count). `+complete_ms` keeps SQLite on the rowid
-        // range: through the complete_ms index it would visit every finished operation.
-        self.exec(
-            "DELETE FROM operations WHERE rowid <= (SELECT max(rowid) FROM operations) - ?1
-             AND +complete_ms < ?2",
-            params![MAX_OPERATIONS, op.started_ms],
-        )?;
-        self.exec(
-            "INSERT INTO operations(id, resource, kind, started_ms, complete_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![op.id, op.resource, op.kind, op.started_ms, op.complete_ms],
-        )?;
-        Ok(())
-    }
-
-    pub fn op_get(&self, id: &str) -> rusqlite::Result<Option<Operation>> {
-        self.row(
-            "SELECT id, resource, kind, started_ms, complete_ms FROM operations
-                 WHERE id = lower(?1)",
-            [id],
-            |r| {
-                Ok(Operation {
-                    id: r.get(0)?,
-                    resource: r.get(1)?,
-                    kind: r.get(2)?,
-                    started_ms: r.get(3)?,
-                    complete_ms: r.get(4)?,
-                })
-            },
-        )
-        .optional()
-    }
-
     pub fn principal_put(&self, p: &Principal) -> rusqlite::Result<()> {
         self.access.set(true);
         self.exec(
@@ -766,10 +699,6 @@ mod tests {
                     "SELECT 1 FROM principals WHERE client_id = ?1 COLLATE NOCASE",
                     "principals_client_id_nocase",
                 ),
-                (
-                    "SELECT 1 FROM operations WHERE id = lower(?1)",
-                    "sqlite_autoindex_operations_1",
-                ),
             ] {
                 let plan: Vec<String> =
                     t.tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
@@ -785,33 +714,6 @@ mod tests {
                 display_name: "d".into(),
             })?;
             assert!(t.principal("abc")?.is_some());
-            Ok(())
-        })
-        .unwrap();
-    }
-
-    #[test]
-    fn operations_are_bounded() {
-        let s = Store::open(None, Durability::Synced).unwrap();
-        let op = |i: i64, complete_ms: i64| Operation {
-            id: format!("op{i}"),
-            resource: "r".into(),
-            kind: "k".into(),
-            started_ms: 1_000,
-            complete_ms,
-        };
-        s.tx(|t| -> rusqlite::Result<()> {
-            // One still running, then more finished ones than the bound.
-            t.op_insert(&op(0, i64::MAX))?;
-            for i in 1..=MAX_OPERATIONS + 10 {
-                t.op_insert(&op(i, 999))?;
-            }
-            let count: i64 =
-                t.tx.query_row("SELECT count(*) FROM operations", [], |r| r.get(0))?;
-            assert!(count <= MAX_OPERATIONS + 2, "{count}");
-            assert!(t.op_get("op0")?.is_some(), "running operations stay");
-            assert!(t.op_get("op1")?.is_none(), "the oldest finished one went");
-            assert!(t.op_get(&format!("op{}", MAX_OPERATIONS + 10))?.is_some());
             Ok(())
         })
         .unwrap();

@@ -106,7 +106,7 @@ pub(super) fn extension(
                 } else {
                     "Creating"
                 };
-                let op = lro::start(ctx, tx, &ek, "write", state)?;
+                let op = lro::start(ctx, tx, &ek, state)?;
                 let mut doc = match (&existing, patching) {
                     (Some(old), true) => {
                         let mut merged = Value::Object(old.properties.clone());
@@ -186,7 +186,7 @@ pub(super) fn extension(
                     &json!(parent),
                 )?;
             }
-            let op = lro::start(ctx, tx, &ek, "delete", "Deleting")?;
+            let op = lro::start(ctx, tx, &ek, "Deleting")?;
             Ok(lro::accepted(ctx, &parent.location, &op))
         }),
         ref m => Err(ArmError::method_not_allowed(m.as_str())),

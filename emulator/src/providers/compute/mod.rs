@@ -61,7 +61,7 @@ fn delete(ctx: &Ctx<'_>, kind: ComputeKind, rg: &str, name: &str) -> Result<ArmR
         forget_principal(tx, &row)?;
         tx.delete_children(&k)?;
         tx.delete(&k)?;
-        let op = lro::start(ctx, tx, &k, "delete", "Deleting")?;
+        let op = lro::start(ctx, tx, &k, "Deleting")?;
         Ok(lro::accepted(ctx, &doc.location, &op))
     })
 }
@@ -158,7 +158,7 @@ pub fn handle(
             only(Method::POST)?;
             ctx.shared.store.tx(|tx| {
                 let (pk, doc) = require_parent(tx, kind, sub, rg, name)?;
-                let op = lro::start(ctx, tx, &pk, "action", "Updating")?;
+                let op = lro::start(ctx, tx, &pk, "Updating")?;
                 Ok(lro::accepted(ctx, &doc.location, &op))
             })
         }

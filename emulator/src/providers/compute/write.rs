@@ -322,7 +322,7 @@ pub(super) fn put(
         } else {
             "Creating"
         };
-        let op = lro::start(ctx, tx, &k, "write", state)?;
+        let op = lro::start(ctx, tx, &k, state)?;
         let current = existing
             .as_ref()
             .map(|d| d.identity.clone())
@@ -469,7 +469,7 @@ pub(super) fn patch(
             Some(doc.etag),
             &resource_id(sub, &doc.rg, kind, &doc.name),
         )?;
-        let op = lro::start(ctx, tx, &k, "write", "Updating")?;
+        let op = lro::start(ctx, tx, &k, "Updating")?;
         doc.identity = apply_identity(
             ctx,
             tx,

@@ -309,7 +309,7 @@ pub fn handle(
                     return Ok(None);
                 }
                 let key = deployments::deployment_key(&sub, rg, name);
-                lro::start(ctx, tx, &key, "delete", "Deleting").map(Some)
+                lro::start(ctx, tx, &key, "Deleting").map(Some)
             })?;
             Ok(match removed {
                 Some(op) => ArmResponse::empty(StatusCode::ACCEPTED)
