@@ -19,6 +19,7 @@ use crate::state::hooks::Hooks;
 use crate::state::limits::Limits;
 use crate::state::ports::ExtensionPorts;
 use crate::state::shared::Shared;
+use crate::state::shared::{MAX_BLOCKING_HANDLERS, MAX_IN_MEMORY_HANDLERS};
 use crate::state::throttling::Throttler;
 use crate::state::token_cache::TokenCaches;
 use crate::store::{Principal, Store};
@@ -186,6 +187,11 @@ impl App {
             None => write_temp_ca(&tls.ca_cert_pem)?,
         };
         let throttle_limits = config.throttle.limits();
+        let handlers = if store.waits_for_disk() {
+            MAX_BLOCKING_HANDLERS
+        } else {
+            MAX_IN_MEMORY_HANDLERS
+        };
         let shared = Shared {
             config,
             endpoint,
@@ -199,7 +205,7 @@ impl App {
             throttle: Throttler::new(throttle_limits),
             tokens: TokenCaches::default(),
             access: AccessCache::default(),
-            handlers: tokio::sync::Semaphore::new(crate::state::shared::MAX_BLOCKING_HANDLERS),
+            handlers: tokio::sync::Semaphore::new(handlers),
         };
         Ok(App {
             shared: Arc::new(shared),

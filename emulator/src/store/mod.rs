@@ -21,7 +21,7 @@ mod operations;
 
 use std::cell::Cell;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -95,6 +95,8 @@ pub struct Store {
     layout_changes: AtomicU64,
     /// Committed transactions that wrote principals or role assignments ([`Store::access_changes`]).
     access_changes: AtomicU64,
+    /// The writer's `PRAGMA data_version` when last looked at ([`Store::access_changes`]).
+    data_version: AtomicI64,
 }
 
 /// A stored resource.
@@ -155,6 +157,7 @@ impl Store {
             }
         }
         Ok(Store {
+            data_version: AtomicI64::new(data_version(&conn)?),
             conn: Mutex::new(conn),
             readers,
             next_reader: std::sync::atomic::AtomicUsize::new(0),
@@ -244,13 +247,33 @@ impl Store {
     /// resource: what the set of machines and their extensions can change by. A resource's own
     /// update (an identity PATCH) leaves it as it is.
     pub fn layout_changes(&self) -> u64 {
+        if self.persistent {
+            self.note_other_writers();
+        }
         self.layout_changes.load(Ordering::Acquire)
     }
 
     /// How many committed transactions have written principals or role assignments: what who a
     /// token belongs to and what it may do can change by (`state::access` caches both).
+    /// Another process's commits to the same database file count as one change of each kind.
     pub fn access_changes(&self) -> u64 {
+        if self.persistent {
+            self.note_other_writers();
+        }
         self.access_changes.load(Ordering::Acquire)
+    }
+
+    /// Counts a change of each kind when another process has committed to the database file since
+    /// the last look: the writer's `PRAGMA data_version` moves with every other connection's
+    /// commits, and this process has no other writing connection.
+    fn note_other_writers(&self) {
+        let version = data_version(&self.lock());
+        if let Ok(v) = version
+            && self.data_version.swap(v, Ordering::AcqRel) != v
+        {
+            self.access_changes.fetch_add(1, Ordering::Release);
+            self.layout_changes.fetch_add(1, Ordering::Release);
+        }
     }
 
     /// Acknowledged writes wait for the disk (a persistent store with [`Durability::Synced`]).
@@ -270,6 +293,11 @@ impl Store {
             let _ = guard.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
     }
+}
+
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("PRAGMA data_version")?
+        .query_row([], |r| r.get(0))
 }
 
 #[cfg(unix)]
@@ -717,6 +745,39 @@ mod tests {
             Ok(())
         })
         .unwrap();
+    }
+
+    #[test]
+    fn changes_are_counted_after_commit_and_from_other_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let a = Store::open(Some(&path), Durability::Relaxed).unwrap();
+        let (access, layout) = (a.access_changes(), a.layout_changes());
+        let p = Principal {
+            object_id: "o".into(),
+            client_id: "c".into(),
+            kind: "k".into(),
+            resource: None,
+            display_name: "d".into(),
+        };
+        a.tx(|t| t.put("vm", "k", None, None, &json!({}))).unwrap();
+        assert_eq!((a.access_changes(), a.layout_changes()), (access, layout));
+        a.tx(|t| t.principal_put(&p)).unwrap();
+        assert_eq!(a.access_changes(), access + 1);
+        let failed: rusqlite::Result<()> = a.tx(|t| {
+            t.principal_delete("o")?;
+            Err(rusqlite::Error::InvalidQuery)
+        });
+        assert!(failed.is_err());
+        assert_eq!(a.access_changes(), access + 1, "rolled back: no change");
+        a.tx(|t| t.put("ext", "k", Some("vm"), None, &json!({})))
+            .unwrap();
+        assert_eq!(a.layout_changes(), layout + 1);
+        // Another process (here another store) writes the same file.
+        let b = Store::open(Some(&path), Durability::Relaxed).unwrap();
+        b.tx(|t| t.principal_delete("o")).unwrap();
+        assert!(a.access_changes() > access + 1);
+        assert!(a.layout_changes() > layout + 1);
     }
 
     #[test]
