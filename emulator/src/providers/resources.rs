@@ -1,6 +1,7 @@
 //! Microsoft.Resources: subscriptions, tenants, providers, resource groups.
 
 use axum::http::{Method, StatusCode};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::arm::ctx::Ctx;
@@ -477,8 +478,8 @@ pub fn list_groups(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
                 )
             },
             |row| {
-                let doc: RgDoc = serde_json::from_value(row.doc.clone())
-                    .map_err(|e| ArmError::internal(e.to_string()))?;
+                let doc =
+                    RgDoc::deserialize(&row.doc).map_err(|e| ArmError::internal(e.to_string()))?;
                 Ok(render_group(ctx, &doc))
             },
         )

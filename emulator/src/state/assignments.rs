@@ -52,7 +52,7 @@ pub struct AssignmentDoc {
 }
 
 pub fn parse_assignment(doc: &serde_json::Value) -> Result<AssignmentDoc, ArmError> {
-    serde_json::from_value(doc.clone())
+    AssignmentDoc::deserialize(doc)
         .map_err(|e| ArmError::internal(format!("stored role assignment is unreadable: {e}")))
 }
 

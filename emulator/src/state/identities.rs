@@ -38,7 +38,7 @@ pub fn resource_id(sub: &str, rg: &str, name: &str) -> String {
 }
 
 pub fn parse_doc(row: &Row) -> Result<UaiDoc, ArmError> {
-    serde_json::from_value(row.doc.clone())
+    UaiDoc::deserialize(&row.doc)
         .map_err(|e| ArmError::internal(format!("stored identity is unreadable: {e}")))
 }
 

@@ -133,7 +133,7 @@ pub fn mirid(sub: &str, rg: &str, kind: ComputeKind, name: &str) -> String {
 
 /// A stored machine, scale set or extension document.
 pub fn parse<T: for<'de> Deserialize<'de>>(row: &Row) -> Result<T, ArmError> {
-    serde_json::from_value(row.doc.clone())
+    T::deserialize(&row.doc)
         .map_err(|e| ArmError::internal(format!("stored resource is unreadable: {e}")))
 }
 

@@ -104,7 +104,7 @@ pub fn resource_id(sub: &str, rg: &str, kind: NetKind, name: &str) -> String {
 }
 
 pub fn parse(row: &Row) -> Result<NetDoc, ArmError> {
-    serde_json::from_value(row.doc.clone())
+    NetDoc::deserialize(&row.doc)
         .map_err(|e| ArmError::internal(format!("stored network resource is unreadable: {e}")))
 }
 

@@ -14,7 +14,7 @@ mod render;
 mod write;
 
 use extensions::{extension, list_extensions};
-use render::{instance_view, render};
+use render::{instance_view, render, render_with};
 use write::{patch, put};
 
 use axum::http::{Method, StatusCode};
@@ -27,21 +27,24 @@ use crate::arm::response::ArmResponse;
 use crate::catalog::errors::ArmError;
 use crate::state::groups;
 use crate::state::machines::{
-    self, ComputeDoc, ComputeKind, forget_principal, key, parse, require_parent, resource_id,
+    self, ComputeDoc, ComputeKind, forget_principal, key, load_extensions, parse, require_parent,
+    resource_id,
 };
 
 fn get(ctx: &Ctx<'_>, kind: ComputeKind, rg: &str, name: &str) -> Result<ArmResponse, ArmError> {
     let sub = ctx.shared.seed.subscription_id.as_str();
     let k = key(sub, rg, kind, name);
-    ctx.shared.store.read(|tx| {
+    // Rendered after the read: the store's lock is held only while reading.
+    let (doc, extensions) = ctx.shared.store.read(|tx| {
         groups::require_rg(tx, sub, rg)?;
         let doc: ComputeDoc = match tx.get(&k)? {
             Some(r) => parse(&r)?,
             None => return Err(machines::not_found(kind, name, rg)),
         };
-        let body = render(ctx, tx, kind, &k, &doc, None)?;
-        Ok(ArmResponse::ok(body).header("ETag", etag(doc.etag)))
-    })
+        Ok::<_, ArmError>((doc, load_extensions(tx, &k)?))
+    })?;
+    let body = render_with(ctx, kind, &doc, &extensions, None);
+    Ok(ArmResponse::ok(body).header("ETag", etag(doc.etag)))
 }
 
 fn delete(ctx: &Ctx<'_>, kind: ComputeKind, rg: &str, name: &str) -> Result<ArmResponse, ArmError> {

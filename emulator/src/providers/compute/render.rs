@@ -132,6 +132,24 @@ pub(super) fn render(
     doc: &ComputeDoc,
     write_op: Option<&OpRef>,
 ) -> Result<Value, ArmError> {
+    Ok(render_with(
+        ctx,
+        kind,
+        doc,
+        &load_extensions(tx, key)?,
+        write_op,
+    ))
+}
+
+/// [`render`] with the resource's `extensions` already read (a GET renders after its read, outside
+/// the store's lock).
+pub(super) fn render_with(
+    ctx: &Ctx<'_>,
+    kind: ComputeKind,
+    doc: &ComputeDoc,
+    extensions: &[ExtensionDoc],
+    write_op: Option<&OpRef>,
+) -> Value {
     let now = util::now_ms();
     let api = ctx.api_version.as_str();
     let sub = &ctx.shared.seed.subscription_id;
@@ -143,7 +161,6 @@ pub(super) fn render(
         ),
     };
     let id = resource_id(sub, &doc.rg, kind, &doc.name);
-    let extensions = load_extensions(tx, key)?;
 
     let mut o = Map::new();
     o.insert("name".into(), json!(doc.name));
@@ -197,7 +214,7 @@ pub(super) fn render(
         ),
         ComputeKind::Vmss => {
             let mut with_exts = doc.properties.clone();
-            inject_vmss_extensions(&mut with_exts, &extensions, api);
+            inject_vmss_extensions(&mut with_exts, extensions, api);
             ordered(
                 &with_exts,
                 vec![],
@@ -246,7 +263,7 @@ pub(super) fn render(
             .collect();
         o.insert("resources".into(), Value::Array(list));
     }
-    Ok(Value::Object(o))
+    Value::Object(o)
 }
 
 /// Shows scale-set extensions in `virtualMachineProfile.extensionProfile.extensions`.
