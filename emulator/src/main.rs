@@ -165,7 +165,8 @@ fn main() -> ExitCode {
     if !cfg!(target_os = "linux") {
         tune_allocator();
     }
-    // Handlers run on blocking threads, at most MAX_BLOCKING_HANDLERS at once; without a cap on
+    // Long handlers run on blocking threads, at most MAX_BLOCKING_HANDLERS at once (fewer for an
+    // in-memory store; short ones run on the async workers); without a cap on
     // the pool, a call arriving just before a finished thread went idle made a new one (70
     // threads under 8 connections), each leaving its stack and allocator pages behind when it
     // ended 10 s later.

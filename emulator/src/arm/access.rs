@@ -37,7 +37,7 @@ impl Ctx<'_> {
         if !self.enforced() {
             return Ok(());
         }
-        if self.cached()?.permits(action, &scope_key(check_scope)) {
+        if self.access()?.permits(action, &scope_key(check_scope)) {
             Ok(())
         } else {
             Err(authorization_failed(
@@ -49,8 +49,9 @@ impl Ctx<'_> {
     }
 
     /// The caller's role assignments as of the last write to any (`state::access`); a caller
-    /// deleted since it authenticated holds none.
-    fn cached(&self) -> Result<Arc<Access>, ArmError> {
+    /// deleted since it authenticated holds none. Not from inside a store transaction (a cache miss
+    /// reads the store): checks there use [`Ctx::permits`].
+    pub fn access(&self) -> Result<Arc<Access>, ArmError> {
         Ok(self
             .shared
             .access
@@ -64,24 +65,33 @@ impl Ctx<'_> {
     }
 
     /// The caller has some role assignment in the subscription (what ARM requires to see it).
-    pub fn sees_subscription(&self, tx: &Tx<'_>, sub: &str) -> Result<bool, ArmError> {
-        if !self.enforced() {
-            return Ok(true);
-        }
-        assignments::has_access_within(
-            tx,
-            &self.caller.object_id,
-            &scope_key(&format!("/subscriptions/{sub}")),
-        )
+    pub fn sees_subscription(&self, sub: &str) -> Result<bool, ArmError> {
+        Ok(!self.enforced()
+            || self
+                .access()?
+                .within(&scope_key(&format!("/subscriptions/{sub}"))))
+    }
+
+    /// A keep-filter for lists: with `only_readable`, whether the caller may perform that action on
+    /// a row's resource (the caller's access read once per list, not once per row).
+    pub fn readable(
+        &self,
+        only_readable: Option<&str>,
+    ) -> Result<impl Fn(&str) -> bool + use<>, ArmError> {
+        let check = match only_readable {
+            Some(action) if self.enforced() => Some((action.to_string(), self.access()?)),
+            _ => None,
+        };
+        Ok(move |key: &str| {
+            check
+                .as_ref()
+                .is_none_or(|(action, access)| access.permits(action, &scope_key(key)))
+        })
     }
 
     /// 403 unless the caller has some access in the subscription.
     pub fn authorize_visible(&self, sub: &str, action: &str) -> Result<(), ArmError> {
-        if !self.enforced()
-            || self
-                .cached()?
-                .within(&scope_key(&format!("/subscriptions/{sub}")))
-        {
+        if self.sees_subscription(sub)? {
             Ok(())
         } else {
             Err(authorization_failed(

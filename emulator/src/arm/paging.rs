@@ -33,7 +33,8 @@ impl Ctx<'_> {
         mut render: impl FnMut(&Tx<'_>, &Row) -> Result<Value, ArmError>,
     ) -> Result<ArmResponse, ArmError> {
         let sub = self.shared.seed.subscription_id.as_str();
-        self.shared.store.tx(|tx| {
+        let readable = self.readable(only_readable)?;
+        self.shared.store.read(|tx| {
             let group_key = match rg {
                 Some(rg) => {
                     groups::require_rg(tx, sub, rg)?;
@@ -45,10 +46,7 @@ impl Ctx<'_> {
                 tx,
                 kind,
                 group_key.as_deref(),
-                |row| match only_readable {
-                    Some(action) => self.permits(tx, action, &row.key),
-                    None => Ok(true),
-                },
+                |row| Ok(readable(&row.key)),
                 |row| render(tx, row),
             )
         })

@@ -44,10 +44,7 @@ fn only_get(ctx: &Ctx<'_>) -> Result<(), ArmError> {
 pub fn list_subscriptions(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
     only_get(ctx)?;
     // Only the subscriptions the caller has some access in are listed.
-    let visible = ctx
-        .shared
-        .store
-        .tx(|tx| ctx.sees_subscription(tx, &ctx.shared.seed.subscription_id))?;
+    let visible = ctx.sees_subscription(&ctx.shared.seed.subscription_id)?;
     let value: Vec<Value> = if visible {
         vec![subscription_body(ctx)]
     } else {
@@ -465,18 +462,15 @@ fn render_group(ctx: &Ctx<'_>, doc: &RgDoc) -> Value {
 pub fn list_groups(ctx: &Ctx<'_>) -> Result<ArmResponse, ArmError> {
     only_get(ctx)?;
     // ARM lists the groups the caller may read.
-    ctx.shared.store.tx(|tx| {
+    let readable = ctx.readable(Some(
+        "Microsoft.Resources/subscriptions/resourceGroups/read",
+    ))?;
+    ctx.shared.store.read(|tx| {
         ctx.page_where(
             tx,
             RG_KIND,
             None,
-            |row| {
-                ctx.permits(
-                    tx,
-                    "Microsoft.Resources/subscriptions/resourceGroups/read",
-                    &row.key,
-                )
-            },
+            |row| Ok(readable(&row.key)),
             |row| {
                 let doc =
                     RgDoc::deserialize(&row.doc).map_err(|e| ArmError::internal(e.to_string()))?;

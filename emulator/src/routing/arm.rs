@@ -16,7 +16,7 @@ use crate::arm::response::{ArmResponse, add_common_headers};
 use crate::catalog::api_version::{self, Provider, provider_of};
 use crate::catalog::errors::ArmError;
 use crate::providers::{compute, deployments, msi, network, operations, resources, roles};
-use crate::state::assignments::{self, scope_key};
+use crate::state::assignments::scope_key;
 use crate::state::groups;
 use crate::state::machines::ComputeKind;
 use crate::state::network::NetKind;
@@ -335,13 +335,7 @@ fn route_as(
                         Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
                         None => format!("/subscriptions/{sub}"),
                     };
-                    let below = ctx.shared.store.tx(|tx| {
-                        assignments::has_access_below(
-                            tx,
-                            &ctx.caller.object_id,
-                            &scope_key(&container),
-                        )
-                    })?;
+                    let below = ctx.access()?.below(&scope_key(&container));
                     if !below {
                         return Err(e);
                     }

@@ -21,18 +21,18 @@ enum Route {
 }
 
 fn route_of(path: &str) -> Route {
-    let first = path
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match first.as_str() {
-        "_emulator" => Route::Hooks,
-        "subscriptions" | "tenants" | "providers" => Route::Arm,
-        "metadata" => Route::Metadata,
-        "v1.0" => Route::Graph,
-        _ => Route::Entra,
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let is = |name: &str| first.eq_ignore_ascii_case(name);
+    if is("_emulator") {
+        Route::Hooks
+    } else if is("subscriptions") || is("tenants") || is("providers") {
+        Route::Arm
+    } else if is("metadata") {
+        Route::Metadata
+    } else if is("v1.0") {
+        Route::Graph
+    } else {
+        Route::Entra
     }
 }
 

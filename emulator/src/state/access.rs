@@ -39,6 +39,13 @@ impl Access {
         })
     }
 
+    /// Some role assignment is strictly below `scope_key`.
+    pub fn below(&self, scope_key: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|(scope, _)| scope != scope_key && covers(scope_key, scope))
+    }
+
     /// Some role assignment is at, above or below `scope_key`.
     pub fn within(&self, scope_key: &str) -> bool {
         self.grants

@@ -70,23 +70,6 @@ pub fn permits(tx: &Tx<'_>, oid: &str, action: &str, scope_key: &str) -> Result<
     Ok(false)
 }
 
-/// The principal has some role assignment at, above or below `scope_key` (what makes a subscription
-/// visible to it).
-pub fn has_access_within(tx: &Tx<'_>, oid: &str, scope_key: &str) -> Result<bool, ArmError> {
-    Ok(tx
-        .assignments_of(oid)?
-        .iter()
-        .any(|a| covers(&a.scope_key, scope_key) || covers(scope_key, &a.scope_key)))
-}
-
-/// The principal has some role assignment strictly below `scope_key`.
-pub fn has_access_below(tx: &Tx<'_>, oid: &str, scope_key: &str) -> Result<bool, ArmError> {
-    Ok(tx
-        .assignments_of(oid)?
-        .iter()
-        .any(|a| a.scope_key != scope_key && covers(scope_key, &a.scope_key)))
-}
-
 /// The seeded admin principal's Owner assignment on the default subscription (first start).
 pub fn seed_owner(tx: &Tx<'_>, seed: &Seed) -> Result<(), rusqlite::Error> {
     let scope = format!("/subscriptions/{}", seed.subscription_id);

@@ -55,7 +55,8 @@ pub struct Shared {
     pub tokens: TokenCaches,
     /// Principals and their role assignments, as of the last write to either.
     pub access: AccessCache,
-    /// Handlers running at once on blocking threads ([`MAX_BLOCKING_HANDLERS`]): tokio's blocking
+    /// Handlers running at once on blocking threads ([`MAX_BLOCKING_HANDLERS`], or
+    /// [`MAX_IN_MEMORY_HANDLERS`] when nothing waits for a disk): tokio's blocking
     /// pool adds a thread per waiting call (up to 512), and each thread that allocates costs memory
     /// of its own (malloc arenas, stacks): 100 threads under 64 connections held hundreds of MB.
     pub handlers: tokio::sync::Semaphore,
