@@ -4,7 +4,7 @@
 # identity PATCH and IMDS token requests at 1, 8 and 64 connections, each interleaved with an anchor
 # (the unauthenticated /metadata/endpoints GET of the same server), the emulator's RSS after 1 and 2
 # million requests, and durable PATCH on disk. Arguments go to bench.py, e.g.
-#   bench/emulator-throughput/run.sh --rss-millions 10   RSS at 1, 2, ... 10 million requests
+#   bench/emulator-throughput/run.sh --rss-millions 10   RSS after 1, 2, ... 10 million requests of mixed load
 #   bench/emulator-throughput/run.sh --seconds 10 --vms 1000
 #   MSI_EMULATOR_BIN=path/to/msi-emulator run.sh          measure that binary instead of building one
 set -euo pipefail
