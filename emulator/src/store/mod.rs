@@ -15,6 +15,7 @@
 //! back with serde_json's own limit (128 levels, above [`MAX_DOC_DEPTH`]): nothing stored can be
 //! unreadable.
 
+mod checkpoint;
 mod docs;
 mod group_commit;
 mod operations;
@@ -22,13 +23,14 @@ mod operations;
 use std::cell::Cell;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
 use crate::config::Durability;
 use crate::error::Error;
+use checkpoint::Checkpointer;
 pub use docs::DocumentRefused;
 use docs::doc_text;
 use group_commit::GroupCommit;
@@ -84,7 +86,8 @@ pub const READERS: usize = 2;
 
 /// The database.
 pub struct Store {
-    conn: Mutex<Connection>,
+    /// The one writing connection (shared with the checkpoint thread, which takes it for a moment).
+    conn: Arc<Mutex<Connection>>,
     /// Read-only connections (persistent stores only).
     readers: Vec<Mutex<Connection>>,
     next_reader: std::sync::atomic::AtomicUsize,
@@ -97,6 +100,8 @@ pub struct Store {
     access_changes: AtomicU64,
     /// The writer's `PRAGMA data_version` when last looked at ([`Store::access_changes`]).
     data_version: AtomicI64,
+    /// Checkpoints the write-ahead log outside the writer's lock (persistent stores only).
+    checkpoint: Option<Checkpointer>,
 }
 
 /// A stored resource.
@@ -146,6 +151,11 @@ impl Store {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(operations::SCHEMA)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let version = data_version(&conn)?;
+        let conn = Arc::new(Mutex::new(conn));
+        let checkpoint = path
+            .map(|p| Checkpointer::start(p, conn.clone()))
+            .transpose()?;
         let mut readers = Vec::new();
         if let Some(p) = path {
             for _ in 0..READERS {
@@ -157,8 +167,8 @@ impl Store {
             }
         }
         Ok(Store {
-            data_version: AtomicI64::new(data_version(&conn)?),
-            conn: Mutex::new(conn),
+            data_version: AtomicI64::new(version),
+            conn,
             readers,
             next_reader: std::sync::atomic::AtomicUsize::new(0),
             persistent: path.is_some(),
@@ -167,6 +177,7 @@ impl Store {
                 .map(GroupCommit::new),
             layout_changes: AtomicU64::new(0),
             access_changes: AtomicU64::new(0),
+            checkpoint,
         })
     }
 
@@ -197,8 +208,12 @@ impl Store {
             }
             out
         };
+        let changed = guard.total_changes() != before;
+        if let (Some(c), true) = (&self.checkpoint, changed) {
+            c.committed();
+        }
         let ticket = match &self.group {
-            Some(g) if guard.total_changes() != before => Some(g.ticket()),
+            Some(g) if changed => Some(g.ticket()),
             _ => None,
         };
         drop(guard);
@@ -692,6 +707,70 @@ mod tests {
             .tx(|t| t.put("a", "k", None, None, &json!({})))
             .unwrap();
         assert_eq!(relaxed.syncs(), 0);
+    }
+
+    #[test]
+    fn the_log_is_checkpointed_off_the_write_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("d.db");
+        let s = Store::open(Some(&db), Durability::Synced).unwrap();
+        let auto: i64 = s
+            .lock()
+            .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(auto, 0, "the writer must not checkpoint in its commits");
+        let checkpointer = s.checkpoint.as_ref().unwrap();
+        // Commits go on until two checkpoints have run (the thread may be slow to wake).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut i = 0;
+        while checkpointer.runs() < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} checkpoints",
+                checkpointer.runs()
+            );
+            s.tx(|t| t.put(&format!("k{i}"), "k", None, None, &json!({"i": i})))
+                .unwrap();
+            i += 1;
+        }
+        assert!(i >= 2 * checkpoint::EVERY, "{i} commits");
+        // The log starts over after each checkpoint: three times the commits, the same log.
+        let wal = dir.path().join("d.db-wal");
+        let size = || std::fs::metadata(&wal).unwrap().len();
+        let at_two = size();
+        while checkpointer.runs() < 6 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{} checkpoints",
+                checkpointer.runs()
+            );
+            s.tx(|t| t.put(&format!("k{i}"), "k", None, None, &json!({"i": i})))
+                .unwrap();
+            i += 1;
+        }
+        assert!(
+            size() < 2 * at_two,
+            "the log grew from {at_two} to {} bytes",
+            size()
+        );
+        // Reads change nothing and count for nothing.
+        let before = checkpointer.runs();
+        for _ in 0..checkpoint::EVERY * 2 {
+            s.tx(|t| t.get("k0")).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(checkpointer.runs(), before);
+        // What was checkpointed is in the database file itself: a copy of the file alone, without
+        // its log, holds the first commits.
+        let copy = dir.path().join("copy.db");
+        std::fs::copy(&db, &copy).unwrap();
+        let first: i64 = Connection::open(&copy)
+            .unwrap()
+            .query_row("SELECT count(*) FROM resources", [], |r| r.get(0))
+            .unwrap();
+        assert!(first >= checkpoint::EVERY as i64, "{first}");
+        // Dropping the store stops its thread.
+        drop(s);
     }
 
     #[test]
