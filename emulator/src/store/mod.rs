@@ -720,34 +720,26 @@ mod tests {
             .unwrap();
         assert_eq!(auto, 0, "the writer must not checkpoint in its commits");
         let checkpointer = s.checkpoint.as_ref().unwrap();
-        // Commits go on until two checkpoints have run (the thread may be slow to wake).
+        // Commits go on until `runs` checkpoints have run (the thread may be slow to wake).
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         let mut i = 0;
-        while checkpointer.runs() < 2 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{} checkpoints",
-                checkpointer.runs()
-            );
-            s.tx(|t| t.put(&format!("k{i}"), "k", None, None, &json!({"i": i})))
-                .unwrap();
-            i += 1;
-        }
-        assert!(i >= 2 * checkpoint::EVERY, "{i} commits");
+        let mut commit_until = |runs: u64| {
+            while checkpointer.runs() < runs {
+                let done = checkpointer.runs();
+                assert!(std::time::Instant::now() < deadline, "{done} checkpoints");
+                s.tx(|t| t.put(&format!("k{i}"), "k", None, None, &json!({"i": i})))
+                    .unwrap();
+                i += 1;
+            }
+            i
+        };
+        let commits = commit_until(2);
+        assert!(commits >= 2 * checkpoint::EVERY, "{commits} commits");
         // The log starts over after each checkpoint: three times the commits, the same log.
         let wal = dir.path().join("d.db-wal");
         let size = || std::fs::metadata(&wal).unwrap().len();
         let at_two = size();
-        while checkpointer.runs() < 6 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{} checkpoints",
-                checkpointer.runs()
-            );
-            s.tx(|t| t.put(&format!("k{i}"), "k", None, None, &json!({"i": i})))
-                .unwrap();
-            i += 1;
-        }
+        commit_until(6);
         assert!(
             size() < 2 * at_two,
             "the log grew from {at_two} to {} bytes",
