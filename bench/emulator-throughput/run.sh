@@ -3,7 +3,8 @@
 # emulator in release, stores 10,000 VMs (ARM API, throttling off), then measures with wrk GET of a VM,
 # identity PATCH and IMDS token requests at 1, 8 and 64 connections, each interleaved with an anchor
 # (the unauthenticated /metadata/endpoints GET of the same server), the emulator's RSS after 1 and 2
-# million requests, and durable PATCH on disk. Arguments go to bench.py, e.g.
+# million requests of the mixed load (GET, PATCH, IMDS) that follows them, and durable PATCH on disk.
+# Arguments go to bench.py, e.g.
 #   bench/emulator-throughput/run.sh --rss-millions 10   RSS after 1, 2, ... 10 million requests of mixed load
 #   bench/emulator-throughput/run.sh --seconds 10 --vms 1000
 #   MSI_EMULATOR_BIN=path/to/msi-emulator run.sh          measure that binary instead of building one
